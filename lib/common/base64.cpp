@@ -1,0 +1,59 @@
+#include "common/base64.hpp"
+
+#include <array>
+
+namespace weshopd {
+namespace {
+
+constexpr std::array<signed char, 256> make_table()
+{
+  std::array<signed char, 256> t{};
+  t.fill(-1);
+  constexpr std::string_view alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (std::size_t i = 0; i < alphabet.size(); ++i)
+    t[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
+  return t;
+}
+
+constexpr auto table = make_table();
+
+} // namespace
+
+std::optional<std::string> base64_decode(std::string_view text)
+{
+  if (text.empty() || text.size() % 4 != 0)
+    return std::nullopt;
+  std::size_t padding = 0;
+  if (text.back() == '=')
+    padding = text[text.size() - 2] == '=' ? 2 : 1;
+
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    unsigned int quad = 0;
+    for (std::size_t j = 0; j < 4; ++j) {
+      const char c = text[i + j];
+      const bool pad_slot = last && j >= 4 - padding;
+      if (pad_slot) {
+        if (c != '=')
+          return std::nullopt;
+        quad <<= 6;
+        continue;
+      }
+      const int v = table[static_cast<unsigned char>(c)];
+      if (v < 0)
+        return std::nullopt;
+      quad = (quad << 6) | static_cast<unsigned int>(v);
+    }
+    out += static_cast<char>((quad >> 16) & 0xff);
+    if (!(last && padding == 2))
+      out += static_cast<char>((quad >> 8) & 0xff);
+    if (!(last && padding >= 1))
+      out += static_cast<char>(quad & 0xff);
+  }
+  return out;
+}
+
+} // namespace weshopd

@@ -1,0 +1,48 @@
+#pragma once
+// weshopd's own error codes: the ordinary, expected failures that functions
+// return as values (boost::system::result<T>) instead of throwing.
+// Mapping these to HTTP statuses happens in exactly one place (lib/api).
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+namespace weshopd {
+
+enum class errc {
+  ok = 0,
+  // job store: outcomes a caller is expected to handle
+  not_found,            // no job / row with that id
+  stale_state,          // compare-and-set lost: the job is no longer in the expected state
+  illegal_transition,   // the state machine forbids from -> to
+  idempotency_conflict, // same Idempotency-Key, different request body
+  overloaded,           // a bounded queue is full; try again later
+  shutting_down,        // the component is stopping and takes no new work
+  // storage failures (from SQLite), kept apart so the API can answer 503 clearly
+  storage_full,
+  storage_readonly,
+  storage_io,
+  storage_busy,
+  storage_corrupt,
+  storage_failed, // any other SQLite error
+  // schema
+  migration_tampered,   // an applied migration's text changed since it ran
+  database_too_new,     // the database has migrations this binary does not know
+  // upstream data
+  bad_envelope,         // not a WeShop envelope
+  bad_run,              // an envelope whose data is not a run
+};
+
+const boost::system::error_category& weshopd_category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept
+{
+  return {static_cast<int>(e), weshopd_category()};
+}
+
+template <class T>
+using result = boost::system::result<T>;
+
+} // namespace weshopd
+
+template <>
+struct boost::system::is_error_code_enum<weshopd::errc> : std::true_type {};

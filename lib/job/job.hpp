@@ -1,0 +1,55 @@
+#pragma once
+// A job as the store keeps it and the engine and API read it.
+
+#include "common/time.hpp"
+#include "job/job_state.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace weshopd {
+
+struct job_error {
+  std::string code;
+  std::string message;
+  bool retryable = false;
+
+  friend bool operator==(const job_error&, const job_error&) = default;
+};
+
+struct job {
+  std::string id; // UUIDv7, time-ordered
+  std::string agent;
+  std::string agent_version;
+  boost::json::object input;
+  boost::json::object params;
+  job_state state = job_state::queued;
+  std::optional<std::string> execution_id;
+  std::optional<std::string> upstream_status;
+  boost::json::array results;
+  std::optional<job_error> error;
+  std::optional<std::string> idempotency_key;
+  std::string request_hash; // SHA-256 of the canonical request body
+  int attempts = 0;
+  std::optional<timestamp> next_attempt_at; // next poll, or next submit retry
+  std::optional<timestamp> deadline_at;
+  timestamp created_at{};
+  timestamp updated_at{};
+  std::optional<timestamp> finished_at;
+};
+
+// One row of the append-only audit trail: a state change.
+struct job_event {
+  std::int64_t id = 0; // increasing across all jobs
+  std::string job_id;
+  std::optional<job_state> from; // nullopt for the creation event
+  job_state to = job_state::queued;
+  timestamp at{};
+  std::string detail;
+};
+
+} // namespace weshopd

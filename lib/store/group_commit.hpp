@@ -1,0 +1,72 @@
+#pragma once
+// The single writer of a SQLite database. Callers hand it small units of work;
+// a dedicated thread runs everything queued so far in ONE transaction (group
+// commit) and completes each caller only after that transaction is durable.
+//
+// A unit of work runs inside its own SAVEPOINT: if it throws an ordinary
+// SQLite error (a constraint, say) only that unit is undone and told so; if it
+// throws a failure of the database as a whole (disk full, I/O error,
+// read-only), the whole batch rolls back and every unit in it is told.
+// Completions run on the writer thread: keep them short (post elsewhere).
+// The queue is bounded: submit() answers errc::overloaded when it is full.
+
+#include "common/error.hpp"
+#include "store/sqlite.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace weshopd::store {
+
+struct group_commit_options {
+  std::size_t max_batch = 1024;  // units per transaction
+  std::size_t max_queue = 65536; // units waiting; beyond it submit() refuses
+};
+
+class group_commit {
+public:
+  using work = std::function<void(connection&)>;
+  using completion = std::function<void(boost::system::error_code)>;
+
+  // Takes over `db` (already migrated) and starts the writer thread.
+  group_commit(std::unique_ptr<connection> db, group_commit_options options = {});
+  group_commit(const group_commit&) = delete;
+  group_commit& operator=(const group_commit&) = delete;
+  // Runs what is queued, then stops the thread.
+  ~group_commit();
+
+  // Queues `w`; `done` is called once, after the batch holding it committed
+  // (empty code) or failed. On refusal `done` is not called.
+  boost::system::error_code submit(work w, completion done);
+
+  struct statistics {
+    std::uint64_t batches = 0;
+    std::uint64_t units = 0;
+    std::uint64_t failed_batches = 0;
+  };
+  statistics stats() const;
+
+private:
+  struct unit {
+    work w;
+    completion done;
+  };
+
+  void run();
+  void commit_batch(std::deque<unit>& batch);
+
+  std::unique_ptr<connection> db_;
+  group_commit_options options_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<unit> queue_;
+  bool stopping_ = false;
+  statistics stats_;
+  std::thread thread_;
+};
+
+} // namespace weshopd::store

@@ -1,0 +1,24 @@
+#pragma once
+// Mapping between the jobs / job_events tables and the job structs: the
+// column lists and the readers, so every query selects the same way.
+
+#include "job/job.hpp"
+#include "store/sqlite.hpp"
+
+#include <string_view>
+
+namespace weshopd::store {
+
+inline constexpr std::string_view job_columns =
+  "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
+  " error_message, error_retryable, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
+  " created_at, updated_at, finished_at";
+
+inline constexpr std::string_view event_columns = "id, job_id, from_state, to_state, at, detail";
+
+// Reads the current row of a statement that selected job_columns.
+job read_job(const statement& st);
+// Reads the current row of a statement that selected event_columns.
+job_event read_event(const statement& st);
+
+} // namespace weshopd::store

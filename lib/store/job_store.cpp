@@ -1,0 +1,333 @@
+#include "store/job_store.hpp"
+
+#include "store/job_rows.hpp"
+#include "store/migrator.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <future>
+
+namespace weshopd::store {
+
+namespace {
+
+std::string select_jobs(std::string_view where)
+{
+  return "SELECT " + std::string(job_columns) + " FROM jobs " + std::string(where);
+}
+
+void insert_event(connection& db, const std::string& job_id, std::optional<job_state> from, job_state to,
+                  timestamp at, const std::string& detail)
+{
+  std::optional<std::string_view> from_text;
+  if (from)
+    from_text = to_string(*from);
+  db.prepare("INSERT INTO job_events (job_id, from_state, to_state, at, detail) VALUES (?, ?, ?, ?, ?)")
+    ->bind_all(job_id, from_text, to_string(to), to_unix_ms(at), detail)
+    .step();
+}
+
+result<job> select_job(connection& db, std::string_view id)
+{
+  static const std::string sql = select_jobs("WHERE id = ?");
+  auto st = db.prepare(sql);
+  st->bind_all(id);
+  if (!st->step())
+    return errc::not_found;
+  return read_job(*st);
+}
+
+// Thrown inside a write unit that refuses (its result is an error) so that
+// the unit's SAVEPOINT is rolled back; the refusal itself is reported.
+struct unit_refused : std::exception {};
+
+} // namespace
+
+// A read-only connection borrowed from the pool for one read.
+class job_store::reader_lease {
+public:
+  reader_lease(job_store& store, std::unique_ptr<connection> db) : store_(store), db_(std::move(db)) {}
+  reader_lease(reader_lease&&) = default;
+  ~reader_lease()
+  {
+    if (!db_)
+      return;
+    {
+      std::lock_guard lock(store_.readers_mutex_);
+      store_.idle_readers_.push_back(std::move(db_));
+    }
+    store_.reader_free_.notify_one();
+  }
+  connection& operator*() const { return *db_; }
+
+private:
+  job_store& store_;
+  std::unique_ptr<connection> db_;
+};
+
+result<std::unique_ptr<job_store>> job_store::open(const job_store_options& options, std::string* message)
+{
+  try {
+    auto db = std::make_unique<connection>(
+      connection_options{options.path, false, options.synchronous, options.busy_timeout_ms});
+    const auto outcome = migrate(*db, embedded_migrations());
+    if (outcome.error) {
+      if (message)
+        *message = outcome.message;
+      return outcome.error;
+    }
+    std::unique_ptr<job_store> store(new job_store(options));
+    for (std::size_t i = 0; i < std::max<std::size_t>(options.readers, 1); ++i)
+      store->idle_readers_.push_back(std::make_unique<connection>(
+        connection_options{options.path, true, options.synchronous, options.busy_timeout_ms}));
+    store->writer_ = std::make_unique<group_commit>(std::move(db), options.writer);
+    return store;
+  } catch (const sqlite_error& e) {
+    if (message)
+      *message = e.what();
+    return e.to_errc();
+  }
+}
+
+job_store::job_store(const job_store_options& options) : options_(options) {}
+
+job_store::~job_store() = default;
+
+job_store::reader_lease job_store::acquire_reader()
+{
+  std::unique_lock lock(readers_mutex_);
+  reader_free_.wait(lock, [&] { return !idle_readers_.empty(); });
+  auto db = std::move(idle_readers_.back());
+  idle_readers_.pop_back();
+  return reader_lease(*this, std::move(db));
+}
+
+template <class T, class F>
+result<T> job_store::read(F&& f)
+{
+  auto db = acquire_reader();
+  try {
+    return f(*db);
+  } catch (const sqlite_error& e) {
+    return e.to_errc();
+  }
+}
+
+template <class T>
+void job_store::write(std::function<result<T>(connection&)> op, callback<T> done)
+{
+  auto outcome = std::make_shared<std::optional<result<T>>>();
+  const auto failure = [](boost::system::error_code ec) { return result<T>(boost::system::in_place_error, ec); };
+  auto refused = writer_->submit(
+    [op = std::move(op), outcome](connection& db) {
+      outcome->emplace(op(db));
+      if (!outcome->value())
+        throw unit_refused{};
+    },
+    [outcome, done, failure](boost::system::error_code ec) {
+      if (*outcome && !outcome->value())
+        done(outcome->value()); // the unit's own refusal (nothing was written)
+      else if (ec)
+        done(failure(ec));
+      else
+        done(std::move(outcome->value()));
+    });
+  if (refused)
+    done(failure(refused));
+}
+
+// Runs an async write and waits for its callback.
+template <class T, class Start>
+static result<T> wait_for(Start start)
+{
+  std::promise<result<T>> promise;
+  auto future = promise.get_future();
+  start([&promise](result<T> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void job_store::async_insert(new_job j, callback<insert_result> done)
+{
+  write<insert_result>(
+    [this, j = std::move(j)](connection& db) -> result<insert_result> {
+      static const std::string by_key = select_jobs("WHERE idempotency_key = ?");
+      if (j.idempotency_key) {
+        auto st = db.prepare(by_key);
+        st->bind_all(*j.idempotency_key);
+        if (st->step()) {
+          auto existing = read_job(*st);
+          if (existing.request_hash != j.request_hash)
+            return errc::idempotency_conflict;
+          return insert_result{std::move(existing), false};
+        }
+      }
+      const auto now = options_.clock();
+      job row;
+      row.id = ids_.next(now);
+      row.agent = j.agent;
+      row.agent_version = j.agent_version;
+      row.input = j.input;
+      row.params = j.params;
+      row.idempotency_key = j.idempotency_key;
+      row.request_hash = j.request_hash;
+      row.deadline_at = j.deadline_at;
+      row.created_at = row.updated_at = now;
+      std::optional<std::int64_t> deadline;
+      if (j.deadline_at)
+        deadline = to_unix_ms(*j.deadline_at);
+      db.prepare("INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash,"
+                 " idempotency_key, deadline_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+        ->bind_all(row.id, row.agent, row.agent_version, boost::json::serialize(row.input),
+                   boost::json::serialize(row.params), to_string(job_state::queued), row.request_hash,
+                   row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now))
+        .step();
+      insert_event(db, row.id, std::nullopt, job_state::queued, now, "created");
+      return insert_result{std::move(row), true};
+    },
+    std::move(done));
+}
+
+void job_store::async_transition(std::string id, job_state from, job_state to, job_patch patch, std::string detail,
+                                 callback<job> done)
+{
+  if (from != to ? !can_transition(from, to) : is_terminal(from)) {
+    done(errc::illegal_transition);
+    return;
+  }
+  write<job>(
+    [this, id = std::move(id), from, to, patch = std::move(patch), detail = std::move(detail)](
+      connection& db) -> result<job> {
+      const auto now = options_.clock();
+      const auto& error = patch.error ? *patch.error : std::nullopt;
+      std::optional<std::string> results;
+      if (patch.results)
+        results = boost::json::serialize(*patch.results);
+      std::optional<std::int64_t> next_attempt;
+      if (patch.next_attempt_at && *patch.next_attempt_at)
+        next_attempt = to_unix_ms(**patch.next_attempt_at);
+
+      db.prepare("UPDATE jobs SET state = ?1,"
+                 " execution_id = CASE WHEN ?2 THEN ?3 ELSE execution_id END,"
+                 " upstream_status = CASE WHEN ?4 THEN ?5 ELSE upstream_status END,"
+                 " results = CASE WHEN ?6 THEN ?7 ELSE results END,"
+                 " error_code = CASE WHEN ?8 THEN ?9 ELSE error_code END,"
+                 " error_message = CASE WHEN ?8 THEN ?10 ELSE error_message END,"
+                 " error_retryable = CASE WHEN ?8 THEN ?11 ELSE error_retryable END,"
+                 " attempts = CASE WHEN ?12 THEN ?13 ELSE attempts END,"
+                 " next_attempt_at = CASE WHEN ?16 THEN NULL WHEN ?14 THEN ?15 ELSE next_attempt_at END,"
+                 " updated_at = ?17,"
+                 " finished_at = CASE WHEN ?16 THEN ?17 ELSE NULL END"
+                 " WHERE id = ?18 AND state = ?19")
+        ->bind_all(to_string(to), patch.execution_id.has_value(), patch.execution_id,
+                   patch.upstream_status.has_value(), patch.upstream_status, results.has_value(), results,
+                   patch.error.has_value(), error ? std::optional(error->code) : std::nullopt,
+                   error ? std::optional(error->message) : std::nullopt,
+                   error ? std::optional<bool>(error->retryable) : std::nullopt, patch.attempts.has_value(),
+                   patch.attempts, patch.next_attempt_at.has_value(), next_attempt, is_terminal(to),
+                   to_unix_ms(now), id, to_string(from))
+        .step();
+
+      if (db.changes() == 0) {
+        auto current = select_job(db, id);
+        return current ? result<job>(errc::stale_state) : current;
+      }
+      if (from != to)
+        insert_event(db, id, from, to, now, detail);
+      return select_job(db, id);
+    },
+    std::move(done));
+}
+
+void job_store::async_record_upload(upload_record upload, callback<bool> done)
+{
+  write<bool>(
+    [this, upload = std::move(upload)](connection& db) -> result<bool> {
+      db.prepare("INSERT INTO uploads (sha256, url, size, uploaded_at) VALUES (?, ?, ?, ?)"
+                 " ON CONFLICT (sha256) DO NOTHING")
+        ->bind_all(upload.sha256, upload.url, upload.size, to_unix_ms(options_.clock()))
+        .step();
+      return db.changes() > 0;
+    },
+    std::move(done));
+}
+
+result<insert_result> job_store::insert(new_job j)
+{
+  return wait_for<insert_result>([&](auto done) { async_insert(std::move(j), std::move(done)); });
+}
+
+result<job> job_store::transition(std::string id, job_state from, job_state to, job_patch patch, std::string detail)
+{
+  return wait_for<job>([&](auto done) {
+    async_transition(std::move(id), from, to, std::move(patch), std::move(detail), std::move(done));
+  });
+}
+
+result<bool> job_store::record_upload(upload_record upload)
+{
+  return wait_for<bool>([&](auto done) { async_record_upload(std::move(upload), std::move(done)); });
+}
+
+result<job> job_store::get(std::string_view id)
+{
+  return read<job>([&](connection& db) { return select_job(db, id); });
+}
+
+result<job_page> job_store::list(const list_query& query)
+{
+  return read<job_page>([&](connection& db) -> result<job_page> {
+    std::string where = "WHERE 1 = 1";
+    if (query.state)
+      where += " AND state = ?";
+    if (query.agent)
+      where += " AND agent = ?";
+    if (query.before_id)
+      where += " AND id < ?";
+    where += " ORDER BY id DESC LIMIT ?";
+    auto st = db.prepare(select_jobs(where));
+    int index = 0;
+    if (query.state)
+      st->bind(++index, to_string(*query.state));
+    if (query.agent)
+      st->bind(++index, *query.agent);
+    if (query.before_id)
+      st->bind(++index, *query.before_id);
+    st->bind(++index, static_cast<std::int64_t>(query.limit) + 1); // one more tells whether a next page exists
+
+    job_page page;
+    while (st->step()) {
+      if (page.jobs.size() == query.limit) {
+        page.next_before = page.jobs.back().id;
+        break;
+      }
+      page.jobs.push_back(read_job(*st));
+    }
+    return page;
+  });
+}
+
+result<std::vector<job_event>> job_store::events(std::string_view job_id, std::int64_t after_event_id)
+{
+  return read<std::vector<job_event>>([&](connection& db) {
+    auto st = db.prepare("SELECT " + std::string(event_columns) +
+                         " FROM job_events WHERE job_id = ? AND id > ? ORDER BY id");
+    st->bind_all(job_id, after_event_id);
+    std::vector<job_event> out;
+    while (st->step())
+      out.push_back(read_event(*st));
+    return out;
+  });
+}
+
+result<std::optional<upload_record>> job_store::find_upload(std::string_view sha256)
+{
+  return read<std::optional<upload_record>>([&](connection& db) -> std::optional<upload_record> {
+    auto st = db.prepare("SELECT sha256, url, size FROM uploads WHERE sha256 = ?");
+    st->bind_all(sha256);
+    if (!st->step())
+      return std::nullopt;
+    return upload_record{st->text(0), st->text(1), st->int64(2)};
+  });
+}
+
+} // namespace weshopd::store

@@ -1,0 +1,296 @@
+#include "store/job_store.hpp"
+
+#include "common/store_fixtures.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <set>
+#include <thread>
+
+using namespace weshopd;
+using namespace weshopd::store;
+using weshopd::test::make_job;
+using weshopd::test::open_store;
+
+class JobStore : public ::testing::Test {
+protected:
+  weshopd::test::temp_dir dir_;
+  std::string path_ = dir_.file("jobs.db");
+  std::unique_ptr<job_store> store_ = open_store(path_);
+};
+
+TEST_F(JobStore, InsertThenGetRoundTripsEveryField)
+{
+  auto j = make_job("aipose", "arms crossed");
+  j.deadline_at = from_unix_ms(2'000'000'000'000);
+  const auto inserted = store_->insert(j);
+  ASSERT_TRUE(inserted) << inserted.error().message();
+  EXPECT_TRUE(inserted->created);
+  const auto& created = inserted->created_or_existing;
+  EXPECT_TRUE(looks_like_uuid(created.id));
+  EXPECT_EQ(created.state, job_state::queued);
+
+  const auto got = store_->get(created.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->agent, "aipose");
+  EXPECT_EQ(got->agent_version, "v1.0");
+  EXPECT_EQ(got->params.at("textDescription"), "arms crossed");
+  EXPECT_EQ(got->input.at("originalImage"), "https://x.test/a.png");
+  EXPECT_EQ(got->request_hash, j.request_hash);
+  EXPECT_EQ(got->deadline_at, j.deadline_at);
+  EXPECT_EQ(got->created_at, created.created_at);
+  EXPECT_FALSE(got->finished_at);
+  EXPECT_FALSE(got->error);
+  EXPECT_TRUE(got->results.empty());
+
+  const auto events = store_->events(created.id);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_FALSE((*events)[0].from);
+  EXPECT_EQ((*events)[0].to, job_state::queued);
+}
+
+TEST_F(JobStore, UnknownIdIsNotFound)
+{
+  EXPECT_EQ(store_->get("01900000-0000-7000-8000-000000000000").error(), errc::not_found);
+  EXPECT_EQ(store_->transition("nope", job_state::queued, job_state::canceled).error(), errc::not_found);
+}
+
+TEST_F(JobStore, IdempotencyKeySameBodyReturnsTheJobDifferentBodyConflicts)
+{
+  const auto first = store_->insert(make_job("aipose", "sit", "key-1"));
+  ASSERT_TRUE(first && first->created);
+  const auto again = store_->insert(make_job("aipose", "sit", "key-1"));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->created_or_existing.id, first->created_or_existing.id);
+
+  const auto other = store_->insert(make_job("aipose", "stand", "key-1"));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error(), errc::idempotency_conflict);
+
+  const auto page = store_->list({.limit = 10});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->jobs.size(), 1u);
+}
+
+TEST_F(JobStore, ConcurrentRequestsWithOneKeyCreateOneJob)
+{
+  constexpr int threads = 8;
+  std::latch start(threads);
+  std::atomic<int> created{0};
+  std::vector<std::string> ids(threads);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      start.arrive_and_wait();
+      auto r = store_->insert(make_job("aipose", "sit", "shared-key"));
+      ASSERT_TRUE(r);
+      created += r->created;
+      ids[static_cast<std::size_t>(t)] = r->created_or_existing.id;
+    });
+  for (auto& t : pool)
+    t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 1u);
+}
+
+TEST_F(JobStore, TransitionAppliesPatchAndWritesAnEvent)
+{
+  const auto id = store_->insert(make_job())->created_or_existing.id;
+  ASSERT_TRUE(store_->transition(id, job_state::queued, job_state::submitting, {}, "submit"));
+  job_patch running;
+  running.execution_id = "exec-1";
+  running.upstream_status = "Pending";
+  running.next_attempt_at = from_unix_ms(5000);
+  auto r = store_->transition(id, job_state::submitting, job_state::running, running, "started");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->execution_id, "exec-1");
+  EXPECT_EQ(r->next_attempt_at, from_unix_ms(5000));
+
+  // Same-state update: no event, fields change.
+  job_patch poll;
+  poll.upstream_status = "Segmenting";
+  r = store_->transition(id, job_state::running, job_state::running, poll);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->upstream_status, "Segmenting");
+  EXPECT_EQ(r->execution_id, "exec-1");
+
+  job_patch done;
+  done.upstream_status = "Success";
+  done.results = boost::json::array{boost::json::object{{"status", "Success"}, {"image", "https://cdn.test/1.png"}}};
+  r = store_->transition(id, job_state::running, job_state::succeeded, done, "run succeeded");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, job_state::succeeded);
+  EXPECT_TRUE(r->finished_at);
+  EXPECT_FALSE(r->next_attempt_at); // nothing is due for a finished job
+  EXPECT_EQ(r->results.size(), 1u);
+
+  const auto events = store_->events(id);
+  ASSERT_TRUE(events);
+  std::vector<job_state> path;
+  for (const auto& e : *events)
+    path.push_back(e.to);
+  EXPECT_EQ(path, (std::vector{job_state::queued, job_state::submitting, job_state::running, job_state::succeeded}));
+  EXPECT_EQ(events->back().detail, "run succeeded");
+  const auto after = store_->events(id, (*events)[1].id);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->size(), 2u);
+}
+
+TEST_F(JobStore, ErrorsAreSetAndClearedByPatch)
+{
+  const auto id = store_->insert(make_job())->created_or_existing.id;
+  job_patch fail;
+  fail.error = job_error{"submit_outcome_unknown", "crashed while submitting", true};
+  auto r = store_->transition(id, job_state::queued, job_state::failed, fail);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, (job_error{"submit_outcome_unknown", "crashed while submitting", true}));
+  job_patch retry;
+  retry.error = std::optional<job_error>{};
+  r = store_->transition(id, job_state::failed, job_state::queued, retry, "retry");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->error);
+  EXPECT_FALSE(r->finished_at);
+}
+
+TEST_F(JobStore, IllegalTransitionsAreRefusedAndChangeNothing)
+{
+  const auto id = store_->insert(make_job())->created_or_existing.id;
+  ASSERT_TRUE(store_->transition(id, job_state::queued, job_state::canceled));
+  const auto before = store_->get(id);
+  for (auto [from, to] : {std::pair{job_state::canceled, job_state::running},
+                          std::pair{job_state::succeeded, job_state::running},
+                          std::pair{job_state::canceled, job_state::canceled},
+                          std::pair{job_state::queued, job_state::running}}) {
+    EXPECT_EQ(store_->transition(id, from, to).error(), errc::illegal_transition);
+  }
+  EXPECT_EQ(store_->get(id)->updated_at, before->updated_at);
+  EXPECT_EQ(store_->events(id)->size(), 2u);
+}
+
+TEST_F(JobStore, CompareAndSetLetsExactlyOneRacerWin)
+{
+  constexpr int jobs = 100;
+  for (int n = 0; n < jobs; ++n) {
+    const auto id = store_->insert(make_job())->created_or_existing.id;
+    std::latch start(2);
+    std::atomic<int> wins{0}, stale{0};
+    auto racer = [&] {
+      start.arrive_and_wait();
+      const auto r = store_->transition(id, job_state::queued, job_state::submitting);
+      if (r)
+        ++wins;
+      else if (r.error() == errc::stale_state)
+        ++stale;
+    };
+    std::thread a(racer), b(racer);
+    a.join();
+    b.join();
+    ASSERT_EQ(wins.load(), 1) << "job " << n;
+    ASSERT_EQ(stale.load(), 1) << "job " << n;
+    ASSERT_EQ(store_->events(id)->size(), 2u);
+  }
+}
+
+TEST_F(JobStore, KeysetPaginationReturnsEveryJobOnceNewestFirst)
+{
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1000; ++i)
+    ids.push_back(store_->insert(make_job(i % 3 ? "aipose" : "aimodel"))->created_or_existing.id);
+  std::reverse(ids.begin(), ids.end());
+
+  std::vector<std::string> seen;
+  list_query q{.limit = 37};
+  int pages = 0;
+  for (;;) {
+    const auto page = store_->list(q);
+    ASSERT_TRUE(page);
+    ++pages;
+    ASSERT_LE(page->jobs.size(), 37u);
+    for (const auto& j : page->jobs)
+      seen.push_back(j.id);
+    if (!page->next_before)
+      break;
+    q.before_id = page->next_before;
+  }
+  EXPECT_EQ(seen, ids);
+  EXPECT_EQ(pages, 28); // 27 full pages + 1 of 1
+
+  // Filters use the same keyset.
+  q = {.agent = "aimodel", .limit = 50};
+  std::size_t aimodel = 0;
+  for (;;) {
+    const auto page = store_->list(q);
+    for (const auto& j : page->jobs)
+      EXPECT_EQ(j.agent, "aimodel");
+    aimodel += page->jobs.size();
+    if (!page->next_before)
+      break;
+    q.before_id = page->next_before;
+  }
+  EXPECT_EQ(aimodel, 334u);
+  ASSERT_TRUE(store_->transition(ids[5], job_state::queued, job_state::canceled));
+  const auto canceled = store_->list({.state = job_state::canceled});
+  ASSERT_EQ(canceled->jobs.size(), 1u);
+  EXPECT_EQ(canceled->jobs[0].id, ids[5]);
+  EXPECT_FALSE(canceled->next_before);
+}
+
+TEST_F(JobStore, UploadsAreRecordedOncePerDigest)
+{
+  EXPECT_FALSE(store_->find_upload("abc").value());
+  EXPECT_EQ(store_->record_upload({"abc", "https://cdn.test/u1.png", 10}).value(), true);
+  EXPECT_EQ(store_->record_upload({"abc", "https://cdn.test/u2.png", 10}).value(), false);
+  const auto found = store_->find_upload("abc");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->url, "https://cdn.test/u1.png");
+}
+
+TEST_F(JobStore, TenThousandConcurrentInsertsFromEightThreadsSurviveReopen)
+{
+  constexpr int threads = 8, per_thread = 1250;
+  std::vector<std::vector<std::string>> acked(threads);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      std::mutex m;
+      std::condition_variable cv;
+      int pending = 0;
+      for (int i = 0; i < per_thread; ++i) {
+        {
+          std::lock_guard lock(m);
+          ++pending;
+        }
+        store_->async_insert(make_job("aipose", "t" + std::to_string(t) + "-" + std::to_string(i)),
+                             [&](result<insert_result> r) {
+                               std::lock_guard lock(m);
+                               EXPECT_TRUE(r);
+                               if (r)
+                                 acked[static_cast<std::size_t>(t)].push_back(r->created_or_existing.id);
+                               --pending;
+                               cv.notify_one();
+                             });
+      }
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return pending == 0; });
+    });
+  for (auto& t : pool)
+    t.join();
+
+  const auto stats = store_->writer_stats();
+  EXPECT_EQ(stats.units, static_cast<std::uint64_t>(threads * per_thread));
+  EXPECT_LT(stats.batches, stats.units); // writes were grouped
+  store_.reset();
+
+  auto reopened = open_store(path_);
+  std::size_t total = 0;
+  for (const auto& ids : acked)
+    for (const auto& id : ids) {
+      ASSERT_TRUE(reopened->get(id)) << id;
+      ++total;
+    }
+  EXPECT_EQ(total, static_cast<std::size_t>(threads * per_thread));
+}

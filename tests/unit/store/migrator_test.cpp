@@ -1,0 +1,115 @@
+#include "store/migrator.hpp"
+
+#include "common/store_fixtures.hpp"
+#include "store/sqlite.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace weshopd;
+using namespace weshopd::store;
+
+namespace {
+
+int count(connection& db, const std::string& sql)
+{
+  auto st = db.prepare(sql);
+  st->step();
+  return static_cast<int>(st->int64(0));
+}
+
+bool table_exists(connection& db, const std::string& name)
+{
+  return count(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + name + "'") == 1;
+}
+
+} // namespace
+
+TEST(Migrator, AppliesEmbeddedMigrationsFromEmptyThenIsANoOp)
+{
+  test::temp_dir dir;
+  connection db({dir.file("a.db")});
+  const auto& all = embedded_migrations();
+  ASSERT_FALSE(all.empty());
+
+  const auto first = migrate(db, all);
+  ASSERT_FALSE(first.error) << first.message;
+  EXPECT_EQ(first.applied, static_cast<int>(all.size()));
+  EXPECT_EQ(first.version, all.back().version);
+  for (const char* t : {"jobs", "job_events", "uploads", "schema_migrations"})
+    EXPECT_TRUE(table_exists(db, t)) << t;
+
+  const auto again = migrate(db, all);
+  ASSERT_FALSE(again.error) << again.message;
+  EXPECT_EQ(again.applied, 0);
+  EXPECT_EQ(again.version, all.back().version);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM schema_migrations"), static_cast<int>(all.size()));
+}
+
+TEST(Migrator, RefusesATamperedMigrationAndChangesNothing)
+{
+  test::temp_dir dir;
+  connection db({dir.file("a.db")});
+  ASSERT_FALSE(migrate(db, {{1, "one", "CREATE TABLE one(x INTEGER);"}}).error);
+
+  const auto out = migrate(db, {{1, "one", "CREATE TABLE one(x INTEGER, y INTEGER);"},
+                                {2, "two", "CREATE TABLE two(x INTEGER);"}});
+  EXPECT_EQ(out.error, errc::migration_tampered);
+  EXPECT_NE(out.message.find("1_one.sql"), std::string::npos) << out.message;
+  EXPECT_FALSE(table_exists(db, "two"));
+  EXPECT_EQ(count(db, "SELECT count(*) FROM schema_migrations"), 1);
+}
+
+TEST(Migrator, RefusesADatabaseNewerThanTheBinary)
+{
+  test::temp_dir dir;
+  connection db({dir.file("a.db")});
+  ASSERT_FALSE(migrate(db, {{1, "one", "CREATE TABLE one(x);"}, {2, "two", "CREATE TABLE two(x);"}}).error);
+  const auto out = migrate(db, {{1, "one", "CREATE TABLE one(x);"}});
+  EXPECT_EQ(out.error, errc::database_too_new);
+  EXPECT_NE(out.message.find("newer"), std::string::npos) << out.message;
+}
+
+TEST(Migrator, AFailingMigrationLeavesNoTrace)
+{
+  test::temp_dir dir;
+  connection db({dir.file("a.db")});
+  const auto out = migrate(db, {{1, "one", "CREATE TABLE one(x);"},
+                                {2, "two", "CREATE TABLE half(x); CREATE TABL broken(x);"}});
+  EXPECT_EQ(out.error, errc::storage_failed);
+  EXPECT_EQ(out.version, 1);
+  EXPECT_TRUE(table_exists(db, "one"));
+  EXPECT_FALSE(table_exists(db, "half"));
+  EXPECT_EQ(count(db, "SELECT count(*) FROM schema_migrations"), 1);
+}
+
+TEST(Migrator, JobStoreOpenReportsTamperingClearly)
+{
+  test::temp_dir dir;
+  const auto path = dir.file("jobs.db");
+  { ASSERT_NE(test::open_store(path), nullptr); }
+  {
+    connection db({path});
+    db.exec("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
+  }
+  std::string message;
+  auto store = job_store::open({.path = path}, &message);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error(), errc::migration_tampered);
+  EXPECT_NE(message.find("must never be edited"), std::string::npos) << message;
+}
+
+TEST(Migrator, JobStoreOpenRefusesAFileThatIsNotADatabase)
+{
+  test::temp_dir dir;
+  const auto path = dir.file("junk.db");
+  {
+    std::ofstream f(path);
+    f << std::string(8192, 'x');
+  }
+  std::string message;
+  auto store = job_store::open({.path = path}, &message);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error(), errc::storage_corrupt) << message;
+}
