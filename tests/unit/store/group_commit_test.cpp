@@ -46,8 +46,8 @@ TEST(GroupCommit, OneUnitsConstraintErrorUndoesOnlyThatUnit)
 {
   test::temp_dir dir;
   const auto path = dir.file("g.db");
+  gate g; // outlives the writer, whose thread waits on it
   group_commit writer(open_db(path));
-  gate g;
   ASSERT_FALSE(writer.submit(g.unit(), [](auto) {}));
   g.entered.get_future().wait();
 
@@ -74,8 +74,8 @@ TEST(GroupCommit, ADiskFullFailsTheWholeBatchThenTheWriterRecovers)
   const auto path = dir.file("g.db");
   auto db = open_db(path);
   connection* raw = db.get();
-  group_commit writer(std::move(db));
   gate g;
+  group_commit writer(std::move(db));
   writer.submit(g.unit(), [](auto) {});
   g.entered.get_future().wait();
   raw->exec("PRAGMA max_page_count = 20"); // a real SQLITE_FULL, as on a full disk (writer thread is parked)
@@ -101,8 +101,8 @@ TEST(GroupCommit, ADiskFullFailsTheWholeBatchThenTheWriterRecovers)
 TEST(GroupCommit, ABoundedQueueRefusesInsteadOfGrowing)
 {
   test::temp_dir dir;
-  group_commit writer(open_db(dir.file("g.db")), {.max_batch = 8, .max_queue = 4});
   gate g;
+  group_commit writer(open_db(dir.file("g.db")), {.max_batch = 8, .max_queue = 4});
   writer.submit(g.unit(), [](auto) {});
   g.entered.get_future().wait();
   int accepted = 0;
