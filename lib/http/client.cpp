@@ -1,0 +1,525 @@
+#include "http/client.hpp"
+
+#include "http/origin.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+namespace weshopd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using slot_channel = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+
+struct connection {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<tls_stream> tls;
+  beast::flat_buffer buffer;
+  steady::time_point idle_since{};
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // An idle keep-alive connection is usable only if the peer has neither
+  // closed it nor sent anything (a close_notify, a stray response).
+  bool looks_alive()
+  {
+    auto& sock = lowest().socket();
+    if (!sock.is_open() || buffer.size() != 0)
+      return false;
+    char c;
+    const auto n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  void close()
+  {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
+};
+
+struct origin_pool {
+  std::unique_ptr<slot_channel> slots; // a semaphore: one message per request in flight
+  std::vector<std::unique_ptr<connection>> idle;
+};
+
+// What an attempt got to, to classify its failure.
+struct progress {
+  bool write_started = false;
+  bool response_started = false;
+};
+
+// An open file descriptor, closed on scope exit.
+struct file_handle {
+  int fd = -1;
+  explicit file_handle(int f) : fd(f) {}
+  file_handle(const file_handle&) = delete;
+  ~file_handle()
+  {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+
+bool has_line_break(std::string_view s)
+{
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+std::string random_boundary()
+{
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "weshopd-";
+  for (auto b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 0xf];
+  }
+  return out;
+}
+
+std::string sanitize_filename(std::string_view name)
+{
+  std::string out;
+  for (char c : name)
+    out += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c;
+  return out.empty() ? "upload" : out;
+}
+
+steady::time_point earliest(steady::time_point deadline, std::chrono::milliseconds phase)
+{
+  return std::min(deadline, steady::now() + phase);
+}
+
+fetch_result fail(failure_kind kind, bool maybe_sent, std::string message)
+{
+  fetch_result r;
+  r.failure = kind;
+  r.maybe_sent = maybe_sent;
+  r.message = std::move(message);
+  return r;
+}
+
+bool is_ip_literal(const std::string& host)
+{
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// Classifies an error from connect/handshake/write/read.
+failure_kind kind_of(const boost::system::error_code& ec, failure_kind otherwise)
+{
+  if (ec == beast::error::timeout)
+    return failure_kind::timeout;
+  if (ec == asio::error::operation_aborted)
+    return failure_kind::canceled;
+  return otherwise;
+}
+
+} // namespace
+
+std::string_view to_string(failure_kind k)
+{
+  switch (k) {
+  case failure_kind::none: return "none";
+  case failure_kind::bad_request: return "bad_request";
+  case failure_kind::file: return "file";
+  case failure_kind::resolve: return "resolve";
+  case failure_kind::connect: return "connect";
+  case failure_kind::tls: return "tls";
+  case failure_kind::timeout: return "timeout";
+  case failure_kind::canceled: return "canceled";
+  case failure_kind::write: return "write";
+  case failure_kind::read: return "read";
+  case failure_kind::protocol: return "protocol";
+  case failure_kind::too_large: return "too_large";
+  case failure_kind::redirect: return "redirect";
+  }
+  return "unknown";
+}
+
+std::string_view response::header_value(std::string_view name) const
+{
+  for (const auto& h : headers)
+    if (beast::iequals(h.name, name))
+      return h.value;
+  return {};
+}
+
+struct client::impl {
+  asio::any_io_executor executor;
+  client_options options;
+  ssl::context tls_context{ssl::context::tls_client};
+  mutable std::mutex mutex;
+  std::map<std::string, origin_pool> pools; // by origin text; entries are never erased
+  client_stats stats;
+
+  impl(asio::any_io_executor ex, client_options opts) : executor(std::move(ex)), options(std::move(opts))
+  {
+    SSL_CTX_set_min_proto_version(tls_context.native_handle(), TLS1_2_VERSION);
+    tls_context.set_verify_mode(ssl::verify_peer);
+    boost::system::error_code ec;
+    if (options.ca_file.empty())
+      tls_context.set_default_verify_paths(ec);
+    else
+      tls_context.load_verify_file(options.ca_file, ec);
+    if (ec)
+      throw std::runtime_error("TLS trust store " + (options.ca_file.empty() ? "(system)" : options.ca_file) +
+                               ": " + ec.message());
+    if (options.max_per_origin == 0)
+      options.max_per_origin = 1;
+  }
+
+  origin_pool& pool_for(const std::string& key)
+  {
+    std::lock_guard lock(mutex);
+    auto& p = pools[key];
+    if (!p.slots)
+      p.slots = std::make_unique<slot_channel>(executor, options.max_per_origin);
+    return p;
+  }
+
+  std::unique_ptr<connection> take_idle(const std::string& key)
+  {
+    std::lock_guard lock(mutex);
+    auto& idle = pools[key].idle;
+    while (!idle.empty()) {
+      auto c = std::move(idle.back());
+      idle.pop_back();
+      if (steady::now() - c->idle_since < options.idle_expiry && c->looks_alive()) {
+        ++stats.reused;
+        return c;
+      }
+      c->close();
+    }
+    return nullptr;
+  }
+
+  void give_back(const std::string& key, std::unique_ptr<connection> c)
+  {
+    c->idle_since = steady::now();
+    std::lock_guard lock(mutex);
+    auto& idle = pools[key].idle;
+    std::erase_if(idle, [&](const auto& old) {
+      if (steady::now() - old->idle_since < options.idle_expiry)
+        return false;
+      old->close();
+      return true;
+    });
+    if (idle.size() < options.max_per_origin)
+      idle.push_back(std::move(c));
+    else
+      c->close();
+  }
+
+  void log(std::string_view line) const
+  {
+    if (options.log)
+      options.log(line);
+  }
+
+  asio::awaitable<fetch_result> open(const origin& o, steady::time_point deadline, std::unique_ptr<connection>& out)
+  {
+    tcp::resolver resolver(executor);
+    asio::steady_timer timer(executor);
+    timer.expires_at(earliest(deadline, options.resolve_timeout));
+    auto resolved = co_await (resolver.async_resolve(o.host, std::to_string(o.port), use_tuple) ||
+                              timer.async_wait(use_tuple));
+    if (resolved.index() == 1)
+      co_return fail(failure_kind::timeout, false, "resolving " + o.host + " timed out");
+    auto [rec, endpoints] = std::get<0>(resolved);
+    if (rec)
+      co_return fail(kind_of(rec, failure_kind::resolve), false, "resolving " + o.host + ": " + rec.message());
+
+    auto conn = std::make_unique<connection>();
+    auto stream = std::make_unique<beast::tcp_stream>(executor);
+    stream->expires_at(earliest(deadline, options.connect_timeout));
+    auto [cec, endpoint] = co_await stream->async_connect(endpoints, use_tuple);
+    if (cec)
+      co_return fail(kind_of(cec, failure_kind::connect), false, "connecting to " + o.to_string() + ": " + cec.message());
+    {
+      std::lock_guard lock(mutex);
+      ++stats.connections_opened;
+    }
+    if (!o.tls()) {
+      conn->plain = std::move(stream);
+      out = std::move(conn);
+      co_return fetch_result{};
+    }
+
+    conn->tls = std::make_unique<tls_stream>(std::move(*stream), tls_context);
+    auto* ssl_handle = conn->tls->native_handle();
+    if (!is_ip_literal(o.host))
+      // SNI carries names only, never addresses (SSL_set_tlsext_host_name, without its C cast).
+      SSL_ctrl(ssl_handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(o.host.c_str()));
+    conn->tls->set_verify_mode(ssl::verify_peer);
+    conn->tls->set_verify_callback(ssl::host_name_verification(o.host));
+    conn->lowest().expires_at(earliest(deadline, options.handshake_timeout));
+    auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) {
+      std::string why = hec.message();
+      if (const long v = SSL_get_verify_result(ssl_handle); v != X509_V_OK)
+        why = std::string("certificate: ") + X509_verify_cert_error_string(v);
+      co_return fail(kind_of(hec, failure_kind::tls), false, "TLS with " + o.to_string() + ": " + why);
+    }
+    {
+      std::lock_guard lock(mutex);
+      ++stats.tls_handshakes;
+    }
+    out = std::move(conn);
+    co_return fetch_result{};
+  }
+
+  template <class Stream>
+  asio::awaitable<fetch_result> exchange(Stream& stream, connection& conn, bhttp::request<bhttp::string_body>& req,
+                                         const multipart_file* file, steady::time_point deadline, progress& p,
+                                         bool& keep_alive)
+  {
+    conn.lowest().expires_at(earliest(deadline, options.write_timeout));
+    p.write_started = true;
+    if (!file) {
+      auto [wec, n] = co_await bhttp::async_write(stream, req, use_tuple);
+      if (wec)
+        co_return fail(kind_of(wec, failure_kind::write), true, "writing the request: " + wec.message());
+    } else if (auto r = co_await write_multipart(stream, req, *file); !r) {
+      co_return r;
+    }
+
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header));
+    parser.body_limit(options.max_body);
+    conn.lowest().expires_at(earliest(deadline, options.read_timeout));
+    auto [rec, n] = co_await bhttp::async_read(stream, conn.buffer, parser, use_tuple);
+    p.response_started = parser.got_some();
+    if (rec) {
+      failure_kind k = failure_kind::read;
+      if (rec == bhttp::error::body_limit || rec == bhttp::error::header_limit || rec == bhttp::error::buffer_overflow)
+        k = failure_kind::too_large;
+      else if (rec.category() == make_error_code(bhttp::error::end_of_stream).category() && rec != bhttp::error::end_of_stream &&
+               rec != bhttp::error::partial_message)
+        k = failure_kind::protocol;
+      co_return fail(kind_of(rec, k), true, "reading the response: " + rec.message());
+    }
+
+    auto msg = parser.release();
+    fetch_result r;
+    r.resp.status = msg.result_int();
+    for (const auto& f : msg)
+      r.resp.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    r.resp.body = std::move(msg.body());
+    keep_alive = msg.keep_alive();
+    if (r.resp.status >= 300 && r.resp.status < 400) {
+      r.failure = failure_kind::redirect;
+      r.maybe_sent = true;
+      r.message = "redirect " + std::to_string(r.resp.status) + " not followed";
+    }
+    co_return r;
+  }
+
+  template <class Stream>
+  asio::awaitable<fetch_result> write_multipart(Stream& stream, const bhttp::request<bhttp::string_body>& req,
+                                                const multipart_file& file)
+  {
+    file_handle fh(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (fh.fd < 0 || ::fstat(fh.fd, &st) != 0 || !S_ISREG(st.st_mode))
+      co_return fail(failure_kind::file, false, "cannot read " + file.path);
+
+    const auto boundary = random_boundary();
+    const std::string prefix = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" +
+                               sanitize_filename(file.field) + "\"; filename=\"" + sanitize_filename(file.filename) +
+                               "\"\r\nContent-Type: " + file.content_type + "\r\n\r\n";
+    const std::string suffix = "\r\n--" + boundary + "--\r\n";
+
+    bhttp::request<bhttp::empty_body> head{req.method(), req.target(), 11};
+    for (const auto& f : req)
+      head.set(f.name_string(), f.value());
+    head.set(bhttp::field::content_type, "multipart/form-data; boundary=" + boundary);
+    head.content_length(prefix.size() + static_cast<std::uint64_t>(st.st_size) + suffix.size());
+    bhttp::request_serializer<bhttp::empty_body> serializer{head};
+
+    auto [hec, hn] = co_await bhttp::async_write_header(stream, serializer, use_tuple);
+    if (hec)
+      co_return fail(kind_of(hec, failure_kind::write), true, "writing the request: " + hec.message());
+    auto [pec, pn] = co_await asio::async_write(stream, asio::buffer(prefix), use_tuple);
+    if (pec)
+      co_return fail(kind_of(pec, failure_kind::write), true, "writing the request: " + pec.message());
+
+    std::vector<char> chunk(64 * 1024);
+    off_t offset = 0;
+    while (offset < st.st_size) {
+      const auto n = ::pread(fh.fd, chunk.data(), chunk.size(), offset);
+      if (n <= 0)
+        co_return fail(failure_kind::file, true, "reading " + file.path + " failed midway");
+      auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)),
+                                                  use_tuple);
+      if (cec)
+        co_return fail(kind_of(cec, failure_kind::write), true, "writing the request: " + cec.message());
+      offset += n;
+    }
+    auto [sec, sn] = co_await asio::async_write(stream, asio::buffer(suffix), use_tuple);
+    if (sec)
+      co_return fail(kind_of(sec, failure_kind::write), true, "writing the request: " + sec.message());
+    co_return fetch_result{};
+  }
+
+  asio::awaitable<fetch_result> fetch(request req)
+  {
+    const auto started = steady::now();
+    const auto deadline = started + req.total_timeout.value_or(options.total_timeout);
+
+    const auto o = origin_of(req.url);
+    auto url = boost::urls::parse_absolute_uri(req.url);
+    const auto verb = bhttp::string_to_verb(req.method);
+    if (!o || !url || verb == bhttp::verb::unknown)
+      co_return fail(failure_kind::bad_request, false, "not an absolute http(s) URL or method");
+    for (const auto& h : req.headers)
+      if (has_line_break(h.name) || has_line_break(h.value) || h.name.empty())
+        co_return fail(failure_kind::bad_request, false, "header with a line break");
+    std::string target(url->encoded_target());
+    if (target.empty() || target.front() != '/')
+      target.insert(0, "/");
+
+    bhttp::request<bhttp::string_body> hreq{verb, target, 11};
+    const auto host_header = o->to_string().substr(o->scheme.size() + 3);
+    hreq.set(bhttp::field::host, host_header);
+    hreq.set(bhttp::field::user_agent, options.user_agent);
+    for (const auto& h : req.headers)
+      hreq.set(h.name, h.value);
+    if (!req.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) {
+      if (!req.content_type.empty())
+        hreq.set(bhttp::field::content_type, req.content_type);
+      hreq.body() = std::move(req.body);
+      hreq.prepare_payload();
+    }
+
+    const auto key = o->to_string();
+    auto& pool = pool_for(key);
+    {
+      std::lock_guard lock(mutex);
+      ++stats.requests;
+    }
+    const std::string what = req.method + " " + key + std::string(url->encoded_path());
+
+    asio::steady_timer wait_timer(executor);
+    wait_timer.expires_at(deadline);
+    auto slot = co_await (pool.slots->async_send(boost::system::error_code{}, use_tuple) ||
+                          wait_timer.async_wait(use_tuple));
+    if (slot.index() == 1 || std::get<0>(slot) != std::tuple<boost::system::error_code>{})
+      co_return fail(slot.index() == 1 ? failure_kind::timeout : failure_kind::canceled, false,
+                     what + ": no connection free before the deadline");
+    struct slot_release {
+      slot_channel& ch;
+      ~slot_release() { ch.try_receive([](boost::system::error_code) {}); }
+    } release{*pool.slots};
+
+    fetch_result r;
+    // A GET that failed on a reused connection before any response byte came
+    // back most likely met a keep-alive connection the server had just closed:
+    // it is tried once more on a fresh connection. Nothing else is retried here.
+    const bool retry_stale = verb == bhttp::verb::get || verb == bhttp::verb::head;
+    for (int attempt = 0;; ++attempt) {
+      auto conn = take_idle(key);
+      const bool reused = conn != nullptr;
+      if (!conn) {
+        r = co_await open(*o, deadline, conn);
+        if (!r)
+          break;
+      }
+      progress p;
+      bool keep_alive = false;
+      const multipart_file* file = req.file ? &*req.file : nullptr;
+      r = conn->tls ? co_await exchange(*conn->tls, *conn, hreq, file, deadline, p, keep_alive)
+                    : co_await exchange(*conn->plain, *conn, hreq, file, deadline, p, keep_alive);
+      if ((r || r.failure == failure_kind::redirect) && keep_alive) {
+        give_back(key, std::move(conn));
+      } else {
+        conn->close();
+        if (!r && reused && retry_stale && attempt == 0 && !p.response_started &&
+            (r.failure == failure_kind::read || r.failure == failure_kind::write))
+          continue;
+      }
+      break;
+    }
+
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count();
+    if (r)
+      log(what + " -> " + std::to_string(r.resp.status) + " in " + std::to_string(ms) + " ms");
+    else
+      log(what + " failed (" + std::string(to_string(r.failure)) + (r.maybe_sent ? ", maybe sent" : ", not sent") +
+          ") in " + std::to_string(ms) + " ms: " + r.message);
+    co_return r;
+  }
+};
+
+client::client(asio::any_io_executor executor, client_options options)
+  : impl_(std::make_shared<impl>(std::move(executor), std::move(options)))
+{
+}
+
+client::~client()
+{
+  close_idle();
+}
+
+asio::awaitable<fetch_result> client::fetch(request req)
+{
+  auto self = impl_; // outlives this call even if the client is destroyed meanwhile
+  co_return co_await self->fetch(std::move(req));
+}
+
+client_stats client::stats() const
+{
+  std::lock_guard lock(impl_->mutex);
+  return impl_->stats;
+}
+
+void client::close_idle()
+{
+  std::lock_guard lock(impl_->mutex);
+  for (auto& [key, pool] : impl_->pools) {
+    for (auto& c : pool.idle)
+      c->close();
+    pool.idle.clear();
+  }
+}
+
+} // namespace weshopd::http

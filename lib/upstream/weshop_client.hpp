@@ -1,0 +1,103 @@
+#pragma once
+// WeShopClient: the four WeShop endpoints over lib/http, with typed results.
+//
+// The API key is attached (raw, no "Bearer") only to requests whose origin is
+// exactly the API origin: https://openapi.weshop.ai, or, in the explicit test
+// mode (test_origin + ca_file), the simulator's origin. No other host ever
+// sees it; it never appears in logs or error messages (fingerprint only).
+//
+// Errors say what happened and whether the request may have reached WeShop:
+//   transport    - no HTTP response; maybe_sent tells if any byte left
+//   http_status  - an HTTP error (or redirect) without a WeShop error envelope
+//   api          - {"success": false, "error": {code, message, retryable}}
+//   parse        - a response that is neither (maybe_sent is true)
+//   local        - refused before sending (e.g. the file is not an image)
+// Retry-After (seconds or HTTP-date) is passed on.
+
+#include "http/client.hpp"
+#include "upstream/api_key.hpp"
+#include "weshop/envelope.hpp"
+#include "weshop/run.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace weshopd::upstream {
+
+inline constexpr std::string_view weshop_origin = "https://openapi.weshop.ai";
+
+struct weshop_client_options {
+  std::optional<std::string> test_origin{}; // the simulator; needs ca_file
+  std::string ca_file{};
+  http::client_options http{};
+};
+
+enum class error_kind { transport, http_status, api, parse, local };
+
+struct upstream_error {
+  error_kind kind = error_kind::transport;
+  bool maybe_sent = true;
+  unsigned http_status = 0;
+  http::failure_kind transport = http::failure_kind::none;
+  weshop::api_error api{};
+  std::optional<std::chrono::seconds> retry_after{};
+  std::string message;
+};
+
+std::string_view to_string(error_kind k);
+
+// A value or an upstream_error.
+template <class T>
+class outcome {
+public:
+  outcome(T value) : v_(std::move(value)) {}
+  outcome(upstream_error error) : v_(std::move(error)) {}
+  explicit operator bool() const { return v_.index() == 0; }
+  T& operator*() { return std::get<0>(v_); }
+  const T& operator*() const { return std::get<0>(v_); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  const upstream_error& error() const { return std::get<1>(v_); }
+
+private:
+  std::variant<T, upstream_error> v_;
+};
+
+struct run_started {
+  std::string execution_id;
+};
+
+class weshop_client {
+public:
+  // Throws std::invalid_argument for a bad test_origin (not https, no CA file)
+  // and std::runtime_error for an unreadable CA file.
+  weshop_client(boost::asio::any_io_executor executor, api_key key, weshop_client_options options = {});
+
+  // POST /openapi/agent/assets/images (multipart, field "image"); the URL in data.image.
+  boost::asio::awaitable<outcome<std::string>> upload_image(std::string path);
+  // POST /openapi/agent/runs; meta.executionId.
+  boost::asio::awaitable<outcome<run_started>> start_run(std::string agent, std::string version,
+                                                         boost::json::object input, boost::json::object params,
+                                                         std::optional<std::string> callback_url);
+  // GET /openapi/agent/runs/{executionId}
+  boost::asio::awaitable<outcome<weshop::run>> get_run(std::string execution_id);
+  // GET /openapi/v1/agent/info?agentName=&agentVersion=; the data member.
+  boost::asio::awaitable<outcome<boost::json::value>> agent_info(std::string agent, std::string version);
+
+  const std::string& api_origin() const { return api_origin_; }
+  http::client_stats http_stats() const { return http_.stats(); }
+
+private:
+  boost::asio::awaitable<outcome<weshop::envelope>> call(http::request req);
+
+  api_key key_;
+  std::string api_origin_;
+  http::client http_;
+};
+
+} // namespace weshopd::upstream

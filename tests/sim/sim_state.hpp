@@ -1,0 +1,125 @@
+#pragma once
+// weshop-sim's memory, without I/O: runs and how their status moves with
+// time, uploaded images, faults waiting to be injected, and the statistics
+// tests read. Single-threaded (the sim runs one io_context thread).
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace weshop_sim {
+
+using steady = std::chrono::steady_clock;
+
+struct timing {
+  std::chrono::milliseconds pending{50};
+  std::chrono::milliseconds segmenting{50};
+  std::chrono::milliseconds running{100};
+  std::chrono::milliseconds total() const { return pending + segmenting + running; }
+};
+
+enum class fault_kind {
+  latency,           // wait `ms`, then answer normally
+  status,            // HTTP `status` (+ Retry-After) with an error envelope, or an HTML page when `html`
+  api_error,         // success:false with `code` and `retryable`, HTTP `status`
+  reset_before_read, // the next connection is reset before the TLS handshake completes
+  reset_after_read,  // the request is read (and acted on), then the connection is reset
+  truncate,          // the response is cut off halfway
+  malformed,         // 200 with a body that is not JSON
+  unknown_status,    // GET run reports a status no client knows ("Upscaling")
+  redirect,          // 302 to the image host
+  drip,              // the response trickles out one byte every `ms`
+  stall,             // the request is read, nothing is ever answered
+};
+
+struct fault {
+  std::string endpoint = "*"; // upload | runs | run | info | *
+  fault_kind kind = fault_kind::status;
+  unsigned status = 503;
+  std::optional<int> retry_after{};
+  bool retryable = false;
+  bool html = false;
+  std::string code = "SIM_FAULT";
+  int ms = 0;
+  int count = -1;    // how many requests it hits; -1: all
+  double rate = 1.0; // the chance each matching request is hit (seeded)
+};
+
+std::optional<fault> fault_from_json(const boost::json::value& v, std::string& error);
+boost::json::value to_json(const fault& f);
+
+enum class callback_mode { off, once, duplicate, delayed, dropped, wrong_path };
+std::optional<callback_mode> parse_callback_mode(std::string_view text);
+
+struct sim_run {
+  std::string id;
+  std::string agent;
+  std::string version;
+  boost::json::object input;
+  boost::json::object params;
+  std::string callback_url;
+  steady::time_point created;
+  std::string executed_at; // "2026-04-01 10:00:00"
+  bool will_fail = false;
+  int batch_count = 4;
+};
+
+class sim_state {
+public:
+  sim_state(std::uint64_t seed, timing t, double fail_rate);
+
+  void set_images_base(std::string base) { images_base_ = std::move(base); }
+  const timing& run_timing() const { return timing_; }
+
+  // --- faults ---
+  void set_faults(std::vector<fault> faults) { faults_ = std::move(faults); }
+  const std::vector<fault>& faults() const { return faults_; }
+  // The fault this request of `endpoint` meets, if any (consumes one count).
+  std::optional<fault> take_fault(std::string_view endpoint);
+  // True when the next connection should be reset before its handshake.
+  bool take_connection_reset();
+
+  // --- the API ---
+  const sim_run& create_run(std::string agent, std::string version, boost::json::object input,
+                            boost::json::object params, std::string callback_url);
+  const sim_run* find_run(std::string_view id) const;
+  std::string status_at(const sim_run& run, steady::time_point now) const;
+  boost::json::object run_data(const sim_run& run, steady::time_point now, bool unknown_status) const;
+  // Stores the bytes; returns the URL they are served at.
+  std::string store_upload(std::string bytes, std::string_view extension);
+  const std::string* find_upload(std::string_view name) const;
+  boost::json::object agent_info(std::string_view agent) const;
+
+  // --- statistics ---
+  void count_request(std::string_view endpoint) { ++requests_[std::string(endpoint)]; }
+  std::uint64_t tls_handshakes = 0;
+  std::uint64_t key_leaks = 0;
+  std::uint64_t auth_failures = 0;
+  std::uint64_t callbacks_sent = 0;
+  std::uint64_t callbacks_dropped = 0;
+  std::uint64_t callbacks_failed = 0;
+  boost::json::object stats() const;
+  void reset(); // statistics and faults; runs and uploads stay
+
+private:
+  std::mt19937_64 rng_;
+  timing timing_;
+  double fail_rate_;
+  std::string images_base_;
+  std::vector<fault> faults_;
+  std::map<std::string, sim_run, std::less<>> runs_;
+  std::map<std::string, std::string, std::less<>> uploaded_;
+  std::map<std::string, std::uint64_t> requests_;
+  std::map<std::string, std::uint64_t> runs_by_task_;
+  std::map<std::string, std::uint64_t> runs_by_input_;
+  std::uint64_t runs_created_ = 0;
+  std::uint64_t uploads_ = 0;
+};
+
+} // namespace weshop_sim
