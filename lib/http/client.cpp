@@ -467,8 +467,11 @@ struct client::impl {
       progress p;
       bool keep_alive = false;
       const multipart_file* file = req.file ? &*req.file : nullptr;
-      r = conn->tls ? co_await exchange(*conn->tls, *conn, hreq, file, deadline, p, keep_alive)
-                    : co_await exchange(*conn->plain, *conn, hreq, file, deadline, p, keep_alive);
+      // (if/else, not ?: : GCC 12 miscompiles co_await inside a conditional expression)
+      if (conn->tls)
+        r = co_await exchange(*conn->tls, *conn, hreq, file, deadline, p, keep_alive);
+      else
+        r = co_await exchange(*conn->plain, *conn, hreq, file, deadline, p, keep_alive);
       if ((r || r.failure == failure_kind::redirect) && keep_alive) {
         give_back(key, std::move(conn));
       } else {

@@ -43,9 +43,12 @@ std::optional<origin> origin_of(std::string_view url)
 
   if (u->has_port()) {
     const auto port = u->port();
-    if (port.empty() || port.size() > 5 || u->port_number() == 0)
+    unsigned long value = 0;
+    for (char c : port)
+      value = value * 10 + static_cast<unsigned long>(c - '0'); // the grammar admits digits only
+    if (port.empty() || port.size() > 5 || value == 0 || value > 65535)
       return std::nullopt;
-    o.port = u->port_number();
+    o.port = static_cast<std::uint16_t>(value);
   } else {
     o.port = o.tls() ? 443 : 80;
   }

@@ -29,6 +29,8 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
   }
 
   // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (the only form senders may use).
+  if (!value.ends_with(" GMT"))
+    return std::nullopt;
   std::tm tm{};
   std::istringstream in{std::string(value)};
   in.imbue(std::locale::classic());

@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -45,11 +46,19 @@ int main(int argc, char** argv)
   app.add_option("--callbacks", callbacks, "off|once|duplicate|delayed|dropped|wrong_path")->capture_default_str();
   app.add_option("--callback-delay-ms", callback_delay_ms)->capture_default_str();
   app.add_option("--faults", faults_json, "JSON array of faults (see sim_state.hpp)");
+  bool exit_with_parent = false;
+  app.add_flag("--exit-with-parent", exit_with_parent, "stop when the process that started it dies (tests)");
   std::string make_pki_dir;
   auto* make_pki = app.add_subcommand("make-pki", "write ca.pem, server.pem, server.key into DIR and exit");
   make_pki->add_option("dir", make_pki_dir)->required();
   CLI11_PARSE(app, argc, argv);
 
+  if (exit_with_parent) {
+    const pid_t parent = ::getppid();
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) // the parent died before prctl took hold
+      return 1;
+  }
   try {
     if (*make_pki) {
       ensure_dev_pki(make_pki_dir);

@@ -282,6 +282,7 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
     case listener::images:
       if (carries_key(req))
         ++state.key_leaks;
+      state.count_request("images");
       co_return handle_images(path);
     case listener::api:
     case listener::plain:
@@ -500,6 +501,13 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
         state.set_faults(std::move(faults));
         return json_reply(200, json::object{{"faults", list->get_array()}});
       }
+    }
+    if (path.starts_with("/admin/sink")) {
+      if (method == bhttp::verb::get)
+        return json_reply(200, json::object{{"received", state.sink}});
+      auto body = weshopd::weshop::parse_json_limited(req.body());
+      state.sink.push_back(json::object{{"path", path}, {"body", body ? *body : json::value(req.body())}});
+      return make_reply(204, "", "text/plain");
     }
     if (path == "/admin/callbacks" && method == bhttp::verb::post) {
       auto body = weshopd::weshop::parse_json_limited(req.body());

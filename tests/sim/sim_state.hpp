@@ -104,6 +104,8 @@ public:
   std::uint64_t callbacks_sent = 0;
   std::uint64_t callbacks_dropped = 0;
   std::uint64_t callbacks_failed = 0;
+  // Requests the admin sink received (a callback target for self-tests).
+  boost::json::array sink;
   boost::json::object stats() const;
   void reset(); // statistics and faults; runs and uploads stay
 

@@ -1,0 +1,145 @@
+// weshop-sim's own behaviour: run states move with time, callbacks in every
+// mode, and seeded faults that repeat exactly.
+
+#include "common/run_sync.hpp"
+#include "common/sim_process.hpp"
+#include "upstream/weshop_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace weshopd;
+namespace json = boost::json;
+
+namespace {
+
+class Sim : public ::testing::Test {
+protected:
+  test::temp_dir dir_;
+  test::sim_pki pki_ = test::make_sim_pki(dir_);
+  boost::asio::io_context io_;
+
+  std::unique_ptr<test::sim_process> start(std::vector<std::string> flags)
+  {
+    return std::make_unique<test::sim_process>(pki_.cert, pki_.key, pki_.ca, flags);
+  }
+
+  upstream::weshop_client client(const test::sim_process& sim)
+  {
+    return upstream::weshop_client(io_.get_executor(), upstream::api_key("sim-test-key"),
+                                   {.test_origin = sim.endpoints().api, .ca_file = pki_.ca});
+  }
+
+  std::string start_run(upstream::weshop_client& c, std::optional<std::string> callback = std::nullopt)
+  {
+    auto r = test::run_sync(io_, c.start_run("aipose", "v1.0", {{"originalImage", "https://x.test/a.png"}},
+                                             {{"textDescription", "x"}, {"batchCount", 2}}, callback));
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? r->execution_id : "";
+  }
+
+  // Waits until the sink holds `n` callbacks or `timeout` passes.
+  json::array wait_for_sink(test::sim_process& sim, std::size_t n, std::chrono::milliseconds timeout)
+  {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto got = sim.sink();
+    while (got.size() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      got = sim.sink();
+    }
+    return got;
+  }
+};
+
+} // namespace
+
+TEST_F(Sim, RunsMoveThroughEveryStateInOrder)
+{
+  auto sim = start({"--pending-ms", "150", "--segmenting-ms", "150", "--running-ms", "150"});
+  auto c = client(*sim);
+  const auto id = start_run(c);
+  std::vector<std::string> seen;
+  for (int i = 0; i < 300 && (seen.empty() || seen.back() != "Success"); ++i) {
+    auto r = test::run_sync(io_, c.get_run(id));
+    ASSERT_TRUE(r);
+    if (seen.empty() || seen.back() != r->status)
+      seen.push_back(r->status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"Pending", "Segmenting", "Running", "Success"}));
+}
+
+TEST_F(Sim, CallbackModes)
+{
+  auto sim = start({"--pending-ms", "20", "--segmenting-ms", "20", "--running-ms", "20"});
+  auto c = client(*sim);
+  const auto sink = sim->endpoints().admin + "/admin/sink/job-1/token-abc";
+
+  // once: one POST to the exact URL, with the run's final status
+  const auto id = start_run(c, sink);
+  auto got = wait_for_sink(*sim, 1, std::chrono::seconds(5));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].at("path"), "/admin/sink/job-1/token-abc");
+  EXPECT_EQ(got[0].at("body").at("executionId"), json::value(id));
+  EXPECT_EQ(got[0].at("body").at("status"), "Success");
+
+  sim->reset();
+  sim->set_callbacks("duplicate");
+  start_run(c, sink);
+  EXPECT_EQ(wait_for_sink(*sim, 2, std::chrono::seconds(5)).size(), 2u);
+
+  sim->reset();
+  sim->set_callbacks("wrong_path");
+  start_run(c, sink);
+  got = wait_for_sink(*sim, 1, std::chrono::seconds(5));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].at("path"), "/admin/sink/job-1/token-abc/wrong");
+
+  sim->reset();
+  sim->set_callbacks("dropped");
+  start_run(c, sink);
+  EXPECT_EQ(wait_for_sink(*sim, 1, std::chrono::milliseconds(400)).size(), 0u);
+  EXPECT_EQ(sim->stats().at("callbacks").at("dropped"), 1);
+
+  sim->reset();
+  sim->set_callbacks("delayed", 700);
+  start_run(c, sink);
+  EXPECT_EQ(wait_for_sink(*sim, 1, std::chrono::milliseconds(300)).size(), 0u); // run done, callback not yet
+  EXPECT_EQ(wait_for_sink(*sim, 1, std::chrono::seconds(5)).size(), 1u);
+
+  sim->reset();
+  sim->set_callbacks("off");
+  start_run(c, sink);
+  EXPECT_EQ(wait_for_sink(*sim, 1, std::chrono::milliseconds(400)).size(), 0u);
+}
+
+TEST_F(Sim, SeededFaultsRepeatExactly)
+{
+  const auto pattern = [&](const std::string& seed) {
+    auto sim = start({"--seed", seed, "--faults", R"([{"endpoint":"info","kind":"status","status":503,"rate":0.5}])"});
+    auto c = client(*sim);
+    std::string hits;
+    for (int i = 0; i < 24; ++i)
+      hits += test::run_sync(io_, c.agent_info("aimodel", "v1.0")) ? '.' : 'x';
+    return hits;
+  };
+  const auto a = pattern("42");
+  EXPECT_EQ(a, pattern("42"));
+  EXPECT_NE(a.find('x'), std::string::npos);
+  EXPECT_NE(a.find('.'), std::string::npos);
+}
+
+TEST_F(Sim, RefusesLocalPathsAndBadCallbackUrls)
+{
+  auto sim = start({});
+  auto c = client(*sim);
+  auto local = test::run_sync(io_, c.start_run("aipose", "v1.0", {{"originalImage", "/home/me/a.png"}},
+                                               {{"textDescription", "x"}}, std::nullopt));
+  ASSERT_FALSE(local);
+  EXPECT_EQ(local.error().api.code, "INVALID_PARAMS");
+  auto bad_cb = test::run_sync(io_, c.start_run("aipose", "v1.0", {{"originalImage", "https://x.test/a.png"}},
+                                                {{"textDescription", "x"}}, std::string("javascript:alert(1)")));
+  ASSERT_FALSE(bad_cb);
+  EXPECT_EQ(sim->stats().at("runs_created"), 0);
+}
