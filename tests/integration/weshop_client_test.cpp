@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 using namespace weshopd;
 using namespace weshopd::upstream;
@@ -341,4 +342,37 @@ TEST_F(BadCertificates, UntrustedCa)
 {
   weshop_sim::test_ca stranger("some other CA");
   expect_refused({}, stranger, "untrusted CA");
+}
+
+TEST_F(WeShopClient, IdleConnectionsExpire)
+{
+  auto c = make_client(sim_.endpoints().api, key, {.idle_expiry = std::chrono::milliseconds(100)});
+  ASSERT_TRUE(run(c.agent_info("aimodel", "v1.0")));
+  ASSERT_TRUE(run(c.agent_info("aimodel", "v1.0")));
+  EXPECT_EQ(c.http_stats().tls_handshakes, 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  ASSERT_TRUE(run(c.agent_info("aimodel", "v1.0")));
+  EXPECT_EQ(c.http_stats().tls_handshakes, 2u);
+}
+
+TEST_F(WeShopClient, RequestsPerOriginAreCapped)
+{
+  // 6 concurrent requests, each held 150 ms by the sim, through at most 2
+  // connections: at least 3 rounds, and never a third connection.
+  auto c = make_client(sim_.endpoints().api, key, {.max_per_origin = 2});
+  sim_.set_faults(R"([{"endpoint":"info","kind":"latency","ms":150}])");
+  int ok = 0;
+  auto one = [&]() -> boost::asio::awaitable<void> {
+    if (co_await c.agent_info("aimodel", "v1.0"))
+      ++ok;
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  run([&]() -> boost::asio::awaitable<int> {
+    using namespace boost::asio::experimental::awaitable_operators;
+    co_await (one() && one() && one() && one() && one() && one());
+    co_return 0;
+  }());
+  EXPECT_EQ(ok, 6);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(3 * 150));
+  EXPECT_LE(c.http_stats().connections_opened, 2u);
 }
