@@ -110,10 +110,10 @@ std::optional<callback_mode> parse_callback_mode(std::string_view text)
 
 sim_state::sim_state(std::uint64_t seed, timing t, double fail_rate) : rng_(seed), timing_(t), fail_rate_(fail_rate) {}
 
-std::optional<fault> sim_state::take_fault(std::string_view endpoint)
+std::optional<fault> sim_state::take_first(const std::function<bool(const fault&)>& applies)
 {
   for (auto& f : faults_) {
-    if (f.count == 0 || f.kind == fault_kind::reset_before_read || (f.endpoint != "*" && f.endpoint != endpoint))
+    if (f.count == 0 || !applies(f))
       continue;
     if (f.rate < 1.0 && std::uniform_real_distribution<double>(0, 1)(rng_) >= f.rate)
       continue;
@@ -124,18 +124,16 @@ std::optional<fault> sim_state::take_fault(std::string_view endpoint)
   return std::nullopt;
 }
 
+std::optional<fault> sim_state::take_fault(std::string_view endpoint)
+{
+  return take_first([&](const fault& f) {
+    return f.kind != fault_kind::reset_before_read && (f.endpoint == "*" || f.endpoint == endpoint);
+  });
+}
+
 bool sim_state::take_connection_reset()
 {
-  for (auto& f : faults_) {
-    if (f.count == 0 || f.kind != fault_kind::reset_before_read)
-      continue;
-    if (f.rate < 1.0 && std::uniform_real_distribution<double>(0, 1)(rng_) >= f.rate)
-      continue;
-    if (f.count > 0)
-      --f.count;
-    return true;
-  }
-  return false;
+  return take_first([](const fault& f) { return f.kind == fault_kind::reset_before_read; }).has_value();
 }
 
 const sim_run& sim_state::create_run(std::string agent, std::string version, json::object input, json::object params,

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -110,6 +111,9 @@ public:
   void reset(); // statistics and faults; runs and uploads stay
 
 private:
+  // The first fault that applies and, by its rate, hits (consuming one count).
+  std::optional<fault> take_first(const std::function<bool(const fault&)>& applies);
+
   std::mt19937_64 rng_;
   timing timing_;
   double fail_rate_;
