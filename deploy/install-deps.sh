@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries (Boost 1.81, not Debian's default 1.74)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev openssl libsqlite3-dev sqlite3 libsystemd-dev libcli11-dev
+  libssl-dev openssl libsqlite3-dev sqlite3 libsystemd-dev libcli11-dev libtomlplusplus-dev
   # tests
   libgtest-dev libgmock-dev googletest
   # tools the scripts use

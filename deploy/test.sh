@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash deploy/install-deps.sh
 
+# ccache: let clones in other folders (CI's fresh clone) hit the same cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 jobs=$(nproc)
 for preset in default asan; do
   echo "=== preset $preset ==="

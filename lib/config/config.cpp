@@ -1,0 +1,333 @@
+#include "config/config.hpp"
+
+#include "http/origin.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <unistd.h>
+#include <variant>
+
+extern char** environ;
+
+namespace weshopd::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A value as a source gave it: TOML keeps its type, env and flags give text.
+using raw = std::variant<std::string, std::int64_t, std::vector<std::string>>;
+enum class kind { text, size, list };
+
+struct setting {
+  std::string_view name; // "section.key"
+  kind type;
+  std::function<std::string(settings&, const raw&)> apply; // "" or what is wrong
+};
+
+std::string parse_listen(const std::string& text, listen_address& out)
+{
+  // "host:port", "[v6]:port"
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return "must be host:port, e.g. 127.0.0.1:8787";
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const auto port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535 || host.empty())
+    return "must be host:port with a port from 0 to 65535";
+  out = {host, static_cast<std::uint16_t>(port)};
+  return {};
+}
+
+const std::string* as_text(const raw& v)
+{
+  return std::get_if<std::string>(&v);
+}
+
+setting text(std::string_view name, std::function<std::string(settings&, const std::string&)> set)
+{
+  return {name, kind::text, [set](settings& s, const raw& v) -> std::string {
+            const auto* t = as_text(v);
+            if (!t)
+              return "must be a string";
+            return set(s, *t);
+          }};
+}
+
+setting optional_text(std::string_view name, std::function<std::optional<std::string>&(settings&)> field)
+{
+  return text(name, [field](settings& s, const std::string& t) {
+    field(s) = t.empty() ? std::nullopt : std::optional(t);
+    return std::string{};
+  });
+}
+
+setting size(std::string_view name, std::function<std::uint64_t&(settings&)> field)
+{
+  return {name, kind::size, [field](settings& s, const raw& v) -> std::string {
+            const auto* n = std::get_if<std::int64_t>(&v);
+            if (!n || *n <= 0)
+              return "must be a positive number of bytes (suffixes K, M, G, KiB, MiB, GiB allowed)";
+            field(s) = static_cast<std::uint64_t>(*n);
+            return {};
+          }};
+}
+
+const std::vector<setting>& table()
+{
+  static const std::vector<setting> all{
+    text("api.listen", [](settings& s, const std::string& t) { return parse_listen(t, s.api.listen); }),
+    optional_text("api.unix_socket", [](settings& s) -> auto& { return s.api.unix_socket; }),
+    optional_text("api.token_file", [](settings& s) -> auto& { return s.api.token_file; }),
+    text("store.path", [](settings& s, const std::string& t) {
+      s.store.path = t;
+      return std::string{};
+    }),
+    text("store.synchronous",
+         [](settings& s, const std::string& t) -> std::string {
+           static const std::vector<std::string> modes{"off", "normal", "full", "extra"};
+           if (std::find(modes.begin(), modes.end(), t) == modes.end())
+             return "must be off, normal, full or extra";
+           s.store.synchronous = t;
+           return {};
+         }),
+    optional_text("upstream.test_origin", [](settings& s) -> auto& { return s.upstream.test_origin; }),
+    optional_text("upstream.ca_file", [](settings& s) -> auto& { return s.upstream.ca_file; }),
+    {"uploads.roots", kind::list,
+     [](settings& s, const raw& v) -> std::string {
+       const auto* list = std::get_if<std::vector<std::string>>(&v);
+       if (!list)
+         return "must be a list of directories";
+       s.uploads.roots = *list;
+       return {};
+     }},
+    size("limits.max_body", [](settings& s) -> auto& { return s.limits.max_body; }),
+    size("limits.max_header", [](settings& s) -> auto& { return s.limits.max_header; }),
+    text("callbacks.listen",
+         [](settings& s, const std::string& t) {
+           listen_address a;
+           auto problem = parse_listen(t, a);
+           if (problem.empty())
+             s.callbacks.listen = a;
+           return problem;
+         }),
+    optional_text("callbacks.public_base_url", [](settings& s) -> auto& { return s.callbacks.public_base_url; }),
+  };
+  return all;
+}
+
+const setting* find(std::string_view name)
+{
+  for (const auto& s : table())
+    if (s.name == name)
+      return &s;
+  return nullptr;
+}
+
+std::string env_name(std::string_view name)
+{
+  std::string out = "WESHOPD_";
+  for (char c : name)
+    out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Text from the environment or a flag, read as the setting's kind.
+std::optional<raw> from_text(kind type, const std::string& text)
+{
+  switch (type) {
+  case kind::text: return raw{text};
+  case kind::list: {
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    for (;;) {
+      const auto colon = text.find(':', start);
+      auto item = text.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      if (!item.empty())
+        items.push_back(std::move(item));
+      if (colon == std::string::npos)
+        break;
+      start = colon + 1;
+    }
+    return raw{items};
+  }
+  case kind::size: {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end == text.data())
+      return std::nullopt;
+    const std::string_view suffix(end, static_cast<std::size_t>(text.data() + text.size() - end));
+    std::uint64_t unit = 1;
+    if (suffix == "K" || suffix == "KiB")
+      unit = 1024;
+    else if (suffix == "M" || suffix == "MiB")
+      unit = 1024 * 1024;
+    else if (suffix == "G" || suffix == "GiB")
+      unit = 1024ull * 1024 * 1024;
+    else if (!suffix.empty())
+      return std::nullopt;
+    if (n > static_cast<std::uint64_t>(INT64_MAX) / unit)
+      return std::nullopt;
+    return raw{static_cast<std::int64_t>(n * unit)};
+  }
+  }
+  return std::nullopt;
+}
+
+void apply(settings& s, std::string_view name, const std::optional<raw>& value, std::vector<error>& errors)
+{
+  const auto* setting = find(name);
+  if (!setting) {
+    errors.push_back({std::string(name), "is not a known setting"});
+    return;
+  }
+  if (!value) {
+    errors.push_back({std::string(name), "cannot be read as a " +
+                                           std::string(setting->type == kind::size ? "size" : "value")});
+    return;
+  }
+  if (auto problem = setting->apply(s, *value); !problem.empty())
+    errors.push_back({std::string(name), std::move(problem)});
+}
+
+void read_file(const std::string& path, settings& s, std::vector<error>& errors)
+{
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    errors.push_back({"", path + ":" + std::to_string(e.source().begin.line) + ":" +
+                            std::to_string(e.source().begin.column) + ": " + std::string(e.description())});
+    return;
+  }
+  for (const auto& [section, node] : doc) {
+    const auto* t = node.as_table();
+    if (!t) {
+      errors.push_back({std::string(section.str()), "must be a [section]"});
+      continue;
+    }
+    for (const auto& [key, value] : *t) {
+      const std::string name = std::string(section.str()) + "." + std::string(key.str());
+      std::optional<raw> v;
+      if (const auto* str = value.as_string())
+        v = raw{str->get()};
+      else if (const auto* i = value.as_integer())
+        v = raw{i->get()};
+      else if (const auto* arr = value.as_array()) {
+        std::vector<std::string> items;
+        bool all_strings = true;
+        for (const auto& item : *arr)
+          if (const auto* is = item.as_string())
+            items.push_back(is->get());
+          else
+            all_strings = false;
+        if (all_strings)
+          v = raw{items};
+      }
+      apply(s, name, v, errors);
+    }
+  }
+}
+
+bool readable_file(const std::string& path)
+{
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) && ::access(path.c_str(), R_OK) == 0;
+}
+
+void check(settings& s, const std::map<std::string, std::string>& env, std::vector<error>& errors)
+{
+  if (s.store.path.empty()) {
+    if (const auto it = env.find("STATE_DIRECTORY"); it != env.end() && !it->second.empty())
+      s.store.path = it->second.substr(0, it->second.find(':')) + "/weshopd.db";
+    else
+      errors.push_back({"store.path", "is required (or run under systemd with StateDirectory=)"});
+  }
+  if (s.upstream.test_origin) {
+    const auto o = http::origin_of(*s.upstream.test_origin);
+    if (!o || !o->tls())
+      errors.push_back({"upstream.test_origin", "must be an https:// origin"});
+    if (!s.upstream.ca_file)
+      errors.push_back({"upstream.test_origin", "needs upstream.ca_file: TLS is always verified"});
+  }
+  if (s.upstream.ca_file && !readable_file(*s.upstream.ca_file))
+    errors.push_back({"upstream.ca_file", *s.upstream.ca_file + " is not a readable file"});
+  if (s.api.token_file && !readable_file(*s.api.token_file))
+    errors.push_back({"api.token_file", *s.api.token_file + " is not a readable file"});
+  for (auto& root : s.uploads.roots) {
+    std::error_code ec;
+    if (!fs::path(root).is_absolute() || !fs::is_directory(root, ec)) {
+      errors.push_back({"uploads.roots", root + " is not an absolute path to a directory"});
+      continue;
+    }
+    root = fs::canonical(root, ec).string(); // compare resolved paths later
+  }
+  if (s.limits.max_header < 1024 || s.limits.max_header > 1024 * 1024)
+    errors.push_back({"limits.max_header", "must be between 1 KiB and 1 MiB"});
+  if (s.limits.max_body < 1024)
+    errors.push_back({"limits.max_body", "must be at least 1 KiB"});
+  if (s.callbacks.public_base_url) {
+    const auto o = http::origin_of(*s.callbacks.public_base_url);
+    if (!o || !o->tls())
+      errors.push_back({"callbacks.public_base_url", "must be an https:// URL (WeShop calls it over the internet)"});
+    if (!s.callbacks.listen)
+      errors.push_back({"callbacks.listen", "is required when callbacks.public_base_url is set"});
+  }
+  if (s.callbacks.listen && s.callbacks.listen == s.api.listen)
+    errors.push_back({"callbacks.listen", "must differ from api.listen: only callbacks may face the proxy"});
+}
+
+} // namespace
+
+load_result load(const sources& from)
+{
+  load_result out;
+  if (from.file)
+    read_file(*from.file, out.values, out.errors);
+  for (const auto& s : table())
+    if (const auto it = from.environment.find(env_name(s.name)); it != from.environment.end())
+      apply(out.values, s.name, from_text(s.type, it->second), out.errors);
+  for (const auto& o : from.overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos) {
+      out.errors.push_back({o, "--set needs section.key=value"});
+      continue;
+    }
+    const auto name = o.substr(0, eq);
+    const auto* s = find(name);
+    apply(out.values, name, s ? from_text(s->type, o.substr(eq + 1)) : std::optional<raw>{}, out.errors);
+  }
+  if (out.errors.empty())
+    check(out.values, from.environment, out.errors);
+  return out;
+}
+
+std::map<std::string, std::string> process_environment()
+{
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string_view::npos)
+      env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return env;
+}
+
+std::vector<std::string> known_keys()
+{
+  std::vector<std::string> keys;
+  for (const auto& s : table())
+    keys.emplace_back(s.name);
+  return keys;
+}
+
+} // namespace weshopd::config

@@ -1,0 +1,77 @@
+#pragma once
+// weshopd's configuration: one validated struct from, in rising precedence,
+// built-in defaults, the TOML file, WESHOPD_<SECTION>_<KEY> environment
+// variables, and --set section.key=value flags. Every key is declared once in
+// a table (config.cpp) with its default and check; an unknown key, a bad
+// value or a broken combination is an error naming the key. No I/O besides
+// reading the file and checking that named files and directories exist.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weshopd::config {
+
+struct listen_address {
+  std::string host;
+  std::uint16_t port = 0;
+  friend bool operator==(const listen_address&, const listen_address&) = default;
+};
+
+struct settings {
+  struct {
+    listen_address listen{"127.0.0.1", 8787};
+    std::optional<std::string> unix_socket;
+    std::optional<std::string> token_file;
+  } api;
+  struct {
+    std::string path;
+    std::string synchronous = "full";
+  } store;
+  struct {
+    std::optional<std::string> test_origin;
+    std::optional<std::string> ca_file;
+  } upstream;
+  struct {
+    std::vector<std::string> roots;
+  } uploads;
+  struct {
+    std::uint64_t max_body = 16 * 1024 * 1024;
+    std::uint64_t max_header = 16 * 1024;
+  } limits;
+  struct {
+    std::optional<listen_address> listen;
+    std::optional<std::string> public_base_url;
+  } callbacks;
+};
+
+struct error {
+  std::string key; // "limits.max_body", or "" for the file as a whole
+  std::string message;
+  std::string to_string() const { return key.empty() ? message : key + ": " + message; }
+};
+
+struct sources {
+  std::optional<std::string> file{};                 // --config
+  std::map<std::string, std::string> environment{}; // the process environment
+  std::vector<std::string> overrides{};             // --set section.key=value
+};
+
+// Defaults, then file, then environment, then overrides; then every check.
+// Returns the settings or every error found.
+struct load_result {
+  settings values;
+  std::vector<error> errors;
+  explicit operator bool() const { return errors.empty(); }
+};
+load_result load(const sources& from);
+
+// The environment of this process as a map.
+std::map<std::string, std::string> process_environment();
+
+// Every key the table knows, as "section.key" (for docs and tests).
+std::vector<std::string> known_keys();
+
+} // namespace weshopd::config

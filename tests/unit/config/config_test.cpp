@@ -1,0 +1,176 @@
+#include "config/config.hpp"
+#include "config/credentials.hpp"
+
+#include "common/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace weshopd;
+using namespace weshopd::config;
+
+namespace {
+
+class Config : public ::testing::Test {
+protected:
+  test::temp_dir dir_;
+  std::map<std::string, std::string> env_{{"STATE_DIRECTORY", dir_.path().string()}};
+
+  std::string write(const std::string& name, const std::string& text)
+  {
+    const auto path = dir_.file(name);
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  std::vector<std::string> error_keys(const load_result& r)
+  {
+    std::vector<std::string> keys;
+    for (const auto& e : r.errors) {
+      EXPECT_FALSE(e.message.empty());
+      keys.push_back(e.key);
+    }
+    return keys;
+  }
+};
+
+} // namespace
+
+TEST_F(Config, DefaultsNeedOnlyAStateDirectory)
+{
+  const auto r = load({.environment = env_});
+  ASSERT_TRUE(r) << r.errors[0].to_string();
+  EXPECT_EQ(r.values.api.listen, (listen_address{"127.0.0.1", 8787}));
+  EXPECT_EQ(r.values.store.path, dir_.file("weshopd.db"));
+  EXPECT_EQ(r.values.store.synchronous, "full");
+  EXPECT_EQ(r.values.limits.max_body, 16u * 1024 * 1024);
+  EXPECT_EQ(r.values.limits.max_header, 16u * 1024);
+  EXPECT_FALSE(r.values.upstream.test_origin);
+  EXPECT_TRUE(r.values.uploads.roots.empty());
+
+  const auto none = load({});
+  EXPECT_EQ(error_keys(none), std::vector<std::string>{"store.path"});
+}
+
+TEST_F(Config, TheDocumentedExampleLoads)
+{
+  const auto r = load({.file = std::string(WESHOPD_SOURCE_DIR) + "/config/weshopd.conf", .environment = env_});
+  ASSERT_TRUE(r) << r.errors[0].to_string();
+  EXPECT_EQ(r.values.api.listen.port, 8787);
+}
+
+TEST_F(Config, FileThenEnvironmentThenFlags)
+{
+  std::filesystem::create_directories(dir_.file("images"));
+  const auto file = write("a.conf", R"(
+[api]
+listen = "127.0.0.1:9000"
+[store]
+path = "/from/file.db"
+synchronous = "normal"
+[uploads]
+roots = [")" + dir_.file("images") + R"("]
+[limits]
+max_body = 2048
+)");
+  env_["WESHOPD_STORE_PATH"] = "/from/env.db";
+  env_["WESHOPD_LIMITS_MAX_BODY"] = "4MiB";
+  const auto r = load({.file = file, .environment = env_, .overrides = {"store.path=/from/flag.db"}});
+  ASSERT_TRUE(r) << r.errors[0].to_string();
+  EXPECT_EQ(r.values.api.listen.port, 9000);     // file
+  EXPECT_EQ(r.values.store.synchronous, "normal"); // file
+  EXPECT_EQ(r.values.limits.max_body, 4u * 1024 * 1024); // env beats file
+  EXPECT_EQ(r.values.store.path, "/from/flag.db"); // flag beats env
+  EXPECT_EQ(r.values.uploads.roots, std::vector<std::string>{std::filesystem::canonical(dir_.file("images")).string()});
+}
+
+TEST_F(Config, EveryKeyHasItsEnvironmentOverride)
+{
+  for (const auto& key : known_keys()) {
+    std::string env = "WESHOPD_";
+    for (char c : key)
+      env += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    auto e = env_;
+    e[env] = "!!bad value!!";
+    const auto r = load({.environment = e});
+    // Keys that take any text may accept it; the others must name the key.
+    const auto keys = error_keys(r);
+    EXPECT_TRUE(keys.empty() || std::find(keys.begin(), keys.end(), key) != keys.end()) << env;
+  }
+  EXPECT_EQ(known_keys().size(), 12u);
+}
+
+TEST_F(Config, BadValuesAreNamedByKey)
+{
+  const auto file = write("bad.conf", R"(
+[api]
+listen = "localhost"
+[store]
+synchronous = "sometimes"
+[limits]
+max_body = -1
+max_header = "big"
+[uploads]
+roots = "/tmp"
+[stroe]
+path = "/typo.db"
+)");
+  const auto r = load({.file = file, .environment = env_});
+  auto keys = error_keys(r);
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"api.listen", "limits.max_body", "limits.max_header", "store.synchronous",
+                                            "stroe.path", "uploads.roots"}));
+}
+
+TEST_F(Config, BrokenCombinationsAreRefused)
+{
+  env_["WESHOPD_UPSTREAM_TEST_ORIGIN"] = "http://127.0.0.1:9443";
+  env_["WESHOPD_UPSTREAM_CA_FILE"] = dir_.file("missing.pem");
+  env_["WESHOPD_UPLOADS_ROOTS"] = "relative/dir:/nonexistent-dir";
+  env_["WESHOPD_CALLBACKS_PUBLIC_BASE_URL"] = "http://shop.example.com";
+  env_["WESHOPD_LIMITS_MAX_HEADER"] = "100";
+  auto keys = error_keys(load({.environment = env_}));
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"callbacks.listen", "callbacks.public_base_url", "limits.max_header",
+                                            "uploads.roots", "uploads.roots", "upstream.ca_file",
+                                            "upstream.test_origin"}));
+
+  auto same = env_;
+  same = {{"STATE_DIRECTORY", dir_.path().string()}, {"WESHOPD_CALLBACKS_LISTEN", "127.0.0.1:8787"}};
+  EXPECT_EQ(error_keys(load({.environment = same})), std::vector<std::string>{"callbacks.listen"});
+}
+
+TEST_F(Config, MalformedTomlSaysWhere)
+{
+  const auto r = load({.file = write("broken.conf", "[api\nlisten = 1\n"), .environment = env_});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.errors[0].message.find("broken.conf:1:"), std::string::npos) << r.errors[0].message;
+}
+
+TEST_F(Config, ApiKeySources)
+{
+  EXPECT_EQ(find_api_key({{"WESHOP_API_KEY", " k1\n"}}).key, "k1");
+
+  std::filesystem::create_directories(dir_.file("creds"));
+  write("creds/weshop_api_key", "k2\n");
+  EXPECT_EQ(find_api_key({{"CREDENTIALS_DIRECTORY", dir_.file("creds")}}).key, "k2");
+
+  const auto home = dir_.file("home");
+  std::filesystem::create_directories(home + "/.config/weshop");
+  const auto json = home + "/.config/weshop/credentials.json";
+  std::ofstream(json) << R"({"api_key": "k3"})";
+  std::filesystem::permissions(json, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const auto ok = find_api_key({{"HOME", home}});
+  EXPECT_EQ(ok.key, "k3");
+  EXPECT_EQ(ok.source, json);
+
+  std::filesystem::permissions(json, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  const auto loose = find_api_key({{"HOME", home}});
+  EXPECT_FALSE(loose.key);
+  EXPECT_NE(loose.problem.find("chmod 600"), std::string::npos);
+  EXPECT_EQ(loose.problem.find("k3"), std::string::npos); // never echo the key
+
+  EXPECT_FALSE(find_api_key({}).key);
+}
