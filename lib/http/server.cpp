@@ -1,0 +1,264 @@
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+namespace weshopd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+outgoing plain_error(unsigned status, std::string_view code, std::string_view message)
+{
+  outgoing out;
+  out.status = status;
+  out.content_type = "text/plain; charset=utf-8";
+  out.body = std::string(code) + ": " + std::string(message) + "\n";
+  return out;
+}
+
+// A request that could not be read: what to answer (status 0: just close).
+struct read_failure {
+  unsigned status;
+  std::string_view code;
+  std::string_view message;
+};
+
+read_failure classify(const boost::system::error_code& ec)
+{
+  if (ec == bhttp::error::header_limit)
+    return {431, "headers_too_large", "request headers are over the limit"};
+  if (ec == bhttp::error::body_limit)
+    return {413, "payload_too_large", "request body is over the limit"};
+  if (ec == bhttp::error::bad_content_length || ec == bhttp::error::multiple_content_length)
+    return {400, "bad_request", "conflicting or invalid Content-Length"};
+  if (ec.category() == make_error_code(bhttp::error::bad_method).category() && ec != bhttp::error::end_of_stream &&
+      ec != bhttp::error::partial_message)
+    return {400, "bad_request", "malformed HTTP request"};
+  return {0, {}, {}}; // timeout, reset, EOF: nobody to answer
+}
+
+incoming to_incoming(const bhttp::request<bhttp::string_body>& req, std::string remote)
+{
+  incoming in;
+  in.method = std::string(req.method_string());
+  in.target = std::string(req.target());
+  in.remote = std::move(remote);
+  if (auto url = boost::urls::parse_origin_form(req.target())) {
+    in.path = url->path();
+    for (const auto& p : url->params())
+      in.query.emplace(p.key, p.value);
+  } else {
+    in.path = in.target;
+  }
+  for (const auto& f : req)
+    in.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+  in.body = req.body();
+  return in;
+}
+
+} // namespace
+
+std::string_view incoming::header_value(std::string_view name) const
+{
+  for (const auto& h : headers)
+    if (beast::iequals(h.name, name))
+      return h.value;
+  return {};
+}
+
+struct server::impl : std::enable_shared_from_this<impl> {
+  struct connection {
+    beast::tcp_stream stream;
+    std::atomic<bool> busy{false};
+    explicit connection(tcp::socket s) : stream(std::move(s)) {}
+  };
+
+  asio::any_io_executor executor;
+  server_options options;
+  handler handle;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+  mutable std::mutex mutex;
+  std::set<std::shared_ptr<connection>> connections;
+
+  impl(asio::any_io_executor ex, server_options opts, handler h)
+    : executor(ex), options(std::move(opts)), handle(std::move(h)), acceptor(ex)
+  {
+    if (!options.make_error)
+      options.make_error = plain_error;
+    const tcp::endpoint ep(asio::ip::make_address(options.host), options.port);
+    acceptor.open(ep.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(ep);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+  }
+
+  static asio::awaitable<void> accept_loop(std::shared_ptr<impl> self)
+  {
+    while (!self->stopping) {
+      auto [ec, socket] = co_await self->acceptor.async_accept(asio::make_strand(self->executor), use_tuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || self->stopping)
+          co_return;
+        continue; // e.g. EMFILE: keep serving the connections we have
+      }
+      auto conn = std::make_shared<connection>(std::move(socket));
+      bool over_cap = false;
+      {
+        std::lock_guard lock(self->mutex);
+        over_cap = self->connections.size() >= self->options.max_connections;
+        if (!over_cap)
+          self->connections.insert(conn);
+      }
+      auto conn_executor = conn->stream.get_executor();
+      if (over_cap)
+        asio::co_spawn(conn_executor, refuse(self, conn), asio::detached);
+      else
+        asio::co_spawn(conn_executor, session(self, conn), asio::detached);
+    }
+  }
+
+  template <class Body>
+  static asio::awaitable<void> write(connection& c, bhttp::response<Body>& res)
+  {
+    c.stream.expires_after(std::chrono::seconds(30));
+    co_await bhttp::async_write(c.stream, res, use_tuple);
+  }
+
+  bhttp::response<bhttp::string_body> to_response(const outgoing& out, unsigned version, bool keep_alive) const
+  {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), version};
+    res.set(bhttp::field::content_type, out.content_type);
+    for (const auto& h : out.headers)
+      res.set(h.name, h.value);
+    res.body() = out.body;
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+  }
+
+  static asio::awaitable<void> refuse(std::shared_ptr<impl> self, std::shared_ptr<connection> c)
+  {
+    auto out = self->options.make_error(503, "overloaded", "too many open connections");
+    out.headers.push_back({"Retry-After", "1"});
+    auto res = self->to_response(out, 11, false);
+    co_await write(*c, res);
+    beast::error_code ec;
+    c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  static asio::awaitable<void> session(std::shared_ptr<impl> self, std::shared_ptr<connection> c)
+  {
+    beast::flat_buffer buffer;
+    std::string remote;
+    {
+      beast::error_code ec;
+      const auto ep = c->stream.socket().remote_endpoint(ec);
+      remote = ec ? "" : ep.address().to_string();
+    }
+    while (!self->stopping) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(self->options.max_header));
+      parser.body_limit(self->options.max_body);
+
+      c->busy = false;
+      c->stream.expires_after(self->options.idle_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(c->stream, buffer, parser, use_tuple);
+      c->busy = true;
+      boost::system::error_code ec = hec;
+      if (!ec) {
+        c->stream.expires_after(self->options.read_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, parser, use_tuple);
+        ec = bec;
+      }
+      if (ec) {
+        if (const auto f = classify(ec); f.status) {
+          auto res = self->to_response(self->options.make_error(f.status, f.code, f.message), 11, false);
+          co_await write(*c, res);
+        }
+        break;
+      }
+
+      const auto& req = parser.get();
+      auto in = to_incoming(req, remote);
+      outgoing out;
+      try {
+        out = co_await self->handle(in);
+      } catch (const std::exception&) {
+        out = self->options.make_error(500, "internal", "the request could not be handled");
+      }
+      const bool keep_alive = req.keep_alive() && !self->stopping;
+      auto res = self->to_response(out, req.version(), keep_alive);
+      co_await write(*c, res);
+      if (!keep_alive)
+        break;
+    }
+    beast::error_code ec;
+    c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    c->stream.socket().close(ec);
+    std::lock_guard lock(self->mutex);
+    self->connections.erase(c);
+  }
+};
+
+server::server(asio::any_io_executor executor, server_options options, handler h)
+  : impl_(std::make_shared<impl>(std::move(executor), std::move(options), std::move(h)))
+{
+}
+
+server::~server()
+{
+  stop();
+}
+
+std::uint16_t server::port() const
+{
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void server::start()
+{
+  asio::co_spawn(impl_->acceptor.get_executor(), impl::accept_loop(impl_), asio::detached);
+}
+
+void server::stop()
+{
+  if (impl_->stopping.exchange(true))
+    return;
+  asio::post(impl_->acceptor.get_executor(), [self = impl_] {
+    beast::error_code ec;
+    self->acceptor.close(ec);
+  });
+  std::lock_guard lock(impl_->mutex);
+  for (const auto& c : impl_->connections)
+    if (!c->busy) // idle keep-alive: close now; busy ones close after their response
+      asio::post(c->stream.get_executor(), [c] { c->stream.cancel(); });
+}
+
+std::size_t server::open_connections() const
+{
+  std::lock_guard lock(impl_->mutex);
+  return impl_->connections.size();
+}
+
+} // namespace weshopd::http

@@ -1,0 +1,189 @@
+// The HTTP server on a real loopback socket, driven by raw bytes: limits,
+// malformed requests, keep-alive, idle deadlines, the connection cap.
+
+#include "http/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace weshopd;
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Server : public ::testing::Test {
+protected:
+  asio::io_context io_;
+  std::unique_ptr<http::server> server_;
+  std::thread thread_;
+
+  void start(http::server_options options = {})
+  {
+    options.idle_timeout = std::chrono::milliseconds(400);
+    options.read_timeout = std::chrono::milliseconds(400);
+    options.make_error = [](unsigned status, std::string_view code, std::string_view) {
+      return http::outgoing{status, "application/json", {}, R"({"error":{"code":")" + std::string(code) + "\"}}"};
+    };
+    server_ = std::make_unique<http::server>(
+      io_.get_executor(), options, [](http::incoming& in) -> asio::awaitable<http::outgoing> {
+        if (in.path == "/boom")
+          throw std::runtime_error("handler bug");
+        http::outgoing out;
+        out.body = in.method + " " + in.path + " q=" + (in.query.count("q") ? in.query.at("q") : "") +
+                   " body=" + std::to_string(in.body.size());
+        co_return out;
+      });
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  ~Server() override
+  {
+    if (server_)
+      server_->stop();
+    io_.stop();
+    if (thread_.joinable())
+      thread_.join();
+  }
+
+  tcp::socket connect()
+  {
+    tcp::socket s(io_client_);
+    s.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+    return s;
+  }
+
+  // Sends raw bytes and reads one response (or reports the connection closed).
+  std::optional<bhttp::response<bhttp::string_body>> exchange(tcp::socket& s, const std::string& raw)
+  {
+    boost::system::error_code ec;
+    asio::write(s, asio::buffer(raw), ec);
+    return read(s);
+  }
+
+  std::optional<bhttp::response<bhttp::string_body>> read(tcp::socket& s)
+  {
+    bhttp::response<bhttp::string_body> res;
+    boost::system::error_code ec;
+    bhttp::read(s, buffer_, res, ec);
+    if (ec)
+      return std::nullopt;
+    return res;
+  }
+
+  asio::io_context io_client_;
+  boost::beast::flat_buffer buffer_;
+};
+
+} // namespace
+
+TEST_F(Server, ServesRequestsAndKeepsTheConnection)
+{
+  start();
+  auto s = connect();
+  auto r = exchange(s, "GET /v1/x%20y?q=a%26b HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200u);
+  EXPECT_EQ(r->body(), "GET /v1/x y q=a&b body=0");
+  EXPECT_TRUE(r->keep_alive());
+  r = exchange(s, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "POST /p q= body=5");
+  r = exchange(s, "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "POST /c q= body=5");
+}
+
+TEST_F(Server, HeadersOverTheLimitAre431)
+{
+  start({.max_header = 1024});
+  auto s = connect();
+  const auto r = exchange(s, "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 431u);
+  EXPECT_EQ(r->body(), R"({"error":{"code":"headers_too_large"}})");
+  EXPECT_FALSE(r->keep_alive());
+}
+
+TEST_F(Server, BodiesOverTheLimitAre413ChunkedToo)
+{
+  start({.max_body = 1024});
+  auto s = connect();
+  auto r = exchange(s, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 413u);
+
+  auto t = connect();
+  std::string chunked = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 5; ++i)
+    chunked += "200\r\n" + std::string(512, 'x') + "\r\n";
+  r = exchange(t, chunked);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 413u);
+}
+
+TEST_F(Server, MalformedAndConflictingRequestsAre400)
+{
+  start();
+  for (const std::string raw : {
+         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n",
+         "GET / HTTP/9.9\r\nHost: h\r\n\r\n",
+         "G@T / HTTP/1.1\r\nHost: h\r\n\r\n",
+       }) {
+    auto s = connect();
+    const auto r = exchange(s, raw);
+    ASSERT_TRUE(r) << raw;
+    EXPECT_EQ(r->result_int(), 400u) << raw;
+  }
+}
+
+TEST_F(Server, AHandlerThatThrowsIs500AndTheServerGoesOn)
+{
+  start();
+  auto s = connect();
+  auto r = exchange(s, "GET /boom HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 500u);
+  r = exchange(s, "GET /fine HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200u);
+}
+
+TEST_F(Server, SlowClientsAreCutOff)
+{
+  start();
+  auto s = connect();
+  boost::system::error_code ec;
+  asio::write(s, asio::buffer(std::string("GET / HTTP/1.1\r\nHo")), ec);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(read(s)); // closed by the server, no response
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+
+  auto idle = connect();
+  ASSERT_TRUE(exchange(idle, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_FALSE(read(idle)); // an idle keep-alive connection is closed after idle_timeout
+}
+
+TEST_F(Server, ConnectionsOverTheCapGet503)
+{
+  start({.max_connections = 2});
+  auto a = connect();
+  auto b = connect();
+  ASSERT_TRUE(exchange(a, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  ASSERT_TRUE(exchange(b, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto c = connect();
+  const auto r = read(c);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 503u);
+  EXPECT_EQ((*r)[bhttp::field::retry_after], "1");
+  EXPECT_EQ(r->body(), R"({"error":{"code":"overloaded"}})");
+}
