@@ -1,39 +1,141 @@
-// weshopd: for now, opens and migrates the job store and reports it.
-// The service itself (local API, engine, upstream client) lands with issue #4.
+// weshopd: configuration, the job store, the WeShop client, the engine and
+// the local API, wired on one io_context; stops cleanly on SIGTERM/SIGINT.
 
+#include "api/errors.hpp"
+#include "api/local_api.hpp"
+#include "common/log.hpp"
+#include "config/config.hpp"
+#include "config/credentials.hpp"
+#include "engine/engine.hpp"
+#include "http/server.hpp"
 #include "store/job_store.hpp"
+#include "upstream/weshop_client.hpp"
 
-#include <cstdlib>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <CLI/CLI.hpp>
+#include <systemd/sd-daemon.h>
+
 #include <iostream>
-#include <string>
 
 namespace {
 
-std::string store_path(int argc, char** argv)
+using namespace weshopd;
+namespace asio = boost::asio;
+
+int fail(std::string_view what, std::string_view why)
 {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--store-path")
-      return argv[i + 1];
-  if (const char* env = std::getenv("WESHOPD_STORE_PATH"))
-    return env;
-  if (const char* state = std::getenv("STATE_DIRECTORY"))
-    return std::string(state) + "/weshopd.db";
-  return "weshopd.db";
+  log(log_level::error, "startup_failed", {{"what", what}, {"why", why}});
+  return 1;
 }
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-  const auto path = store_path(argc, argv);
-  std::string message;
-  auto store = weshopd::store::job_store::open({.path = path}, &message);
-  if (!store) {
-    std::cerr << "weshopd: cannot open the job store " << path << ": " << store.error().message() << ": " << message
-              << "\n";
-    return 1;
+  CLI::App app{"weshopd: a durable local service in front of the WeShop Agent API"};
+  config::sources sources;
+  std::string config_file;
+  bool check_only = false;
+  app.add_option("--config", config_file, "TOML configuration file (see config/weshopd.conf)");
+  app.add_option("--set", sources.overrides, "override a setting: section.key=value (repeatable)");
+  app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  app.set_version_flag("--version", "weshopd 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+  if (!config_file.empty())
+    sources.file = config_file;
+  sources.environment = config::process_environment();
+
+  const auto loaded = config::load(sources);
+  if (!loaded) {
+    for (const auto& e : loaded.errors)
+      std::cerr << "weshopd: configuration: " << e.to_string() << "\n";
+    return 2;
   }
-  std::cout << "weshopd: job store " << path << " is ready (schema migrated).\n"
-            << "weshopd: not yet: the service (local API, engine, WeShop client) arrives with issue #4.\n";
+  const auto& cfg = loaded.values;
+  if (check_only) {
+    std::cout << "weshopd: configuration is valid\n";
+    return 0;
+  }
+
+  const auto key = config::find_api_key(sources.environment);
+  if (!key.key)
+    return fail("api key", key.problem);
+  const upstream::api_key api_key(*key.key);
+  log(log_level::info, "api_key", {{"source", key.source}, {"fingerprint", api_key.fingerprint()}});
+
+  std::string message;
+  auto store = store::job_store::open({.path = cfg.store.path, .synchronous = cfg.store.synchronous}, &message);
+  if (!store)
+    return fail("job store " + cfg.store.path, store.error().message() + (message.empty() ? "" : ": " + message));
+
+  try {
+    asio::io_context io(1);
+    upstream::weshop_client_options client_options;
+    client_options.test_origin = cfg.upstream.test_origin;
+    client_options.ca_file = cfg.upstream.ca_file.value_or("");
+    upstream::weshop_client client(io.get_executor(), api_key, client_options);
+    log(log_level::info, "upstream", {{"origin", client.api_origin()}});
+
+    engine::engine engine(io.get_executor(), **store, client, {.upload_roots = cfg.uploads.roots});
+    api::local_api api(engine, **store, {.upload_roots = cfg.uploads.roots});
+
+    http::server_options server_options;
+    server_options.host = cfg.api.listen.host;
+    server_options.port = cfg.api.listen.port;
+    server_options.max_header = cfg.limits.max_header;
+    server_options.max_body = cfg.limits.max_body;
+    server_options.make_error = [](unsigned status, std::string_view code, std::string_view msg) {
+      return api::error_response(status, code, msg);
+    };
+    http::server server(io.get_executor(), server_options,
+                        [&api](http::incoming& req) { return api.handle(req); });
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec)
+        return;
+      log(log_level::info, "stopping", {{"signal", std::to_string(sig)}});
+      sd_notify(0, "STOPPING=1");
+      server.stop();
+      engine.stop();
+      // Let requests and submits in progress finish (at most 10 s), then stop;
+      // the store's writer flushes what is queued on destruction.
+      asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer tick(io);
+          for (int i = 0; i < 100 && (server.open_connections() > 0 || engine.stats().active > 0); ++i) {
+            tick.expires_after(std::chrono::milliseconds(100));
+            co_await tick.async_wait(asio::use_awaitable);
+          }
+          io.stop();
+        },
+        asio::detached);
+    });
+
+    asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await engine.start();
+        server.start();
+        log(log_level::info, "ready",
+            {{"api", "http://" + cfg.api.listen.host + ":" + std::to_string(server.port())}, {"store", cfg.store.path}});
+        sd_notify(0, "READY=1");
+      },
+      [](std::exception_ptr e) {
+        if (e)
+          std::rethrow_exception(e);
+      });
+    io.run();
+  } catch (const std::exception& e) {
+    return fail("service", e.what());
+  }
+  log(log_level::info, "stopped");
   return 0;
 }

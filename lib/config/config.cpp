@@ -217,8 +217,9 @@ void read_file(const std::string& path, settings& s, std::vector<error>& errors)
     for (const auto& [key, value] : *t) {
       const std::string name = std::string(section.str()) + "." + std::string(key.str());
       std::optional<raw> v;
+      const auto* known = find(name);
       if (const auto* str = value.as_string())
-        v = raw{str->get()};
+        v = known && known->type == kind::size ? from_text(kind::size, str->get()) : raw{str->get()};
       else if (const auto* i = value.as_integer())
         v = raw{i->get()};
       else if (const auto* arr = value.as_array()) {

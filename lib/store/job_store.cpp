@@ -206,7 +206,11 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
       if (patch.next_attempt_at && *patch.next_attempt_at)
         next_attempt = to_unix_ms(**patch.next_attempt_at);
 
+      std::optional<std::string> input;
+      if (patch.input)
+        input = boost::json::serialize(*patch.input);
       db.prepare("UPDATE jobs SET state = ?1,"
+                 " input = CASE WHEN ?20 THEN ?21 ELSE input END,"
                  " execution_id = CASE WHEN ?2 THEN ?3 ELSE execution_id END,"
                  " upstream_status = CASE WHEN ?4 THEN ?5 ELSE upstream_status END,"
                  " results = CASE WHEN ?6 THEN ?7 ELSE results END,"
@@ -224,7 +228,7 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
                    error ? std::optional(error->message) : std::nullopt,
                    error ? std::optional<bool>(error->retryable) : std::nullopt, patch.attempts.has_value(),
                    patch.attempts, patch.next_attempt_at.has_value(), next_attempt, is_terminal(to),
-                   to_unix_ms(now), id, to_string(from))
+                   to_unix_ms(now), id, to_string(from), input.has_value(), input)
         .step();
 
       if (db.changes() == 0) {
@@ -327,6 +331,19 @@ result<std::optional<upload_record>> job_store::find_upload(std::string_view sha
     if (!st->step())
       return std::nullopt;
     return upload_record{st->text(0), st->text(1), st->int64(2)};
+  });
+}
+
+result<std::vector<job>> job_store::unfinished()
+{
+  return read<std::vector<job>>([&](connection& db) {
+    static const std::string sql =
+      select_jobs("WHERE state IN ('queued', 'uploading', 'submitting', 'running') ORDER BY id");
+    auto st = db.prepare(sql);
+    std::vector<job> out;
+    while (st->step())
+      out.push_back(read_job(*st));
+    return out;
   });
 }
 

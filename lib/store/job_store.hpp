@@ -50,6 +50,7 @@ struct insert_result {
 
 // Changes made with a transition; unset members stay as they are.
 struct job_patch {
+  std::optional<boost::json::object> input; // e.g. local paths replaced by uploaded URLs
   std::optional<std::string> execution_id;
   std::optional<std::string> upstream_status;
   std::optional<boost::json::array> results;
@@ -108,6 +109,8 @@ public:
   result<job_page> list(const list_query& query);
   result<std::vector<job_event>> events(std::string_view job_id, std::int64_t after_event_id = 0);
   result<std::optional<upload_record>> find_upload(std::string_view sha256);
+  // Every job not in a terminal state, oldest first (recovery on start).
+  result<std::vector<job>> unfinished();
 
   group_commit::statistics writer_stats() const { return writer_->stats(); }
 

@@ -1,0 +1,77 @@
+#include "api/job_json.hpp"
+
+#include "common/base64.hpp"
+#include "common/uuid7.hpp"
+
+#include <boost/json.hpp>
+
+namespace weshopd::api {
+namespace json = boost::json;
+
+json::object to_json(const job& j)
+{
+  const auto opt_text = [](const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(); };
+  const auto opt_time = [](const std::optional<timestamp>& t) { return t ? json::value(to_rfc3339(*t)) : json::value(); };
+  json::value error;
+  if (j.error)
+    error = json::object{{"code", j.error->code}, {"message", j.error->message}, {"retryable", j.error->retryable}};
+  return {{"id", j.id},
+          {"state", to_string(j.state)},
+          {"agent", json::object{{"name", j.agent}, {"version", j.agent_version}}},
+          {"input", j.input},
+          {"params", j.params},
+          {"upstream", json::object{{"executionId", opt_text(j.execution_id)}, {"status", opt_text(j.upstream_status)}}},
+          {"results", j.results},
+          {"error", std::move(error)},
+          {"attempts", j.attempts},
+          {"createdAt", to_rfc3339(j.created_at)},
+          {"updatedAt", to_rfc3339(j.updated_at)},
+          {"finishedAt", opt_time(j.finished_at)}};
+}
+
+namespace {
+constexpr std::string_view cursor_prefix = "c1.";
+}
+
+std::string encode_cursor(const std::string& last_id)
+{
+  // base64url without padding of the id; the prefix versions the format.
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out(cursor_prefix);
+  unsigned int buffer = 0;
+  int bits = 0;
+  for (unsigned char c : last_id) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += alphabet[(buffer >> bits) & 0x3f];
+    }
+  }
+  if (bits > 0)
+    out += alphabet[(buffer << (6 - bits)) & 0x3f];
+  return out;
+}
+
+std::optional<std::string> decode_cursor(std::string_view cursor)
+{
+  if (!cursor.starts_with(cursor_prefix))
+    return std::nullopt;
+  std::string b64(cursor.substr(cursor_prefix.size()));
+  for (auto& c : b64) {
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/')
+      return std::nullopt;
+  }
+  while (b64.size() % 4)
+    b64 += '=';
+  auto id = base64_decode(b64);
+  if (!id || !looks_like_uuid(*id) || encode_cursor(*id) != cursor) // one spelling per cursor
+    return std::nullopt;
+  return id;
+}
+
+} // namespace weshopd::api

@@ -1,0 +1,232 @@
+#include "api/local_api.hpp"
+
+#include "api/errors.hpp"
+#include "api/job_json.hpp"
+#include "common/canonical_json.hpp"
+#include "common/sha256.hpp"
+#include "common/uuid7.hpp"
+#include "engine/local_image.hpp"
+#include "weshop/catalog.hpp"
+#include "weshop/catalog_json.hpp"
+#include "weshop/envelope.hpp"
+#include "weshop/image_ref.hpp"
+#include "weshop/validate.hpp"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+
+namespace weshopd::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+http::outgoing json_response(unsigned status, const json::value& body)
+{
+  http::outgoing out;
+  out.status = status;
+  out.headers.push_back({"Cache-Control", "no-store"});
+  out.body = json::serialize(body);
+  return out;
+}
+
+// An integer query parameter within [min, max]; nullopt when absent; error text when bad.
+std::optional<long> int_param(const http::incoming& req, const std::string& name, long min, long max, std::string& bad)
+{
+  const auto it = req.query.find(name);
+  if (it == req.query.end())
+    return std::nullopt;
+  long v = 0;
+  const auto& s = it->second;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || v < min || v > max)
+    bad = "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  return v;
+}
+
+bool is_json_content_type(std::string_view ct)
+{
+  const auto semi = ct.find(';');
+  auto type = ct.substr(0, semi);
+  while (!type.empty() && type.back() == ' ')
+    type.remove_suffix(1);
+  std::string lower(type);
+  for (auto& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json";
+}
+
+constexpr std::string_view image_inputs[] = {"originalImage", "fashionModelImage", "locationImage"};
+
+} // namespace
+
+local_api::local_api(engine::engine& engine, store::job_store& store, api_options options)
+  : engine_(engine), store_(store), options_(std::move(options))
+{
+  const auto bind = [this](auto member) { return [this, member](http::incoming& r) { return (this->*member)(r); }; };
+  routes_.add("POST", "/v1/jobs", bind(&local_api::create_job))
+    .add("GET", "/v1/jobs", bind(&local_api::list_jobs))
+    .add("GET", "/v1/jobs/{id}", bind(&local_api::get_job))
+    .add("POST", "/v1/jobs/{id}/cancel", bind(&local_api::cancel_job))
+    .add("GET", "/v1/agents", bind(&local_api::agents))
+    .add("GET", "/healthz", bind(&local_api::health));
+}
+
+asio::awaitable<http::outgoing> local_api::handle(http::incoming& req)
+{
+  auto m = routes_.find(req.method, req.path);
+  if (!m.handler) {
+    if (!m.path_known())
+      co_return error_response(404, "not_found", "no such route");
+    auto out = error_response(405, "method_not_allowed", "this route does not take " + req.method);
+    std::string allow;
+    for (const auto& a : m.allow)
+      allow += (allow.empty() ? "" : ", ") + a;
+    out.headers.push_back({"Allow", allow});
+    co_return out;
+  }
+  req.params = std::move(m.params);
+  co_return co_await (*m.handler)(req);
+}
+
+asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
+{
+  if (!is_json_content_type(req.header_value("Content-Type")))
+    co_return error_response(415, "unsupported_media_type", "the body must be application/json");
+  auto body = weshop::parse_json_limited(req.body);
+  if (!body)
+    co_return error_response(400, "invalid_json", "the body is not valid JSON: " + body.error().message());
+
+  auto violations = weshop::validate(*body);
+  // Local images must be allowed, readable images now, not at upload time.
+  std::map<std::string, std::string> canonical_paths;
+  if (const auto* input = body->is_object() ? body->as_object().if_contains("input") : nullptr; input && input->is_object())
+    for (auto name : image_inputs)
+      if (const auto* v = input->as_object().if_contains(name); v && v->is_string()) {
+        const auto ref = weshop::classify_image_ref(v->get_string());
+        if (ref.kind != weshop::image_ref::kind::local_file)
+          continue;
+        const auto checked = engine::check_local_image(ref.location, options_.upload_roots, options_.max_upload_size);
+        if (checked)
+          canonical_paths[std::string(name)] = checked.image.path;
+        else
+          violations.push_back({weshop::json_pointer({"input", name}), checked.problem});
+      }
+  if (!violations.empty())
+    co_return error_response(422, "validation_failed", "the request breaks " + std::to_string(violations.size()) +
+                                                         " rule(s); see details", violations);
+
+  const auto key = req.header_value("Idempotency-Key");
+  if (key.size() > 255)
+    co_return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
+
+  const auto& request = body->as_object();
+  const auto& agent = request.at("agent").as_object();
+  store::new_job j;
+  j.agent = agent.at("name").as_string();
+  const auto* version = agent.if_contains("version");
+  j.agent_version = version && version->is_string() ? std::string(version->get_string())
+                                                    : std::string(*weshop::default_version(j.agent));
+  j.input = request.at("input").as_object();
+  for (const auto& [name, path] : canonical_paths)
+    j.input[name] = path;
+  if (const auto* params = request.if_contains("params"); params && params->is_object())
+    j.params = params->get_object();
+  if (!key.empty())
+    j.idempotency_key = std::string(key);
+  j.request_hash = sha256_hex(canonical_json(*body));
+
+  auto created = co_await engine_.create(std::move(j));
+  if (!created)
+    co_return error_response(created.error());
+  const auto& job = created->created_or_existing;
+  auto out = json_response(created->created ? 201 : 200, to_json(job));
+  out.headers.push_back({"Location", "/v1/jobs/" + job.id});
+  co_return out;
+}
+
+asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
+{
+  const auto& id = req.params.at("id");
+  std::string bad;
+  const auto wait = int_param(req, "wait", 0, 60, bad);
+  if (!bad.empty())
+    co_return error_response(422, "validation_failed", "wait " + bad, {{"/query/wait", bad}});
+  if (!looks_like_uuid(id))
+    co_return error_response(404, "not_found", "no job with that id");
+  auto j = store_.get(id);
+  if (j && wait && *wait > 0 && !is_terminal(j->state)) {
+    co_await engine_.changes().wait(id, std::chrono::seconds(*wait));
+    j = store_.get(id);
+  }
+  if (!j)
+    co_return error_response(j.error());
+  co_return json_response(200, to_json(*j));
+}
+
+asio::awaitable<http::outgoing> local_api::list_jobs(http::incoming& req)
+{
+  store::list_query q;
+  weshop::violations problems;
+  std::string bad;
+  if (const auto limit = int_param(req, "limit", 1, 500, bad); bad.empty())
+    q.limit = static_cast<std::size_t>(limit.value_or(50));
+  else
+    problems.push_back({"/query/limit", bad});
+  if (const auto it = req.query.find("state"); it != req.query.end()) {
+    q.state = parse_job_state(it->second);
+    if (!q.state)
+      problems.push_back({"/query/state", "is not a job state"});
+  }
+  if (const auto it = req.query.find("agent"); it != req.query.end()) {
+    if (weshop::find_agent(it->second))
+      q.agent = it->second;
+    else
+      problems.push_back({"/query/agent", "is not a known agent"});
+  }
+  if (!problems.empty())
+    co_return error_response(422, "validation_failed", "bad query parameters", problems);
+  if (const auto it = req.query.find("cursor"); it != req.query.end()) {
+    q.before_id = decode_cursor(it->second);
+    if (!q.before_id)
+      co_return error_response(400, "invalid_cursor", "this cursor was not issued by weshopd");
+  }
+  auto page = store_.list(q);
+  if (!page)
+    co_return error_response(page.error());
+  json::array jobs;
+  for (const auto& j : page->jobs)
+    jobs.push_back(to_json(j));
+  co_return json_response(200, json::object{{"jobs", std::move(jobs)},
+                                            {"next_cursor", page->next_before ? json::value(encode_cursor(*page->next_before))
+                                                                              : json::value()}});
+}
+
+asio::awaitable<http::outgoing> local_api::cancel_job(http::incoming& req)
+{
+  const auto& id = req.params.at("id");
+  if (!looks_like_uuid(id))
+    co_return error_response(404, "not_found", "no job with that id");
+  auto r = co_await engine_.cancel(id);
+  if (!r)
+    co_return error_response(r.error());
+  auto body = to_json(r->current);
+  if (r->was_running)
+    body["note"] = "WeShop has no cancel: the run may still finish (and be billed); weshopd no longer follows it";
+  co_return json_response(200, body);
+}
+
+asio::awaitable<http::outgoing> local_api::agents(http::incoming&)
+{
+  co_return json_response(200, weshop::catalog_to_json());
+}
+
+asio::awaitable<http::outgoing> local_api::health(http::incoming&)
+{
+  const auto stats = engine_.stats();
+  co_return json_response(200, json::object{{"status", "ok"}, {"polling", stats.polling}, {"active", stats.active}});
+}
+
+} // namespace weshopd::api

@@ -1,0 +1,44 @@
+#pragma once
+// The local REST API (DESIGN.md, "Local REST API (v1)"): routes, request
+// checks and JSON in and out. Knows HTTP and JSON; leaves jobs to the engine
+// and reads to the store. No SQL, no sockets.
+
+#include "engine/engine.hpp"
+#include "http/message.hpp"
+#include "http/router.hpp"
+#include "store/job_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+
+namespace weshopd::api {
+
+struct api_options {
+  std::vector<std::string> upload_roots{};
+  std::uint64_t max_upload_size = 32 * 1024 * 1024;
+};
+
+class local_api {
+public:
+  local_api(engine::engine& engine, store::job_store& store, api_options options);
+
+  boost::asio::awaitable<http::outgoing> handle(http::incoming& req);
+
+private:
+  using route = std::function<boost::asio::awaitable<http::outgoing>(http::incoming&)>;
+
+  boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> get_job(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> list_jobs(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> cancel_job(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> agents(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> health(http::incoming& req);
+
+  engine::engine& engine_;
+  store::job_store& store_;
+  api_options options_;
+  http::router<route> routes_;
+};
+
+} // namespace weshopd::api

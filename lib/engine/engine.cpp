@@ -1,0 +1,479 @@
+#include "engine/engine.hpp"
+
+#include "common/log.hpp"
+#include "engine/local_image.hpp"
+#include "engine/submit_policy.hpp"
+#include "weshop/image_ref.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <unordered_set>
+
+namespace weshopd::engine {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using asio::use_awaitable;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+constexpr std::string_view image_inputs[] = {"originalImage", "fashionModelImage", "locationImage"};
+
+bool has_local_images(const json::object& input)
+{
+  for (auto name : image_inputs)
+    if (const auto* v = input.if_contains(name); v && v->is_string())
+      if (weshop::classify_image_ref(v->get_string()).kind == weshop::image_ref::kind::local_file)
+        return true;
+  return false;
+}
+
+job_error upstream_job_error(const upstream::upstream_error& e, bool retryable)
+{
+  std::string code;
+  switch (e.kind) {
+  case upstream::error_kind::api: code = e.api.code; break;
+  case upstream::error_kind::transport: code = "upstream_unreachable"; break;
+  case upstream::error_kind::http_status: code = "upstream_http_" + std::to_string(e.http_status); break;
+  case upstream::error_kind::parse: code = "upstream_bad_response"; break;
+  case upstream::error_kind::local: code = "input_unreadable"; break;
+  }
+  return {code, e.message, retryable};
+}
+
+// The error a Failed run reports, if it reports one.
+job_error run_failure(const weshop::run& r)
+{
+  job_error e{"run_failed", "WeShop reports the run as " + r.status, false};
+  if (const auto* execs = r.raw.if_contains("executions"); execs && execs->is_array() && !execs->get_array().empty())
+    if (const auto* last = execs->get_array().back().if_object())
+      if (const auto* err = last->if_contains("error"); err && err->is_object()) {
+        if (const auto* c = err->get_object().if_contains("code"); c && c->is_string())
+          e.code = c->get_string();
+        if (const auto* m = err->get_object().if_contains("message"); m && m->is_string())
+          e.message = m->get_string();
+      }
+  return e;
+}
+
+json::array results_json(const weshop::run& r)
+{
+  json::array out;
+  for (const auto& item : r.results)
+    out.push_back(json::object{{"status", item.status}, {"image", item.image}});
+  return out;
+}
+
+} // namespace
+
+struct engine::impl : std::enable_shared_from_this<impl> {
+  using slots = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+
+  struct poll_state {
+    std::string execution_id;
+    std::optional<timestamp> deadline;
+    std::string last_status;
+    int rounds = 0;
+    int failures = 0;
+  };
+
+  asio::any_io_executor executor;
+  store::job_store& store;
+  upstream::weshop_client& client;
+  engine_options options;
+  change_hub hub;
+  poll_queue polls;
+  std::unordered_map<std::string, poll_state> polling;
+  std::unordered_set<std::string> uploads_in_flight; // content digests being uploaded now
+  asio::system_timer wake;
+  std::optional<timestamp> wake_at;
+  slots submit_slots;
+  std::size_t polls_in_flight = 0;
+  std::size_t active = 0;
+  bool stopped = false;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  impl(asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
+    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), wake(ex), submit_slots(ex, options.max_concurrent_submits)
+  {
+  }
+
+  double unit() { return std::uniform_real_distribution<double>(0, 1)(rng); }
+
+  // Awaits a callback-style store operation; the completion comes back on our
+  // executor. Deliberately not a coroutine itself: `start` travels inside the
+  // operation, not as a coroutine parameter.
+  template <class T, class Start>
+  auto on_store(Start start)
+  {
+    return asio::async_initiate<const asio::use_awaitable_t<>, void(result<T>)>(
+      [ex = executor](auto handler, Start begin) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        begin([h, ex](result<T> r) { asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); }); });
+      },
+      use_awaitable, std::move(start));
+  }
+
+  // One compare-and-set state change, announced to waiters when it lands.
+  asio::awaitable<result<job>> move(const job& j, job_state to, store::job_patch patch, std::string detail)
+  {
+    // The arguments travel behind a shared_ptr: GCC 12 relocates closures
+    // passed into coroutines bitwise, which breaks captured std::strings.
+    struct args {
+      std::string id;
+      job_state from;
+      store::job_patch patch;
+      std::string detail;
+    };
+    auto a = std::make_shared<args>(args{j.id, j.state, std::move(patch), detail});
+    auto r = co_await on_store<job>([this, a, to](auto done) {
+      store.async_transition(a->id, a->from, to, std::move(a->patch), a->detail, std::move(done));
+    });
+    if (r) {
+      hub.publish(j.id);
+      if (to != j.state)
+        log(log_level::info, "job_state",
+            {{"job", j.id}, {"from", to_string(j.state)}, {"state", to_string(to)}, {"detail", detail}});
+    }
+    co_return r;
+  }
+
+  asio::awaitable<result<job>> fail(const job& j, job_error error)
+  {
+    store::job_patch p;
+    p.error = std::move(error);
+    auto detail = p.error->has_value() ? (*p.error)->code : std::string{};
+    co_return co_await move(j, job_state::failed, std::move(p), detail);
+  }
+
+  void schedule_poll(const std::string& id, timestamp due)
+  {
+    polls.schedule(id, due);
+    if (!wake_at || due < *wake_at)
+      wake.cancel(); // the scheduler re-reads the earliest due time
+  }
+
+  // --- intake to running ---
+
+  asio::awaitable<void> drive(std::shared_ptr<impl> self, job j)
+  {
+    co_await submit_slots.async_send(boost::system::error_code{}, use_tuple);
+    struct release {
+      impl& i;
+      ~release()
+      {
+        i.submit_slots.try_receive([](boost::system::error_code) {});
+        --i.active;
+      }
+    } guard{*self};
+    ++active;
+
+    while (!stopped) {
+      if (j.state == job_state::queued) {
+        if (j.next_attempt_at && *j.next_attempt_at > now_ms()) {
+          asio::system_timer t(executor, *j.next_attempt_at);
+          co_await t.async_wait(use_tuple);
+        }
+        auto r = co_await move(j, has_local_images(j.input) ? job_state::uploading : job_state::submitting, {}, "");
+        if (!r)
+          co_return;
+        j = std::move(*r);
+      } else if (j.state == job_state::uploading) {
+        auto next = co_await upload_inputs(j);
+        if (!next)
+          co_return;
+        j = std::move(*next);
+      } else if (j.state == job_state::submitting) {
+        auto next = co_await submit(j);
+        if (!next || next->state != job_state::queued)
+          co_return;
+        j = std::move(*next);
+      } else {
+        co_return;
+      }
+    }
+  }
+
+  // Retry later (back to queued) or give up, after a failure that left no run.
+  asio::awaitable<result<job>> retry_or_fail(const job& j, const upstream::upstream_error& e)
+  {
+    const int attempts = j.attempts + 1;
+    if (attempts >= options.max_attempts)
+      co_return co_await fail(j, upstream_job_error(e, true));
+    store::job_patch p;
+    p.attempts = attempts;
+    p.error = upstream_job_error(e, true);
+    p.next_attempt_at = now_ms() + backoff(attempts - 1, options.retry_initial, options.retry_cap, unit(), e.retry_after);
+    co_return co_await move(j, job_state::queued, std::move(p), "retry: " + e.message);
+  }
+
+  asio::awaitable<result<job>> upload_inputs(const job& j)
+  {
+    auto input = j.input;
+    for (auto name : image_inputs) {
+      auto* v = input.if_contains(name);
+      if (!v || !v->is_string())
+        continue;
+      const auto ref = weshop::classify_image_ref(v->get_string());
+      if (ref.kind != weshop::image_ref::kind::local_file)
+        continue;
+      const auto checked = check_local_image(ref.location, options.upload_roots, options.max_upload_size);
+      if (!checked)
+        co_return co_await fail(j, {"input_unreadable", "/input/" + std::string(name) + " " + checked.problem, false});
+      const auto digest = file_sha256(checked.image.path);
+      // Another job uploading the same content right now: wait for it, then reuse.
+      const auto topic = "upload:" + digest;
+      while (uploads_in_flight.contains(digest))
+        co_await hub.wait(topic, std::chrono::minutes(2));
+      auto known = store.find_upload(digest);
+      if (known && *known) {
+        *v = (*known)->url;
+        continue;
+      }
+      uploads_in_flight.insert(digest);
+      struct in_flight_guard {
+        impl& i;
+        std::string digest;
+        ~in_flight_guard()
+        {
+          i.uploads_in_flight.erase(digest);
+          i.hub.publish("upload:" + digest);
+        }
+      } flight{*this, digest};
+      auto uploaded = co_await client.upload_image(checked.image.path);
+      if (!uploaded) {
+        const auto& e = uploaded.error();
+        // Uploads cost nothing: anything but a definite refusal is worth another try.
+        const bool refused = e.kind == upstream::error_kind::local ||
+                             (e.kind == upstream::error_kind::api && !e.api.retryable && e.http_status != 429);
+        if (refused)
+          co_return co_await fail(j, upstream_job_error(e, false));
+        co_return co_await retry_or_fail(j, e);
+      }
+      co_await on_store<bool>([&](auto done) {
+        store.async_record_upload({digest, *uploaded, static_cast<std::int64_t>(checked.image.size)}, std::move(done));
+      });
+      *v = *uploaded;
+    }
+    store::job_patch p;
+    p.input = std::move(input);
+    co_return co_await move(j, job_state::submitting, std::move(p), "uploaded");
+  }
+
+  asio::awaitable<result<job>> submit(const job& j)
+  {
+    // The job is durably `submitting` before this request leaves.
+    auto started = co_await client.start_run(j.agent, j.agent_version, j.input, j.params, std::nullopt);
+    if (started) {
+      store::job_patch p;
+      p.execution_id = started->execution_id;
+      p.upstream_status = "Pending";
+      p.error = std::optional<job_error>{};
+      const auto due = now_ms() + options.poll_initial;
+      p.next_attempt_at = due;
+      auto r = co_await move(j, job_state::running, std::move(p), "run " + started->execution_id);
+      if (r) {
+        polling[j.id] = {started->execution_id, r->deadline_at, "Pending", 0, 0};
+        schedule_poll(j.id, due);
+      }
+      co_return r;
+    }
+    const auto& e = started.error();
+    switch (judge_submit_failure(e)) {
+    case submit_verdict::retry: co_return co_await retry_or_fail(j, e);
+    case submit_verdict::reject: co_return co_await fail(j, upstream_job_error(e, false));
+    case submit_verdict::unknown: break;
+    }
+    co_return co_await fail(j, {"submit_outcome_unknown",
+                                "WeShop may have started the run (" + e.message + "); not sent again", true});
+  }
+
+  // --- polling ---
+
+  asio::awaitable<void> scheduler(std::shared_ptr<impl> self)
+  {
+    while (!stopped) {
+      const auto next = polls.next_due();
+      wake_at = next;
+      wake.expires_at(next ? *next : now_ms() + std::chrono::hours(1));
+      co_await wake.async_wait(use_tuple);
+      wake_at.reset();
+      if (stopped)
+        break;
+      const auto room = options.max_concurrent_polls - std::min(options.max_concurrent_polls, polls_in_flight);
+      for (auto& id : polls.take_due(now_ms(), room)) {
+        ++polls_in_flight;
+        asio::co_spawn(executor, poll_one(self, id), asio::detached);
+      }
+    }
+  }
+
+  asio::awaitable<void> poll_one(std::shared_ptr<impl> self, std::string id)
+  {
+    struct done_guard {
+      impl& i;
+      ~done_guard()
+      {
+        --i.polls_in_flight;
+        i.wake.cancel(); // room for the next due polls
+      }
+    } guard{*self};
+
+    const auto it = polling.find(id);
+    if (it == polling.end())
+      co_return;
+    const auto execution_id = it->second.execution_id;
+    auto r = co_await client.get_run(execution_id);
+
+    auto current = store.get(id);
+    auto entry = polling.find(id);
+    if (!current || current->state != job_state::running || entry == polling.end()) {
+      polling.erase(id); // canceled or finished elsewhere
+      co_return;
+    }
+    auto& state = entry->second;
+    const auto now = now_ms();
+    if (r && weshop::is_terminal(r->state)) {
+      store::job_patch p;
+      p.upstream_status = r->status;
+      p.results = results_json(*r);
+      if (r->state == weshop::run_state::success) {
+        co_await move(*current, job_state::succeeded, std::move(p), "run succeeded");
+      } else {
+        p.error = run_failure(*r);
+        co_await move(*current, job_state::failed, std::move(p), "run failed");
+      }
+      polling.erase(id);
+      co_return;
+    }
+    if (state.deadline && now >= *state.deadline) {
+      co_await fail(*current, {"deadline_exceeded", "the run did not finish before the job's deadline", false});
+      polling.erase(id);
+      co_return;
+    }
+    std::chrono::milliseconds delay;
+    if (r) {
+      state.failures = 0;
+      delay = backoff(state.rounds++, options.poll_initial, options.poll_cap, unit());
+      if (r->status != state.last_status) {
+        state.last_status = r->status;
+        store::job_patch p;
+        p.upstream_status = r->status;
+        p.next_attempt_at = now + delay;
+        if (!co_await move(*current, job_state::running, std::move(p), "")) {
+          polling.erase(id);
+          co_return;
+        }
+      }
+    } else {
+      delay = backoff(state.failures++, options.poll_initial, options.poll_cap, unit(), r.error().retry_after);
+    }
+    schedule_poll(id, now + delay);
+  }
+
+  // --- recovery ---
+
+  asio::awaitable<void> recover(std::shared_ptr<impl> self)
+  {
+    auto unfinished = store.unfinished();
+    if (!unfinished)
+      throw std::runtime_error("cannot read unfinished jobs: " + unfinished.error().message());
+    for (auto& j : *unfinished) {
+      switch (j.state) {
+      case job_state::queued:
+      case job_state::uploading: asio::co_spawn(executor, drive(self, j), asio::detached); break;
+      case job_state::submitting:
+        co_await fail(j, {"submit_outcome_unknown",
+                          "weshopd stopped while submitting this run; WeShop may have started it, so it is not sent again",
+                          true});
+        break;
+      case job_state::running:
+        polling[j.id] = {j.execution_id.value_or(""), j.deadline_at, j.upstream_status.value_or(""), 0, 0};
+        polls.schedule(j.id, j.next_attempt_at.value_or(now_ms()));
+        break;
+      default: break;
+      }
+    }
+  }
+};
+
+engine::engine(asio::any_io_executor executor, store::job_store& store, upstream::weshop_client& client,
+               engine_options options)
+  : impl_(std::make_shared<impl>(std::move(executor), store, client, std::move(options)))
+{
+}
+
+engine::~engine()
+{
+  stop();
+}
+
+asio::awaitable<void> engine::start()
+{
+  co_await impl_->recover(impl_);
+  asio::co_spawn(impl_->executor, impl_->scheduler(impl_), asio::detached);
+}
+
+void engine::stop()
+{
+  impl_->stopped = true;
+  impl_->wake.cancel();
+}
+
+asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
+{
+  if (!j.deadline_at)
+    j.deadline_at = now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(impl_->options.deadline);
+  auto r = co_await impl_->on_store<store::insert_result>(
+    [&](auto done) { impl_->store.async_insert(std::move(j), std::move(done)); });
+  if (r && r->created)
+    asio::co_spawn(impl_->executor, impl_->drive(impl_, r->created_or_existing), asio::detached);
+  co_return r;
+}
+
+asio::awaitable<result<cancel_outcome>> engine::cancel(std::string id)
+{
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto current = impl_->store.get(id);
+    if (!current)
+      co_return current.error();
+    if (current->state == job_state::canceled)
+      co_return cancel_outcome{std::move(*current), false};
+    if (is_terminal(current->state))
+      co_return errc::illegal_transition;
+    const bool run_exists = current->state == job_state::running || current->state == job_state::submitting;
+    auto r = co_await impl_->move(*current, job_state::canceled, {}, "canceled by request");
+    if (r) {
+      impl_->polls.remove(id);
+      impl_->polling.erase(id);
+      co_return cancel_outcome{std::move(*r), run_exists};
+    }
+    if (r.error() != errc::stale_state)
+      co_return r.error();
+  }
+  co_return errc::stale_state;
+}
+
+change_hub& engine::changes()
+{
+  return impl_->hub;
+}
+
+const engine_options& engine::options() const
+{
+  return impl_->options;
+}
+
+engine::statistics engine::stats() const
+{
+  return {impl_->polls.size(), impl_->active};
+}
+
+} // namespace weshopd::engine

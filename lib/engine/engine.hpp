@@ -1,0 +1,82 @@
+#pragma once
+// The orchestrator: takes accepted jobs through upload, submit and polling to
+// a terminal state, and resumes them after a restart.
+//
+// - A job is durable (queued) before create() returns.
+// - `submitting` is written before POST /runs leaves; a run is submitted at
+//   most once per job (see submit_policy.hpp). A job found in `submitting`
+//   at start becomes failed/submit_outcome_unknown.
+// - Local images are uploaded once per content (SHA-256), shared across jobs.
+// - Running jobs wait in a poll queue (O(log n), no task per idle job); polls
+//   back off 1 s -> 30 s with jitter, within a global concurrency cap; a job
+//   past its deadline fails with deadline_exceeded.
+// - Every state change is a compare-and-set in the store; losing one (e.g.
+//   the job was canceled meanwhile) simply ends that job's work here.
+//
+// Runs on one executor that one thread runs (the daemon's io_context);
+// the store's completions are posted back to it.
+
+#include "engine/change_hub.hpp"
+#include "engine/poll_queue.hpp"
+#include "store/job_store.hpp"
+#include "upstream/weshop_client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/system_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <random>
+#include <unordered_map>
+
+namespace weshopd::engine {
+
+using namespace std::chrono_literals;
+
+struct engine_options {
+  std::vector<std::string> upload_roots{};
+  std::uint64_t max_upload_size = 32 * 1024 * 1024;
+  std::chrono::milliseconds poll_initial = 1s;
+  std::chrono::milliseconds poll_cap = 30s;
+  std::chrono::milliseconds retry_initial = 1s;
+  std::chrono::milliseconds retry_cap = 60s;
+  int max_attempts = 5;                     // uploads + submits per job before it fails
+  std::chrono::milliseconds deadline = 30min; // from creation to a terminal state
+  std::size_t max_concurrent_polls = 32;
+  std::size_t max_concurrent_submits = 16;
+};
+
+struct cancel_outcome {
+  job current;
+  bool was_running = false; // a WeShop run exists and is no longer followed (WeShop has no cancel)
+};
+
+class engine {
+public:
+  engine(boost::asio::any_io_executor executor, store::job_store& store, upstream::weshop_client& client,
+         engine_options options);
+  ~engine();
+
+  // Resumes every unfinished job; then starts the poll scheduler.
+  boost::asio::awaitable<void> start();
+  void stop();
+
+  // Stores a validated job (durably) and starts working on it.
+  boost::asio::awaitable<result<store::insert_result>> create(store::new_job j);
+  boost::asio::awaitable<result<cancel_outcome>> cancel(std::string id);
+
+  change_hub& changes();
+  const engine_options& options() const;
+
+  struct statistics {
+    std::size_t polling = 0; // jobs in the poll queue
+    std::size_t active = 0;  // uploads/submits in progress
+  };
+  statistics stats() const;
+
+private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace weshopd::engine
