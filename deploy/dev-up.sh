@@ -21,7 +21,7 @@ mkdir -p "$state/images"
 
 "$build/tests/weshop-sim" --pki-dir "$dev/pki" --pending-ms "${SIM_PENDING_MS:-700}" \
   --segmenting-ms "${SIM_SEGMENTING_MS:-700}" --running-ms "${SIM_RUNNING_MS:-1000}" \
-  >"$state/sim.json" 2>"$state/sim.log" &
+  </dev/null >"$state/sim.json" 2>"$state/sim.log" &
 sim_pid=$!
 for _ in $(seq 100); do [[ -s $state/sim.json ]] && break; sleep 0.05; done
 [[ -s $state/sim.json ]] || { echo "dev-up: weshop-sim did not start (see $state/sim.log)" >&2; kill $sim_pid; exit 1; }
@@ -34,7 +34,7 @@ WESHOPD_UPSTREAM_CA_FILE="$dev/pki/ca.pem" \
 WESHOPD_STORE_PATH="$state/weshopd.db" \
 WESHOPD_API_LISTEN="127.0.0.1:$port" \
 WESHOPD_UPLOADS_ROOTS="$state/images${WESHOPD_EXTRA_UPLOAD_ROOTS:+:$WESHOPD_EXTRA_UPLOAD_ROOTS}" \
-  "$build/daemon/weshopd" --config "$root/config/demo.conf" 2>"$state/weshopd.log" &
+  "$build/daemon/weshopd" --config "$root/config/demo.conf" </dev/null >>"$state/weshopd.log" 2>&1 &
 weshopd_pid=$!
 
 api="http://127.0.0.1:$port"
