@@ -122,7 +122,9 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   }
 
   // One compare-and-set state change, announced to waiters when it lands.
-  asio::awaitable<result<job>> move(const job& j, job_state to, store::job_patch patch, std::string detail)
+  // Coroutine parameters here are references to named objects of the caller:
+  // GCC 12 mishandles class prvalues passed to coroutines (seen as double frees).
+  asio::awaitable<result<job>> move(const job& j, job_state to, const store::job_patch& patch, const std::string& detail)
   {
     // The arguments travel behind a shared_ptr: GCC 12 relocates closures
     // passed into coroutines bitwise, which breaks captured std::strings.
@@ -132,7 +134,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       store::job_patch patch;
       std::string detail;
     };
-    auto a = std::make_shared<args>(args{j.id, j.state, std::move(patch), detail});
+    auto a = std::make_shared<args>(args{j.id, j.state, patch, detail});
     auto r = co_await on_store<job>([this, a, to](auto done) {
       store.async_transition(a->id, a->from, to, std::move(a->patch), a->detail, std::move(done));
     });
@@ -145,12 +147,12 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     co_return r;
   }
 
-  asio::awaitable<result<job>> fail(const job& j, job_error error)
+  asio::awaitable<result<job>> fail(const job& j, const job_error& error)
   {
     store::job_patch p;
-    p.error = std::move(error);
-    auto detail = p.error->has_value() ? (*p.error)->code : std::string{};
-    co_return co_await move(j, job_state::failed, std::move(p), detail);
+    p.error = error;
+    const std::string detail = error.code;
+    co_return co_await move(j, job_state::failed, p, detail);
   }
 
   void schedule_poll(const std::string& id, timestamp due)
@@ -181,7 +183,10 @@ struct engine::impl : std::enable_shared_from_this<impl> {
           asio::system_timer t(executor, *j.next_attempt_at);
           co_await t.async_wait(use_tuple);
         }
-        auto r = co_await move(j, has_local_images(j.input) ? job_state::uploading : job_state::submitting, {}, "");
+        const store::job_patch none;
+        const std::string detail;
+        const auto next = has_local_images(j.input) ? job_state::uploading : job_state::submitting;
+        auto r = co_await move(j, next, none, detail);
         if (!r)
           co_return;
         j = std::move(*r);
@@ -205,13 +210,15 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<result<job>> retry_or_fail(const job& j, const upstream::upstream_error& e)
   {
     const int attempts = j.attempts + 1;
+    const auto error = upstream_job_error(e, true);
     if (attempts >= options.max_attempts)
-      co_return co_await fail(j, upstream_job_error(e, true));
+      co_return co_await fail(j, error);
     store::job_patch p;
     p.attempts = attempts;
-    p.error = upstream_job_error(e, true);
+    p.error = error;
     p.next_attempt_at = now_ms() + backoff(attempts - 1, options.retry_initial, options.retry_cap, unit(), e.retry_after);
-    co_return co_await move(j, job_state::queued, std::move(p), "retry: " + e.message);
+    const std::string detail = "retry: " + e.message;
+    co_return co_await move(j, job_state::queued, p, detail);
   }
 
   asio::awaitable<result<job>> upload_inputs(const job& j)
@@ -225,8 +232,10 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       if (ref.kind != weshop::image_ref::kind::local_file)
         continue;
       const auto checked = check_local_image(ref.location, options.upload_roots, options.max_upload_size);
-      if (!checked)
-        co_return co_await fail(j, {"input_unreadable", "/input/" + std::string(name) + " " + checked.problem, false});
+      if (!checked) {
+        const job_error error{"input_unreadable", "/input/" + std::string(name) + " " + checked.problem, false};
+        co_return co_await fail(j, error);
+      }
       const auto digest = file_sha256(checked.image.path);
       // Another job uploading the same content right now: wait for it, then reuse.
       const auto topic = "upload:" + digest;
@@ -253,8 +262,10 @@ struct engine::impl : std::enable_shared_from_this<impl> {
         // Uploads cost nothing: anything but a definite refusal is worth another try.
         const bool refused = e.kind == upstream::error_kind::local ||
                              (e.kind == upstream::error_kind::api && !e.api.retryable && e.http_status != 429);
-        if (refused)
-          co_return co_await fail(j, upstream_job_error(e, false));
+        if (refused) {
+          const auto error = upstream_job_error(e, false);
+          co_return co_await fail(j, error);
+        }
         co_return co_await retry_or_fail(j, e);
       }
       co_await on_store<bool>([&](auto done) {
@@ -264,7 +275,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     }
     store::job_patch p;
     p.input = std::move(input);
-    co_return co_await move(j, job_state::submitting, std::move(p), "uploaded");
+    const std::string detail = "uploaded";
+    co_return co_await move(j, job_state::submitting, p, detail);
   }
 
   asio::awaitable<result<job>> submit(const job& j)
@@ -278,7 +290,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       p.error = std::optional<job_error>{};
       const auto due = now_ms() + options.poll_initial;
       p.next_attempt_at = due;
-      auto r = co_await move(j, job_state::running, std::move(p), "run " + started->execution_id);
+      const std::string detail = "run " + started->execution_id;
+      auto r = co_await move(j, job_state::running, p, detail);
       if (r) {
         polling[j.id] = {started->execution_id, r->deadline_at, "Pending", 0, 0};
         schedule_poll(j.id, due);
@@ -286,13 +299,14 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       co_return r;
     }
     const auto& e = started.error();
-    switch (judge_submit_failure(e)) {
-    case submit_verdict::retry: co_return co_await retry_or_fail(j, e);
-    case submit_verdict::reject: co_return co_await fail(j, upstream_job_error(e, false));
-    case submit_verdict::unknown: break;
-    }
-    co_return co_await fail(j, {"submit_outcome_unknown",
-                                "WeShop may have started the run (" + e.message + "); not sent again", true});
+    const auto verdict = judge_submit_failure(e);
+    if (verdict == submit_verdict::retry)
+      co_return co_await retry_or_fail(j, e);
+    const auto error = verdict == submit_verdict::reject
+                         ? upstream_job_error(e, false)
+                         : job_error{"submit_outcome_unknown",
+                                     "WeShop may have started the run (" + e.message + "); not sent again", true};
+    co_return co_await fail(j, error);
   }
 
   // --- polling ---
@@ -344,17 +358,17 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       store::job_patch p;
       p.upstream_status = r->status;
       p.results = results_json(*r);
-      if (r->state == weshop::run_state::success) {
-        co_await move(*current, job_state::succeeded, std::move(p), "run succeeded");
-      } else {
+      const bool success = r->state == weshop::run_state::success;
+      if (!success)
         p.error = run_failure(*r);
-        co_await move(*current, job_state::failed, std::move(p), "run failed");
-      }
+      const std::string detail = success ? "run succeeded" : "run failed";
+      co_await move(*current, success ? job_state::succeeded : job_state::failed, p, detail);
       polling.erase(id);
       co_return;
     }
     if (state.deadline && now >= *state.deadline) {
-      co_await fail(*current, {"deadline_exceeded", "the run did not finish before the job's deadline", false});
+      const job_error error{"deadline_exceeded", "the run did not finish before the job's deadline", false};
+      co_await fail(*current, error);
       polling.erase(id);
       co_return;
     }
@@ -367,7 +381,9 @@ struct engine::impl : std::enable_shared_from_this<impl> {
         store::job_patch p;
         p.upstream_status = r->status;
         p.next_attempt_at = now + delay;
-        if (!co_await move(*current, job_state::running, std::move(p), "")) {
+        const std::string detail;
+        auto moved = co_await move(*current, job_state::running, p, detail);
+        if (!moved) {
           polling.erase(id);
           co_return;
         }
@@ -389,11 +405,13 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       switch (j.state) {
       case job_state::queued:
       case job_state::uploading: asio::co_spawn(executor, drive(self, j), asio::detached); break;
-      case job_state::submitting:
-        co_await fail(j, {"submit_outcome_unknown",
-                          "weshopd stopped while submitting this run; WeShop may have started it, so it is not sent again",
-                          true});
+      case job_state::submitting: {
+        const job_error error{"submit_outcome_unknown",
+                              "weshopd stopped while submitting this run; WeShop may have started it, so it is not sent again",
+                              true};
+        co_await fail(j, error);
         break;
+      }
       case job_state::running:
         polling[j.id] = {j.execution_id.value_or(""), j.deadline_at, j.upstream_status.value_or(""), 0, 0};
         polls.schedule(j.id, j.next_attempt_at.value_or(now_ms()));
@@ -449,7 +467,9 @@ asio::awaitable<result<cancel_outcome>> engine::cancel(std::string id)
     if (is_terminal(current->state))
       co_return errc::illegal_transition;
     const bool run_exists = current->state == job_state::running || current->state == job_state::submitting;
-    auto r = co_await impl_->move(*current, job_state::canceled, {}, "canceled by request");
+    const store::job_patch none;
+    const std::string detail = "canceled by request";
+    auto r = co_await impl_->move(*current, job_state::canceled, none, detail);
     if (r) {
       impl_->polls.remove(id);
       impl_->polling.erase(id);

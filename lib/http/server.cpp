@@ -166,6 +166,23 @@ struct server::impl : std::enable_shared_from_this<impl> {
     c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   }
 
+  // After refusing a request whose body is still arriving, read (and drop) a
+  // bounded amount of it, so the client can finish sending and read our
+  // answer instead of meeting a reset ("lingering close", as nginx does).
+  static asio::awaitable<void> linger(connection& c)
+  {
+    beast::error_code ec;
+    c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    c.stream.expires_after(std::chrono::seconds(2));
+    std::vector<char> sink(64 * 1024);
+    for (std::size_t drained = 0; drained < 64 * 1024 * 1024;) {
+      auto [rec, n] = co_await c.stream.async_read_some(asio::buffer(sink), use_tuple);
+      if (rec)
+        break;
+      drained += n;
+    }
+  }
+
   static asio::awaitable<void> session(std::shared_ptr<impl> self, std::shared_ptr<connection> c)
   {
     beast::flat_buffer buffer;
@@ -194,6 +211,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         if (const auto f = classify(ec); f.status) {
           auto res = self->to_response(self->options.make_error(f.status, f.code, f.message), 11, false);
           co_await write(*c, res);
+          co_await linger(*c);
         }
         break;
       }

@@ -22,7 +22,9 @@ namespace weshopd::test {
 
 class child_process {
 public:
-  explicit child_process(const std::vector<std::string>& argv)
+  // `env`: extra NAME=value entries; `stderr_path`: where its stderr goes (default: inherited).
+  explicit child_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                         const std::string& stderr_path = {})
   {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0)
@@ -30,11 +32,19 @@ public:
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    if (!stderr_path.empty())
+      posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    std::vector<char*> envp;
+    for (char** e = environ; *e; ++e)
+      envp.push_back(*e);
+    for (const auto& e : env)
+      envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
     std::vector<char*> args;
     for (const auto& a : argv)
       args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     ::close(out[1]);
     if (rc != 0) {

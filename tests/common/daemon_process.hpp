@@ -1,0 +1,43 @@
+#pragma once
+// weshopd as a real process against a weshop-sim, for integration tests:
+// started with the test-mode environment, ready when /healthz answers, and
+// an HTTP helper for its API.
+
+#include "common/child_process.hpp"
+#include "common/sim_process.hpp"
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace weshopd::test {
+
+struct api_reply {
+  unsigned status = 0;
+  boost::json::value body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string header(const std::string& name) const;
+};
+
+class daemon_process {
+public:
+  // state_dir holds the database and daemon.log; images_dir is uploads.roots.
+  daemon_process(const sim_process& sim, const sim_pki& pki, const std::string& state_dir,
+                 const std::string& images_dir, std::vector<std::string> extra_env = {});
+
+  const std::string& api() const { return api_; }
+  pid_t pid() const { return process_->pid(); }
+  int stop(int sig = SIGTERM) { return process_->stop(sig); }
+
+  api_reply call(const std::string& method, const std::string& path, const std::string& body = "",
+                 std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}});
+  // Polls until the job is terminal (or `timeout`); returns the last job seen.
+  boost::json::value wait_terminal(const std::string& id, std::chrono::seconds timeout = std::chrono::seconds(30));
+
+private:
+  std::string api_;
+  std::unique_ptr<child_process> process_;
+};
+
+} // namespace weshopd::test

@@ -1,0 +1,350 @@
+// weshopd end to end: real weshopd and weshop-sim processes, real sockets,
+// a real SQLite file. Jobs from POST to succeeded, bad input refused without
+// a trace, upstream faults, and restarts that lose nothing and bill nothing twice.
+
+#include "common/daemon_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+using namespace weshopd;
+namespace json = boost::json;
+
+namespace {
+
+const std::string png(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(2000, 'p'));
+
+class Daemon : public ::testing::Test {
+protected:
+  ~Daemon() override
+  {
+    if (HasFailure()) { // the daemon's own account, for the CI log
+      std::ifstream log(dir_.file("daemon.log"));
+      std::cerr << "---- daemon.log ----\n" << log.rdbuf() << "--------------------\n";
+    }
+  }
+
+  test::temp_dir dir_;
+  test::sim_pki pki_ = test::make_sim_pki(dir_);
+  std::string images_ = dir_.file("images");
+  std::unique_ptr<test::sim_process> sim_;
+  std::unique_ptr<test::daemon_process> daemon_;
+
+  void start(std::vector<std::string> sim_flags = {"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "100"})
+  {
+    std::filesystem::create_directories(images_);
+    std::ofstream(images_ + "/shirt.png", std::ios::binary) << png;
+    sim_ = std::make_unique<test::sim_process>(pki_.cert, pki_.key, pki_.ca, sim_flags);
+    restart();
+  }
+
+  void restart() { daemon_ = std::make_unique<test::daemon_process>(*sim_, pki_, dir_.path().string(), images_); }
+
+  std::string job_body(const std::string& agent, const std::string& params, const std::string& image = "https://x.test/a.png",
+                       const std::string& task = "")
+  {
+    return R"({"agent":{"name":")" + agent + R"(","version":"v1.0"},"input":{"originalImage":")" + image + "\"" +
+           (task.empty() ? "" : R"(,"taskName":")" + task + "\"") + R"(},"params":)" + params + "}";
+  }
+
+  test::api_reply post_job(const std::string& body, std::vector<std::pair<std::string, std::string>> extra = {})
+  {
+    extra.emplace_back("Content-Type", "application/json");
+    return daemon_->call("POST", "/v1/jobs", body, extra);
+  }
+
+  std::size_t job_count()
+  {
+    std::size_t n = 0;
+    std::string cursor;
+    for (;;) {
+      const auto page = daemon_->call("GET", "/v1/jobs?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor)).body;
+      n += page.at("jobs").as_array().size();
+      if (page.at("next_cursor").is_null())
+        return n;
+      cursor = page.at("next_cursor").as_string();
+    }
+  }
+};
+
+} // namespace
+
+TEST_F(Daemon, EveryAgentEndToEndWithOneUploadPerFile)
+{
+  start();
+  const std::vector<std::string> bodies{
+    job_body("aimodel", R"({"generatedContent":"freeCreation","maskType":"autoApparelSegment","textDescription":"street","batchCount":1})"),
+    job_body("aiproduct", R"({"generatedContent":"referToOrigin","maskType":"autoSubjectSegment","locationId":1})"),
+    job_body("aipose", R"({"textDescription":"sit","batchCount":2})", images_ + "/shirt.png"),
+    job_body("aipose", R"({"textDescription":"stand","batchCount":1})", "file://" + images_ + "/shirt.png"),
+    job_body("expandimage", R"({"targetWidth":2048,"targetHeight":2048,"batchCount":1})"),
+    job_body("removeBG", R"({"maskType":"autoSubjectSegment","backgroundHex":"#ced2ce","batchCount":1})"),
+    job_body("virtualtryon", R"({"generateVersion":"weshopPro","descriptionType":"auto","aspectRatio":"3:4","batchCount":1})"),
+  };
+  std::vector<std::string> ids;
+  for (const auto& b : bodies) {
+    const auto r = post_job(b);
+    ASSERT_EQ(r.status, 201u) << json::serialize(r.body);
+    EXPECT_EQ(r.header("Location"), "/v1/jobs/" + std::string(r.body.at("id").as_string()));
+    EXPECT_EQ(r.body.at("state"), "queued");
+    ids.emplace_back(r.body.at("id").as_string());
+  }
+  for (const auto& id : ids) {
+    const auto job = daemon_->wait_terminal(id);
+    ASSERT_EQ(job.at("state"), "succeeded") << json::serialize(job);
+    EXPECT_FALSE(job.at("upstream").at("executionId").is_null());
+    EXPECT_FALSE(job.at("results").as_array().empty());
+    EXPECT_TRUE(job.at("error").is_null());
+    EXPECT_FALSE(job.at("finishedAt").is_null());
+  }
+  const auto stats = sim_->stats();
+  EXPECT_EQ(stats.at("uploads"), 1) << "the same file must be uploaded once";
+  EXPECT_EQ(stats.at("runs_created"), static_cast<std::int64_t>(bodies.size()));
+  EXPECT_EQ(stats.at("key_leaks"), 0);
+}
+
+TEST_F(Daemon, BadInputIsRefusedClearlyAndChangesNothing)
+{
+  start();
+  std::filesystem::create_directories(dir_.file("outside"));
+  std::ofstream(dir_.file("outside/secret.png"), std::ios::binary) << png;
+  std::filesystem::create_symlink(dir_.file("outside/secret.png"), images_ + "/link.png");
+  std::ofstream(images_ + "/notes.txt") << "not an image";
+  const std::string ok_params = R"({"textDescription":"sit"})";
+  struct bad_case {
+    std::string method, path, body, content_type;
+    unsigned status;
+    std::string code;
+    std::vector<std::string> fields = {};
+  };
+  const std::vector<bad_case> cases{
+    {"POST", "/v1/jobs", "{", "application/json", 400, "invalid_json"},
+    {"POST", "/v1/jobs", "", "application/json", 400, "invalid_json"},
+    {"POST", "/v1/jobs", "[1,2", "application/json", 400, "invalid_json"},
+    {"POST", "/v1/jobs", job_body("aipose", ok_params), "text/plain", 415, "unsupported_media_type"},
+    {"POST", "/v1/jobs", "[]", "application/json", 422, "validation_failed", {""}},
+    {"POST", "/v1/jobs", R"({"agent":"aipose","input":{"originalImage":"https://x.test/a.png"}})", "application/json", 422,
+     "validation_failed", {"/agent"}},
+    {"POST", "/v1/jobs", job_body("nope", ok_params), "application/json", 422, "validation_failed", {"/agent/name"}},
+    {"POST", "/v1/jobs", R"({"agent":{"name":"aipose"},"params":{"textDescription":"x"}})", "application/json", 422,
+     "validation_failed", {"/input/originalImage"}},
+    {"POST", "/v1/jobs", job_body("aipose", R"({"textDescription":"x","batchCount":0})"), "application/json", 422,
+     "validation_failed", {"/params/batchCount"}},
+    {"POST", "/v1/jobs", job_body("aipose", R"({"textDescription":"x","batchCount":"4"})"), "application/json", 422,
+     "validation_failed", {"/params/batchCount"}},
+    {"POST", "/v1/jobs", job_body("aipose", R"({"textDescription":"x","batchcount":4})"), "application/json", 422,
+     "validation_failed", {"/params/batchcount"}},
+    {"POST", "/v1/jobs", job_body("aimodel", R"({"generatedContent":"freeCreation","maskType":"custom","batchCount":99})"),
+     "application/json", 422, "validation_failed", {"/params", "/params/customMask", "/params/batchCount"}},
+    {"POST", "/v1/jobs", job_body("removeBG", R"({"maskType":"autoSubjectSegment","backgroundHex":"red"})"), "application/json",
+     422, "validation_failed", {"/params/backgroundHex"}},
+    {"POST", "/v1/jobs", job_body("expandimage", R"({"targetWidth":100,"targetHeight":100,"fillLeft":100})"),
+     "application/json", 422, "validation_failed", {"/params/fillLeft"}},
+    {"POST", "/v1/jobs", job_body("virtualtryon", R"({"generateVersion":"bananaPro","descriptionType":"custom"})"),
+     "application/json", 422, "validation_failed", {"/params/textDescription", "/params/imageSize"}},
+    {"POST", "/v1/jobs", job_body("aipose", ok_params, "/etc/passwd"), "application/json", 422, "validation_failed",
+     {"/input/originalImage"}},
+    {"POST", "/v1/jobs", job_body("aipose", ok_params, images_ + "/../outside/secret.png"), "application/json", 422,
+     "validation_failed", {"/input/originalImage"}},
+    {"POST", "/v1/jobs", job_body("aipose", ok_params, images_ + "/link.png"), "application/json", 422,
+     "validation_failed", {"/input/originalImage"}},
+    {"POST", "/v1/jobs", job_body("aipose", ok_params, images_ + "/notes.txt"), "application/json", 422,
+     "validation_failed", {"/input/originalImage"}},
+    {"POST", "/v1/jobs", job_body("aipose", ok_params, images_ + "/missing.png"), "application/json", 422,
+     "validation_failed", {"/input/originalImage"}},
+    {"POST", "/v1/jobs", job_body("aipose", ok_params, "relative/shirt.png"), "application/json", 422,
+     "validation_failed", {"/input/originalImage"}},
+    {"GET", "/v1/jobs/01900000-0000-7000-8000-000000000000", "", "", 404, "not_found"},
+    {"GET", "/v1/jobs/../../etc/passwd", "", "", 404, "not_found"},
+    {"GET", "/v1/nothing", "", "", 404, "not_found"},
+    {"DELETE", "/v1/jobs", "", "", 405, "method_not_allowed"},
+    {"PUT", "/healthz", "", "", 405, "method_not_allowed"},
+    {"GET", "/v1/jobs?limit=0", "", "", 422, "validation_failed", {"/query/limit"}},
+    {"GET", "/v1/jobs?limit=501", "", "", 422, "validation_failed", {"/query/limit"}},
+    {"GET", "/v1/jobs?state=done", "", "", 422, "validation_failed", {"/query/state"}},
+    {"GET", "/v1/jobs?agent=dalle", "", "", 422, "validation_failed", {"/query/agent"}},
+    {"GET", "/v1/jobs?cursor=forged", "", "", 400, "invalid_cursor"},
+    {"POST", "/v1/jobs/01900000-0000-7000-8000-000000000000/cancel", "", "", 404, "not_found"},
+    {"POST", "/v1/jobs", std::string(17 * 1024 * 1024, ' '), "application/json", 413, "payload_too_large"},
+  };
+  ASSERT_GE(cases.size(), 25u);
+  for (const auto& c : cases) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!c.content_type.empty())
+      headers.emplace_back("Content-Type", c.content_type);
+    const auto r = daemon_->call(c.method, c.path, c.body, headers);
+    const auto what = c.method + " " + c.path + " " + c.body.substr(0, 120);
+    ASSERT_EQ(r.status, c.status) << what << "\n" << json::serialize(r.body);
+    EXPECT_EQ(r.body.at("error").at("code"), json::value(c.code)) << what;
+    EXPECT_FALSE(r.body.at("error").at("message").as_string().empty()) << what;
+    if (!c.fields.empty()) {
+      std::multiset<std::string> got, want(c.fields.begin(), c.fields.end());
+      for (const auto& d : r.body.at("error").at("details").as_array())
+        got.insert(std::string(d.at("field").as_string()));
+      EXPECT_EQ(got, want) << what;
+    }
+    if (c.status == 405) {
+      EXPECT_FALSE(r.header("Allow").empty()) << what;
+    }
+  }
+  // A header over the limit, on any route.
+  const auto big = daemon_->call("GET", "/healthz", "", {{"X-Big", std::string(20 * 1024, 'h')}});
+  EXPECT_EQ(big.status, 431u);
+  EXPECT_EQ(job_count(), 0u);
+  EXPECT_EQ(sim_->stats().at("runs_created"), 0);
+}
+
+TEST_F(Daemon, IdempotencyKeys)
+{
+  start();
+  const auto body = job_body("aipose", R"({"textDescription":"sit"})");
+  const auto reordered = R"({"params":{"textDescription":"sit"},"input":{"originalImage":"https://x.test/a.png"},"agent":{"version":"v1.0","name":"aipose"}})";
+  // A refused request does not consume the key.
+  EXPECT_EQ(post_job(job_body("aipose", "{}"), {{"Idempotency-Key", "k1"}}).status, 422u);
+  const auto first = post_job(body, {{"Idempotency-Key", "k1"}});
+  ASSERT_EQ(first.status, 201u);
+  const auto again = post_job(reordered, {{"Idempotency-Key", "k1"}});
+  EXPECT_EQ(again.status, 200u);
+  EXPECT_EQ(again.body.at("id"), first.body.at("id"));
+  const auto other = post_job(job_body("aipose", R"({"textDescription":"stand"})"), {{"Idempotency-Key", "k1"}});
+  EXPECT_EQ(other.status, 409u);
+  EXPECT_EQ(other.body.at("error").at("code"), "conflict");
+  EXPECT_EQ(job_count(), 1u);
+}
+
+TEST_F(Daemon, UpstreamFaultsLeadToTheDocumentedOutcomes)
+{
+  start();
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"status","status":429,"retry_after":1,"count":1}])");
+  const auto limited = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "t-429"));
+  auto job = daemon_->wait_terminal(std::string(limited.body.at("id").as_string()));
+  EXPECT_EQ(job.at("state"), "succeeded") << json::serialize(job);
+  EXPECT_EQ(job.at("attempts"), 1);
+
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"reset_after_read","count":1}])");
+  const auto reset = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "t-reset"));
+  job = daemon_->wait_terminal(std::string(reset.body.at("id").as_string()));
+  EXPECT_EQ(job.at("state"), "failed");
+  EXPECT_EQ(job.at("error").at("code"), "submit_outcome_unknown");
+  EXPECT_EQ(job.at("error").at("retryable"), true);
+
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"api_error","code":"QUOTA_EXCEEDED","retryable":false,"count":1}])");
+  const auto quota = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "t-quota"));
+  job = daemon_->wait_terminal(std::string(quota.body.at("id").as_string()));
+  EXPECT_EQ(job.at("state"), "failed");
+  EXPECT_EQ(job.at("error").at("code"), "QUOTA_EXCEEDED");
+
+  sim_->set_faults(R"([{"endpoint":"run","kind":"unknown_status","count":2},{"endpoint":"run","kind":"status","status":503,"count":2}])");
+  const auto odd = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "t-odd"));
+  job = daemon_->wait_terminal(std::string(odd.body.at("id").as_string()));
+  EXPECT_EQ(job.at("state"), "succeeded") << json::serialize(job);
+
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"api_error","code":"FAILED_RUN","retryable":false,"count":0}])");
+  const auto failing = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "sim:fail"));
+  job = daemon_->wait_terminal(std::string(failing.body.at("id").as_string()));
+  EXPECT_EQ(job.at("state"), "failed");
+  EXPECT_EQ(job.at("error").at("code"), "GENERATION_FAILED");
+
+  // Exactly one run per job that reached submitting; none for the refused one.
+  const auto by_task = sim_->stats().at("runs_by_task").as_object();
+  EXPECT_EQ(by_task.at("t-429"), 1);
+  EXPECT_EQ(by_task.at("t-reset"), 1);
+  EXPECT_FALSE(by_task.contains("t-quota"));
+  EXPECT_EQ(by_task.at("t-odd"), 1);
+}
+
+TEST_F(Daemon, CancelAndWait)
+{
+  start({"--pending-ms", "1500", "--segmenting-ms", "100", "--running-ms", "100"});
+  const auto created = post_job(job_body("aipose", R"({"textDescription":"x"})"));
+  const std::string id(created.body.at("id").as_string());
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto changed = daemon_->call("GET", "/v1/jobs/" + id + "?wait=10").body; // returns at the next event
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_NE(changed.at("state"), "queued");
+  EXPECT_EQ(daemon_->call("GET", "/v1/jobs/" + id + "?wait=61").status, 422u);
+
+  // Wait until the run exists, then cancel: the run is no longer followed.
+  for (int i = 0; i < 100 && daemon_->call("GET", "/v1/jobs/" + id).body.at("state") != "running"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto canceled = daemon_->call("POST", "/v1/jobs/" + id + "/cancel");
+  ASSERT_EQ(canceled.status, 200u);
+  EXPECT_EQ(canceled.body.at("state"), "canceled");
+  EXPECT_FALSE(canceled.body.at("finishedAt").is_null());
+  EXPECT_TRUE(canceled.body.as_object().contains("note"));
+  EXPECT_EQ(daemon_->call("POST", "/v1/jobs/" + id + "/cancel").status, 200u); // again: still fine
+
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(daemon_->call("GET", "/v1/jobs/" + id + "?wait=30").body.at("state"), "canceled"); // terminal: at once
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000)); // the run finishes upstream meanwhile
+  EXPECT_EQ(daemon_->call("GET", "/v1/jobs/" + id).body.at("state"), "canceled");
+
+  const auto done = post_job(job_body("aipose", R"({"textDescription":"y"})"));
+  const std::string done_id(done.body.at("id").as_string());
+  ASSERT_EQ(daemon_->wait_terminal(done_id).at("state"), "succeeded");
+  EXPECT_EQ(daemon_->call("POST", "/v1/jobs/" + done_id + "/cancel").status, 409u);
+}
+
+TEST_F(Daemon, RestartsLoseNothingAndSubmitNothingTwice)
+{
+  start({"--pending-ms", "300", "--segmenting-ms", "300", "--running-ms", "300"});
+  std::set<std::string> acknowledged;
+  std::mt19937 rng(std::random_device{}());
+  int n = 0;
+  // SIGTERM once, then SIGKILL at random moments, with jobs arriving throughout.
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 25; ++i, ++n) {
+      const auto r = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "r-" + std::to_string(n)));
+      ASSERT_EQ(r.status, 201u);
+      acknowledged.insert(std::string(r.body.at("id").as_string()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 400));
+    daemon_->stop(round == 0 ? SIGTERM : SIGKILL);
+    restart();
+  }
+  std::size_t unknown = 0;
+  for (const auto& id : acknowledged) {
+    const auto job = daemon_->wait_terminal(id, std::chrono::seconds(60));
+    const auto state = job.at("state").as_string();
+    ASSERT_TRUE(state == "succeeded" || state == "failed") << json::serialize(job);
+    if (state == "failed") {
+      EXPECT_EQ(job.at("error").at("code"), "submit_outcome_unknown") << json::serialize(job);
+      ++unknown;
+    }
+  }
+  EXPECT_EQ(job_count(), acknowledged.size());
+  for (const auto& [task, runs] : sim_->stats().at("runs_by_task").as_object())
+    EXPECT_LE(runs.as_int64(), 1) << task << " was submitted twice";
+  std::cout << "[ restart ] " << acknowledged.size() << " jobs, " << unknown
+            << " ended submit_outcome_unknown (killed while submitting)\n";
+}
+
+TEST_F(Daemon, PaginationOverAThousandJobs)
+{
+  start({"--pending-ms", "600000"}); // runs never finish: only the list matters
+  std::vector<std::string> ids;
+  for (int i = 0; i < 1000; ++i) {
+    const auto r = post_job(job_body("aipose", R"({"textDescription":"x"})"));
+    ASSERT_EQ(r.status, 201u);
+    ids.emplace_back(r.body.at("id").as_string());
+  }
+  std::reverse(ids.begin(), ids.end());
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (;;) {
+    const auto page = daemon_->call("GET", "/v1/jobs?limit=37" + (cursor.empty() ? "" : "&cursor=" + cursor)).body;
+    for (const auto& j : page.at("jobs").as_array())
+      seen.emplace_back(j.at("id").as_string());
+    if (page.at("next_cursor").is_null())
+      break;
+    cursor = page.at("next_cursor").as_string();
+  }
+  EXPECT_EQ(seen, ids);
+}
