@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <unordered_set>
@@ -107,37 +108,36 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   double unit() { return std::uniform_real_distribution<double>(0, 1)(rng); }
 
-  // Awaits a callback-style store operation; the completion comes back on our
-  // executor. Deliberately not a coroutine itself: `start` travels inside the
-  // operation, not as a coroutine parameter.
+  // Awaits a callback-style store operation; the result comes back on our
+  // executor. `start` is taken by reference and called before the first
+  // suspension: GCC 12 destroys closures passed by value into coroutines (or
+  // into use_awaitable's initiation) twice, so none are.
   template <class T, class Start>
-  auto on_store(Start start)
+  asio::awaitable<result<T>> on_store(Start&& start)
   {
-    return asio::async_initiate<const asio::use_awaitable_t<>, void(result<T>)>(
-      [ex = executor](auto handler, Start begin) {
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        begin([h, ex](result<T> r) { asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); }); });
-      },
-      use_awaitable, std::move(start));
+    struct pending {
+      asio::steady_timer timer;
+      std::optional<result<T>> value;
+      explicit pending(asio::any_io_executor ex) : timer(std::move(ex), asio::steady_timer::time_point::max()) {}
+    };
+    auto p = std::make_shared<pending>(executor);
+    start([p](result<T> r) {
+      asio::post(p->timer.get_executor(), [p, r = std::move(r)]() mutable {
+        p->value = std::move(r);
+        p->timer.cancel();
+      });
+    });
+    while (!p->value)
+      co_await p->timer.async_wait(use_tuple);
+    co_return std::move(*p->value);
   }
 
-  // One compare-and-set state change, announced to waiters when it lands.
   // Coroutine parameters here are references to named objects of the caller:
   // GCC 12 mishandles class prvalues passed to coroutines (seen as double frees).
   asio::awaitable<result<job>> move(const job& j, job_state to, const store::job_patch& patch, const std::string& detail)
   {
-    // The arguments travel behind a shared_ptr: GCC 12 relocates closures
-    // passed into coroutines bitwise, which breaks captured std::strings.
-    struct args {
-      std::string id;
-      job_state from;
-      store::job_patch patch;
-      std::string detail;
-    };
-    auto a = std::make_shared<args>(args{j.id, j.state, patch, detail});
-    auto r = co_await on_store<job>([this, a, to](auto done) {
-      store.async_transition(a->id, a->from, to, std::move(a->patch), a->detail, std::move(done));
-    });
+    auto r = co_await on_store<job>(
+      [&](auto done) { store.async_transition(j.id, j.state, to, patch, detail, std::move(done)); });
     if (r) {
       hub.publish(j.id);
       if (to != j.state)
