@@ -71,6 +71,7 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/v1/jobs/{id}", bind(&local_api::get_job))
     .add("POST", "/v1/jobs/{id}/cancel", bind(&local_api::cancel_job))
     .add("GET", "/v1/agents", bind(&local_api::agents))
+    .add("GET", "/v1/agents/{name}/info", bind(&local_api::agent_info))
     .add("GET", "/healthz", bind(&local_api::health));
 }
 
@@ -221,6 +222,22 @@ asio::awaitable<http::outgoing> local_api::cancel_job(http::incoming& req)
 asio::awaitable<http::outgoing> local_api::agents(http::incoming&)
 {
   co_return json_response(200, weshop::catalog_to_json());
+}
+
+asio::awaitable<http::outgoing> local_api::agent_info(http::incoming& req)
+{
+  const auto& name = req.params.at("name");
+  const auto it = req.query.find("version");
+  const std::string version = it != req.query.end() ? it->second : std::string(weshop::default_version(name).value_or(""));
+  if (!weshop::find_agent(name, version))
+    co_return error_response(404, "not_found", "no such agent (and version)");
+  auto info = co_await engine_.agent_info(name, version);
+  if (!info) {
+    auto out = error_response(502, "upstream_unavailable", "WeShop did not answer: " + info.error().message);
+    out.headers.push_back({"Retry-After", "5"});
+    co_return out;
+  }
+  co_return json_response(200, json::object{{"agent", name}, {"version", version}, {"info", *info}});
 }
 
 asio::awaitable<http::outgoing> local_api::health(http::incoming&)

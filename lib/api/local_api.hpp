@@ -33,6 +33,7 @@ private:
   boost::asio::awaitable<http::outgoing> list_jobs(http::incoming& req);
   boost::asio::awaitable<http::outgoing> cancel_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> agents(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> agent_info(http::incoming& req);
   boost::asio::awaitable<http::outgoing> health(http::incoming& req);
 
   engine::engine& engine_;

@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <map>
 #include <unordered_set>
 
 namespace weshopd::engine {
@@ -98,6 +99,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   slots submit_slots;
   std::size_t polls_in_flight = 0;
   std::size_t active = 0;
+  std::size_t waiting = 0; // drives started and not yet finished
+  std::map<std::string, std::pair<timestamp, json::value>> agent_info_cache; // "name/version" -> (fetched, data)
   bool stopped = false;
   std::mt19937_64 rng{std::random_device{}()};
 
@@ -166,6 +169,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   asio::awaitable<void> drive(std::shared_ptr<impl> self, job j)
   {
+    ++waiting;
     co_await submit_slots.async_send(boost::system::error_code{}, use_tuple);
     struct release {
       impl& i;
@@ -173,6 +177,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       {
         i.submit_slots.try_receive([](boost::system::error_code) {});
         --i.active;
+        --i.waiting;
       }
     } guard{*self};
     ++active;
@@ -447,6 +452,8 @@ void engine::stop()
 
 asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
 {
+  if (impl_->waiting >= impl_->options.max_waiting_jobs)
+    co_return errc::overloaded; // the API answers 503 + Retry-After instead of growing without bound
   if (!j.deadline_at)
     j.deadline_at = now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(impl_->options.deadline);
   auto r = co_await impl_->on_store<store::insert_result>(
@@ -479,6 +486,19 @@ asio::awaitable<result<cancel_outcome>> engine::cancel(std::string id)
       co_return r.error();
   }
   co_return errc::stale_state;
+}
+
+asio::awaitable<upstream::outcome<json::value>> engine::agent_info(std::string name, std::string version)
+{
+  const auto key = name + "/" + version;
+  const auto now = now_ms();
+  if (const auto it = impl_->agent_info_cache.find(key);
+      it != impl_->agent_info_cache.end() && now - it->second.first < impl_->options.agent_info_ttl)
+    co_return it->second.second;
+  auto info = co_await impl_->client.agent_info(name, version);
+  if (info)
+    impl_->agent_info_cache[key] = {now, *info};
+  co_return info;
 }
 
 change_hub& engine::changes()

@@ -44,6 +44,8 @@ struct engine_options {
   std::chrono::milliseconds deadline = 30min; // from creation to a terminal state
   std::size_t max_concurrent_polls = 32;
   std::size_t max_concurrent_submits = 16;
+  std::size_t max_waiting_jobs = 10000;        // jobs between intake and running; beyond it create() is overloaded
+  std::chrono::milliseconds agent_info_ttl = 10min;
 };
 
 struct cancel_outcome {
@@ -64,6 +66,8 @@ public:
   // Stores a validated job (durably) and starts working on it.
   boost::asio::awaitable<result<store::insert_result>> create(store::new_job j);
   boost::asio::awaitable<result<cancel_outcome>> cancel(std::string id);
+  // WeShop's valid ids for an agent (locations, models, backgrounds), cached.
+  boost::asio::awaitable<upstream::outcome<boost::json::value>> agent_info(std::string name, std::string version);
 
   change_hub& changes();
   const engine_options& options() const;

@@ -215,6 +215,24 @@ TEST_F(Daemon, IdempotencyKeys)
   EXPECT_EQ(other.status, 409u);
   EXPECT_EQ(other.body.at("error").at("code"), "conflict");
   EXPECT_EQ(job_count(), 1u);
+
+  // Concurrent requests with one key create one job.
+  std::vector<std::thread> clients;
+  std::vector<test::api_reply> replies(8);
+  for (std::size_t i = 0; i < replies.size(); ++i)
+    clients.emplace_back([&, i] { replies[i] = post_job(body, {{"Idempotency-Key", "k2"}}); });
+  for (auto& t : clients)
+    t.join();
+  std::set<std::string> ids;
+  int created = 0;
+  for (const auto& r : replies) {
+    ASSERT_TRUE(r.status == 201u || r.status == 200u) << r.status;
+    created += r.status == 201u;
+    ids.insert(std::string(r.body.at("id").as_string()));
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(job_count(), 2u);
 }
 
 TEST_F(Daemon, UpstreamFaultsLeadToTheDocumentedOutcomes)
@@ -256,6 +274,33 @@ TEST_F(Daemon, UpstreamFaultsLeadToTheDocumentedOutcomes)
   EXPECT_EQ(by_task.at("t-reset"), 1);
   EXPECT_FALSE(by_task.contains("t-quota"));
   EXPECT_EQ(by_task.at("t-odd"), 1);
+}
+
+TEST_F(Daemon, ASlowUpstreamOnlyDelays)
+{
+  start();
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"latency","ms":1500,"count":1},
+                      {"endpoint":"run","kind":"latency","ms":1500,"count":2}])");
+  const auto r = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "slow"));
+  const auto job = daemon_->wait_terminal(std::string(r.body.at("id").as_string()));
+  EXPECT_EQ(job.at("state"), "succeeded") << json::serialize(job);
+  EXPECT_EQ(sim_->stats().at("runs_by_task").at("slow"), 1);
+}
+
+TEST_F(Daemon, AgentInfoIsProxiedAndCached)
+{
+  start();
+  const auto first = daemon_->call("GET", "/v1/agents/aimodel/info");
+  ASSERT_EQ(first.status, 200u) << json::serialize(first.body);
+  EXPECT_FALSE(first.body.at("info").at("locations").as_array().empty());
+  EXPECT_EQ(daemon_->call("GET", "/v1/agents/aimodel/info?version=v1.0").body, first.body);
+  EXPECT_EQ(sim_->stats().at("requests").at("info"), 1); // the second came from the cache
+  EXPECT_EQ(daemon_->call("GET", "/v1/agents/nope/info").status, 404u);
+  EXPECT_EQ(daemon_->call("GET", "/v1/agents/aimodel/info?version=v9").status, 404u);
+  sim_->set_faults(R"([{"endpoint":"info","kind":"status","status":503}])");
+  const auto down = daemon_->call("GET", "/v1/agents/removeBG/info");
+  EXPECT_EQ(down.status, 502u);
+  EXPECT_EQ(down.body.at("error").at("code"), "upstream_unavailable");
 }
 
 TEST_F(Daemon, CancelAndWait)
@@ -300,7 +345,7 @@ TEST_F(Daemon, RestartsLoseNothingAndSubmitNothingTwice)
   int n = 0;
   // SIGTERM once, then SIGKILL at random moments, with jobs arriving throughout.
   for (int round = 0; round < 6; ++round) {
-    for (int i = 0; i < 25; ++i, ++n) {
+    for (int i = 0; i < (round == 0 ? 200 : 25); ++i, ++n) {
       const auto r = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "r-" + std::to_string(n)));
       ASSERT_EQ(r.status, 201u);
       acknowledged.insert(std::string(r.body.at("id").as_string()));
