@@ -82,7 +82,15 @@ int main(int argc, char** argv)
     upstream::weshop_client client(io.get_executor(), api_key, client_options);
     log(log_level::info, "upstream", {{"origin", client.api_origin()}});
 
-    engine::engine engine(io.get_executor(), **store, client, {.upload_roots = cfg.uploads.roots});
+    engine::engine_options engine_options;
+    engine_options.upload_roots = cfg.uploads.roots;
+    engine_options.deadline = std::chrono::seconds(cfg.engine.deadline_seconds);
+    engine_options.poll_initial = std::chrono::milliseconds(cfg.engine.poll_initial_ms);
+    engine_options.poll_cap = std::chrono::milliseconds(cfg.engine.poll_cap_ms);
+    engine_options.max_concurrent_polls = cfg.engine.max_concurrent_polls;
+    engine_options.max_concurrent_submits = cfg.engine.max_concurrent_submits;
+    engine_options.polls_per_second = static_cast<double>(cfg.engine.polls_per_second);
+    engine::engine engine(io.get_executor(), **store, client, engine_options);
     api::local_api api(engine, **store, {.upload_roots = cfg.uploads.roots});
 
     http::server_options server_options;

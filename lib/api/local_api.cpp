@@ -119,6 +119,11 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
     co_return error_response(422, "validation_failed", "the request breaks " + std::to_string(violations.size()) +
                                                          " rule(s); see details", violations);
 
+  std::string bad;
+  const auto deadline = int_param(req, "deadline", 10, 7 * 24 * 3600, bad);
+  if (!bad.empty())
+    co_return error_response(422, "validation_failed", "deadline (seconds) " + bad, {{"/query/deadline", bad}});
+
   const auto key = req.header_value("Idempotency-Key");
   if (key.size() > 255)
     co_return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
@@ -138,6 +143,8 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
   if (!key.empty())
     j.idempotency_key = std::string(key);
   j.request_hash = sha256_hex(canonical_json(*body));
+  if (deadline)
+    j.deadline_at = now_ms() + std::chrono::seconds(*deadline);
 
   auto created = co_await engine_.create(std::move(j));
   if (!created)

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 // A value as a source gave it: TOML keeps its type, env and flags give text.
 using raw = std::variant<std::string, std::int64_t, std::vector<std::string>>;
-enum class kind { text, size, list };
+enum class kind { text, size, list, number };
 
 struct setting {
   std::string_view name; // "section.key"
@@ -81,6 +81,17 @@ setting size(std::string_view name, std::function<std::uint64_t&(settings&)> fie
           }};
 }
 
+setting number(std::string_view name, std::function<std::uint64_t&(settings&)> field)
+{
+  return {name, kind::number, [field](settings& s, const raw& v) -> std::string {
+            const auto* n = std::get_if<std::int64_t>(&v);
+            if (!n || *n <= 0)
+              return "must be a positive whole number";
+            field(s) = static_cast<std::uint64_t>(*n);
+            return {};
+          }};
+}
+
 const std::vector<setting>& table()
 {
   static const std::vector<setting> all{
@@ -120,6 +131,12 @@ const std::vector<setting>& table()
            return problem;
          }),
     optional_text("callbacks.public_base_url", [](settings& s) -> auto& { return s.callbacks.public_base_url; }),
+    number("engine.deadline_seconds", [](settings& s) -> auto& { return s.engine.deadline_seconds; }),
+    number("engine.poll_initial_ms", [](settings& s) -> auto& { return s.engine.poll_initial_ms; }),
+    number("engine.poll_cap_ms", [](settings& s) -> auto& { return s.engine.poll_cap_ms; }),
+    number("engine.max_concurrent_polls", [](settings& s) -> auto& { return s.engine.max_concurrent_polls; }),
+    number("engine.max_concurrent_submits", [](settings& s) -> auto& { return s.engine.max_concurrent_submits; }),
+    number("engine.polls_per_second", [](settings& s) -> auto& { return s.engine.polls_per_second; }),
   };
   return all;
 }
@@ -158,6 +175,13 @@ std::optional<raw> from_text(kind type, const std::string& text)
       start = colon + 1;
     }
     return raw{items};
+  }
+  case kind::number: {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size())
+      return std::nullopt;
+    return raw{n};
   }
   case kind::size: {
     std::uint64_t n = 0;
@@ -282,6 +306,8 @@ void check(settings& s, const std::map<std::string, std::string>& env, std::vect
     if (!s.callbacks.listen)
       errors.push_back({"callbacks.listen", "is required when callbacks.public_base_url is set"});
   }
+  if (s.engine.poll_cap_ms < s.engine.poll_initial_ms)
+    errors.push_back({"engine.poll_cap_ms", "must not be below engine.poll_initial_ms"});
   if (s.callbacks.listen && s.callbacks.listen == s.api.listen)
     errors.push_back({"callbacks.listen", "must differ from api.listen: only callbacks may face the proxy"});
 }

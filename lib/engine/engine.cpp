@@ -316,21 +316,33 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   // --- polling ---
 
+  // Polls start when due, within the concurrency cap and the rate (a token
+  // bucket of polls_per_second, burst of one second's worth).
   asio::awaitable<void> scheduler(std::shared_ptr<impl> self)
   {
+    const double rate = std::max(options.polls_per_second, 0.1);
+    double tokens = rate;
+    auto refilled = now_ms();
     while (!stopped) {
-      const auto next = polls.next_due();
-      wake_at = next;
-      wake.expires_at(next ? *next : now_ms() + std::chrono::hours(1));
-      co_await wake.async_wait(use_tuple);
-      wake_at.reset();
-      if (stopped)
-        break;
-      const auto room = options.max_concurrent_polls - std::min(options.max_concurrent_polls, polls_in_flight);
-      for (auto& id : polls.take_due(now_ms(), room)) {
+      const auto now = now_ms();
+      tokens = std::min(rate, tokens + std::chrono::duration<double>(now - refilled).count() * rate);
+      refilled = now;
+      const auto room = std::min(options.max_concurrent_polls - std::min(options.max_concurrent_polls, polls_in_flight),
+                                 static_cast<std::size_t>(tokens));
+      for (auto& id : polls.take_due(now, room)) {
+        tokens -= 1;
         ++polls_in_flight;
         asio::co_spawn(executor, poll_one(self, id), asio::detached);
       }
+      auto next = polls.next_due();
+      timestamp at = next ? *next : now + std::chrono::hours(1);
+      if (next && *next <= now) // due, but no room: wait for a token, or for a poll to finish
+        at = tokens < 1 ? now + std::chrono::milliseconds(static_cast<long>((1 - tokens) / rate * 1000) + 1)
+                        : now + std::chrono::hours(1);
+      wake_at = at;
+      wake.expires_at(at);
+      co_await wake.async_wait(use_tuple);
+      wake_at.reset();
     }
   }
 

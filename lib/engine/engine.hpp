@@ -43,6 +43,7 @@ struct engine_options {
   int max_attempts = 5;                     // uploads + submits per job before it fails
   std::chrono::milliseconds deadline = 30min; // from creation to a terminal state
   std::size_t max_concurrent_polls = 32;
+  double polls_per_second = 50;
   std::size_t max_concurrent_submits = 16;
   std::size_t max_waiting_jobs = 10000;        // jobs between intake and running; beyond it create() is overloaded
   std::chrono::milliseconds agent_info_ttl = 10min;

@@ -43,7 +43,12 @@ protected:
     restart();
   }
 
-  void restart() { daemon_ = std::make_unique<test::daemon_process>(*sim_, pki_, dir_.path().string(), images_); }
+  std::vector<std::string> daemon_env_; // extra WESHOPD_* settings for a test
+
+  void restart()
+  {
+    daemon_ = std::make_unique<test::daemon_process>(*sim_, pki_, dir_.path().string(), images_, daemon_env_);
+  }
 
   std::string job_body(const std::string& agent, const std::string& params, const std::string& image = "https://x.test/a.png",
                        const std::string& task = "")
@@ -301,6 +306,36 @@ TEST_F(Daemon, AgentInfoIsProxiedAndCached)
   const auto down = daemon_->call("GET", "/v1/agents/removeBG/info");
   EXPECT_EQ(down.status, 502u);
   EXPECT_EQ(down.body.at("error").at("code"), "upstream_unavailable");
+}
+
+TEST_F(Daemon, AJobPastItsDeadlineFails)
+{
+  start({"--pending-ms", "600000"});
+  EXPECT_EQ(post_job(job_body("aipose", R"({"textDescription":"x"})"), {}).status, 201u);
+  const auto bad = daemon_->call("POST", "/v1/jobs?deadline=1", job_body("aipose", R"({"textDescription":"x"})"));
+  EXPECT_EQ(bad.status, 422u);
+  const auto r = daemon_->call("POST", "/v1/jobs?deadline=10", job_body("aipose", R"({"textDescription":"x"})"));
+  ASSERT_EQ(r.status, 201u);
+  const auto job = daemon_->wait_terminal(std::string(r.body.at("id").as_string()), std::chrono::seconds(40));
+  EXPECT_EQ(job.at("state"), "failed");
+  EXPECT_EQ(job.at("error").at("code"), "deadline_exceeded");
+}
+
+TEST_F(Daemon, PollsKeepToTheRateLimit)
+{
+  daemon_env_ = {"WESHOPD_ENGINE_POLL_INITIAL_MS=50", "WESHOPD_ENGINE_POLL_CAP_MS=50",
+                 "WESHOPD_ENGINE_POLLS_PER_SECOND=5"};
+  start({"--pending-ms", "600000"});
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(post_job(job_body("aipose", R"({"textDescription":"x"})")).status, 201u);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto before = sim_->stats().at("requests").as_object();
+  const auto polled_before = before.contains("run") ? before.at("run").to_number<int>() : 0;
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const int polled = sim_->stats().at("requests").at("run").to_number<int>() - polled_before;
+  // 20 jobs due every 50 ms would be ~1,200 polls in 3 s; the bucket allows 15 (+5 burst).
+  EXPECT_GT(polled, 5);
+  EXPECT_LE(polled, 21);
 }
 
 TEST_F(Daemon, CancelAndWait)
