@@ -104,6 +104,16 @@ int main(int argc, char** argv)
     http::server server(io.get_executor(), server_options,
                         [&api](http::incoming& req) { return api.handle(req); });
 
+    // SIGHUP must not kill a daemon; logs go to stderr (journald), so there is nothing to reopen.
+    asio::signal_set hangup(io, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_hangup = [&](const boost::system::error_code& ec, int) {
+      if (ec)
+        return;
+      log(log_level::info, "sighup", {{"action", "none: logs go to stderr"}});
+      hangup.async_wait(on_hangup);
+    };
+    hangup.async_wait(on_hangup);
+
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec)
@@ -112,6 +122,7 @@ int main(int argc, char** argv)
       sd_notify(0, "STOPPING=1");
       server.stop();
       engine.stop();
+      hangup.cancel();
       // Let requests and submits in progress finish (at most 10 s), then stop;
       // the store's writer flushes what is queued on destruction.
       asio::co_spawn(

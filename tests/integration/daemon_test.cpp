@@ -338,6 +338,49 @@ TEST_F(Daemon, PollsKeepToTheRateLimit)
   EXPECT_LE(polled, 21);
 }
 
+TEST_F(Daemon, AJobCaughtSubmittingByACrashIsNeverSentAgain)
+{
+  start();
+  // WeShop takes the run and never answers: the job sits in `submitting`.
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"stall","count":1}])");
+  const auto r = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "caught"));
+  const std::string id(r.body.at("id").as_string());
+  for (int i = 0; i < 100 && daemon_->call("GET", "/v1/jobs/" + id).body.at("state") != "submitting"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100 && sim_->stats().at("runs_created") != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  daemon_->stop(SIGKILL);
+  restart();
+  const auto job = daemon_->call("GET", "/v1/jobs/" + id).body;
+  EXPECT_EQ(job.at("state"), "failed");
+  EXPECT_EQ(job.at("error").at("code"), "submit_outcome_unknown");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(sim_->stats().at("runs_by_task").at("caught"), 1);
+}
+
+TEST_F(Daemon, CancelingAQueuedJobSendsNothing)
+{
+  start();
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"status","status":429,"retry_after":30,"count":1}])");
+  const auto r = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "queued-cancel"));
+  const std::string id(r.body.at("id").as_string());
+  for (int i = 0; i < 100 && daemon_->call("GET", "/v1/jobs/" + id).body.at("attempts") != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto canceled = daemon_->call("POST", "/v1/jobs/" + id + "/cancel");
+  ASSERT_EQ(canceled.status, 200u);
+  EXPECT_EQ(canceled.body.at("state"), "canceled");
+  EXPECT_FALSE(canceled.body.as_object().contains("note")); // no run exists
+  EXPECT_EQ(sim_->stats().at("runs_created"), 0);
+}
+
+TEST_F(Daemon, SighupDoesNotStopIt)
+{
+  start();
+  ::kill(daemon_->pid(), SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(daemon_->call("GET", "/healthz").status, 200u);
+}
+
 TEST_F(Daemon, CancelAndWait)
 {
   start({"--pending-ms", "3000", "--segmenting-ms", "100", "--running-ms", "100"});
