@@ -90,6 +90,7 @@ int main(int argc, char** argv)
     engine_options.max_concurrent_polls = cfg.engine.max_concurrent_polls;
     engine_options.max_concurrent_submits = cfg.engine.max_concurrent_submits;
     engine_options.polls_per_second = static_cast<double>(cfg.engine.polls_per_second);
+    engine_options.max_waiting_jobs = cfg.engine.max_waiting_jobs;
     engine::engine engine(io.get_executor(), **store, client, engine_options);
     api::local_api api(engine, **store, {.upload_roots = cfg.uploads.roots});
 

@@ -137,6 +137,7 @@ const std::vector<setting>& table()
     number("engine.max_concurrent_polls", [](settings& s) -> auto& { return s.engine.max_concurrent_polls; }),
     number("engine.max_concurrent_submits", [](settings& s) -> auto& { return s.engine.max_concurrent_submits; }),
     number("engine.polls_per_second", [](settings& s) -> auto& { return s.engine.polls_per_second; }),
+    number("engine.max_waiting_jobs", [](settings& s) -> auto& { return s.engine.max_waiting_jobs; }),
   };
   return all;
 }

@@ -52,6 +52,7 @@ struct settings {
     std::uint64_t max_concurrent_polls = 32;
     std::uint64_t max_concurrent_submits = 16;
     std::uint64_t polls_per_second = 50;
+    std::uint64_t max_waiting_jobs = 10000; // accepted but not yet running; beyond it POST answers 503
   } engine;
 };
 

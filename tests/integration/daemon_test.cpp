@@ -373,6 +373,20 @@ TEST_F(Daemon, CancelingAQueuedJobSendsNothing)
   EXPECT_EQ(sim_->stats().at("runs_created"), 0);
 }
 
+TEST_F(Daemon, PastTheIntakeCapItAnswers503)
+{
+  daemon_env_ = {"WESHOPD_ENGINE_MAX_WAITING_JOBS=2", "WESHOPD_ENGINE_MAX_CONCURRENT_SUBMITS=1"};
+  start();
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"stall"}])"); // submits never finish
+  EXPECT_EQ(post_job(job_body("aipose", R"({"textDescription":"1"})")).status, 201u);
+  EXPECT_EQ(post_job(job_body("aipose", R"({"textDescription":"2"})")).status, 201u);
+  const auto over = post_job(job_body("aipose", R"({"textDescription":"3"})"));
+  EXPECT_EQ(over.status, 503u);
+  EXPECT_EQ(over.body.at("error").at("code"), "overloaded");
+  EXPECT_FALSE(over.header("Retry-After").empty());
+  EXPECT_EQ(job_count(), 2u);
+}
+
 TEST_F(Daemon, SighupDoesNotStopIt)
 {
   start();
