@@ -70,26 +70,29 @@ setting optional_text(std::string_view name, std::function<std::optional<std::st
   });
 }
 
-setting size(std::string_view name, std::function<std::uint64_t&(settings&)> field)
+// A positive integer setting: sizes (which take K/M/G suffixes) and plain counts.
+setting positive(std::string_view name, kind type, std::function<std::uint64_t&(settings&)> field)
 {
-  return {name, kind::size, [field](settings& s, const raw& v) -> std::string {
+  const std::string problem = type == kind::size
+                                ? "must be a positive number of bytes (suffixes K, M, G, KiB, MiB, GiB allowed)"
+                                : "must be a positive whole number";
+  return {name, type, [field, problem](settings& s, const raw& v) -> std::string {
             const auto* n = std::get_if<std::int64_t>(&v);
             if (!n || *n <= 0)
-              return "must be a positive number of bytes (suffixes K, M, G, KiB, MiB, GiB allowed)";
+              return problem;
             field(s) = static_cast<std::uint64_t>(*n);
             return {};
           }};
 }
 
+setting size(std::string_view name, std::function<std::uint64_t&(settings&)> field)
+{
+  return positive(name, kind::size, std::move(field));
+}
+
 setting number(std::string_view name, std::function<std::uint64_t&(settings&)> field)
 {
-  return {name, kind::number, [field](settings& s, const raw& v) -> std::string {
-            const auto* n = std::get_if<std::int64_t>(&v);
-            if (!n || *n <= 0)
-              return "must be a positive whole number";
-            field(s) = static_cast<std::uint64_t>(*n);
-            return {};
-          }};
+  return positive(name, kind::number, std::move(field));
 }
 
 const std::vector<setting>& table()
