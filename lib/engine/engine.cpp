@@ -363,13 +363,16 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     const auto execution_id = it->second.execution_id;
     auto r = co_await client.get_run(execution_id);
 
-    auto current = store.get(id);
+    // Canceled while we asked? cancel() drops the entry; any other change the
+    // compare-and-set below refuses. No store read on this hot path.
     auto entry = polling.find(id);
-    if (!current || current->state != job_state::running || entry == polling.end()) {
-      polling.erase(id); // canceled or finished elsewhere
+    if (entry == polling.end())
       co_return;
-    }
     auto& state = entry->second;
+    job running;
+    running.id = id;
+    running.state = job_state::running;
+    const job* current = &running;
     const auto now = now_ms();
     if (r && weshop::is_terminal(r->state)) {
       store::job_patch p;
@@ -516,11 +519,6 @@ asio::awaitable<upstream::outcome<json::value>> engine::agent_info(std::string n
 change_hub& engine::changes()
 {
   return impl_->hub;
-}
-
-const engine_options& engine::options() const
-{
-  return impl_->options;
 }
 
 engine::statistics engine::stats() const

@@ -71,7 +71,6 @@ public:
   boost::asio::awaitable<upstream::outcome<boost::json::value>> agent_info(std::string name, std::string version);
 
   change_hub& changes();
-  const engine_options& options() const;
 
   struct statistics {
     std::size_t polling = 0; // jobs in the poll queue

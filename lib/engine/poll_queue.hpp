@@ -19,7 +19,6 @@ public:
   // Schedules (or reschedules) a job; the latest call wins.
   void schedule(const std::string& id, timestamp due);
   void remove(const std::string& id);
-  bool contains(const std::string& id) const { return live_.contains(id); }
   std::size_t size() const { return live_.size(); }
 
   // When the earliest live job is due.

@@ -58,18 +58,6 @@ http::client_options with_ca(http::client_options options, const std::string& ca
 
 } // namespace
 
-std::string_view to_string(error_kind k)
-{
-  switch (k) {
-  case error_kind::transport: return "transport";
-  case error_kind::http_status: return "http_status";
-  case error_kind::api: return "api";
-  case error_kind::parse: return "parse";
-  case error_kind::local: return "local";
-  }
-  return "unknown";
-}
-
 weshop_client::weshop_client(asio::any_io_executor executor, api_key key, weshop_client_options options)
   : key_(std::move(key)), api_origin_(checked_api_origin(options)),
     http_(std::move(executor), with_ca(std::move(options.http), options.ca_file))

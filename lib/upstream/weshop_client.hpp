@@ -49,8 +49,6 @@ struct upstream_error {
   std::string message;
 };
 
-std::string_view to_string(error_kind k);
-
 // A value or an upstream_error.
 template <class T>
 class outcome {
