@@ -40,6 +40,10 @@ struct job {
   timestamp created_at{};
   timestamp updated_at{};
   std::optional<timestamp> finished_at;
+  std::int64_t last_event_id = 0;                 // the job's latest job_events row
+  std::optional<std::string> callback_token_hash; // SHA-256 hex of the run's callback token
+  std::optional<std::string> notify_url;          // local webhook for this job
+  bool notify_all = false;                        // notify on every transition, not only the end
 };
 
 // One row of the append-only audit trail: a state change.
@@ -50,6 +54,33 @@ struct job_event {
   job_state to = job_state::queued;
   timestamp at{};
   std::string detail;
+};
+
+// A local webhook to send: one per (event, url), retried until delivered.
+enum class delivery_state { pending, delivered, failed };
+
+inline std::string_view to_string(delivery_state s)
+{
+  switch (s) {
+  case delivery_state::pending: return "pending";
+  case delivery_state::delivered: return "delivered";
+  case delivery_state::failed: return "failed";
+  }
+  return "pending";
+}
+
+struct delivery {
+  std::int64_t id = 0;
+  std::string job_id;
+  std::int64_t event_id = 0;
+  std::string url;
+  delivery_state state = delivery_state::pending;
+  int attempts = 0;
+  std::optional<timestamp> next_attempt_at;
+  std::optional<int> last_status;
+  std::optional<std::string> last_error;
+  timestamp created_at{};
+  std::optional<timestamp> delivered_at;
 };
 
 } // namespace weshopd

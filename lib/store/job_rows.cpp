@@ -44,6 +44,10 @@ job read_job(const statement& st)
   j.created_at = from_unix_ms(st.int64(17));
   j.updated_at = from_unix_ms(st.int64(18));
   j.finished_at = opt_time(st, 19);
+  j.last_event_id = st.int64(20);
+  j.callback_token_hash = st.opt_text(21);
+  j.notify_url = st.opt_text(22);
+  j.notify_all = st.int64(23) != 0;
   return j;
 }
 
@@ -58,6 +62,27 @@ job_event read_event(const statement& st)
   e.at = from_unix_ms(st.int64(4));
   e.detail = st.text(5);
   return e;
+}
+
+delivery read_delivery(const statement& st)
+{
+  delivery d;
+  d.id = st.int64(0);
+  d.job_id = st.text(1);
+  d.event_id = st.int64(2);
+  d.url = st.text(3);
+  const auto state = st.text(4);
+  d.state = state == "delivered" ? delivery_state::delivered
+            : state == "failed"  ? delivery_state::failed
+                                 : delivery_state::pending;
+  d.attempts = static_cast<int>(st.int64(5));
+  d.next_attempt_at = opt_time(st, 6);
+  if (const auto status = st.opt_int64(7))
+    d.last_status = static_cast<int>(*status);
+  d.last_error = st.opt_text(8);
+  d.created_at = from_unix_ms(st.int64(9));
+  d.delivered_at = opt_time(st, 10);
+  return d;
 }
 
 } // namespace weshopd::store

@@ -12,13 +12,18 @@ namespace weshopd::store {
 inline constexpr std::string_view job_columns =
   "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
   " error_message, error_retryable, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
-  " created_at, updated_at, finished_at";
+  " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all";
 
 inline constexpr std::string_view event_columns = "id, job_id, from_state, to_state, at, detail";
+
+inline constexpr std::string_view delivery_columns =
+  "id, job_id, event_id, url, state, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at";
 
 // Reads the current row of a statement that selected job_columns.
 job read_job(const statement& st);
 // Reads the current row of a statement that selected event_columns.
 job_event read_event(const statement& st);
+// Reads the current row of a statement that selected delivery_columns.
+delivery read_delivery(const statement& st);
 
 } // namespace weshopd::store

@@ -16,6 +16,8 @@ std::string select_jobs(std::string_view where)
   return "SELECT " + std::string(job_columns) + " FROM jobs " + std::string(where);
 }
 
+// Writes the event row, makes it the job's latest, and queues the job's
+// local webhook for it, all in the caller's transaction.
 void insert_event(connection& db, const std::string& job_id, std::optional<job_state> from, job_state to,
                   timestamp at, const std::string& detail)
 {
@@ -25,6 +27,23 @@ void insert_event(connection& db, const std::string& job_id, std::optional<job_s
   db.prepare("INSERT INTO job_events (job_id, from_state, to_state, at, detail) VALUES (?, ?, ?, ?, ?)")
     ->bind_all(job_id, from_text, to_string(to), to_unix_ms(at), detail)
     .step();
+  db.prepare("UPDATE jobs SET last_event_id = last_insert_rowid() WHERE id = ?")->bind_all(job_id).step();
+  db.prepare("INSERT INTO deliveries (job_id, event_id, url, next_attempt_at, created_at)"
+             " SELECT id, last_event_id, notify_url, ?2, ?2 FROM jobs"
+             " WHERE id = ?1 AND notify_url IS NOT NULL AND (notify_all OR ?3)")
+    ->bind_all(job_id, to_unix_ms(at), is_terminal(to))
+    .step();
+}
+
+std::vector<delivery> select_deliveries(connection& db, std::string_view where_order,
+                                        const std::function<void(statement&)>& bind)
+{
+  auto st = db.prepare("SELECT " + std::string(delivery_columns) + " FROM deliveries " + std::string(where_order));
+  bind(*st);
+  std::vector<delivery> out;
+  while (st->step())
+    out.push_back(read_delivery(*st));
+  return out;
 }
 
 result<job> select_job(connection& db, std::string_view id)
@@ -175,14 +194,20 @@ void job_store::async_insert(new_job j, callback<insert_result> done)
       std::optional<std::int64_t> deadline;
       if (j.deadline_at)
         deadline = to_unix_ms(*j.deadline_at);
+      row.notify_url = j.notify_url;
+      row.notify_all = j.notify_all;
       db.prepare("INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash,"
-                 " idempotency_key, deadline_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+                 " idempotency_key, deadline_at, created_at, updated_at, notify_url, notify_all)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
         ->bind_all(row.id, row.agent, row.agent_version, boost::json::serialize(row.input),
                    boost::json::serialize(row.params), to_string(job_state::queued), row.request_hash,
-                   row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now))
+                   row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now), row.notify_url, row.notify_all)
         .step();
       insert_event(db, row.id, std::nullopt, job_state::queued, now, "created");
-      return insert_result{std::move(row), true};
+      auto created = select_job(db, row.id); // with the columns the database filled in
+      if (!created)
+        return created.error();
+      return insert_result{std::move(*created), true};
     },
     std::move(done));
 }
@@ -220,7 +245,8 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
                  " attempts = CASE WHEN ?12 THEN ?13 ELSE attempts END,"
                  " next_attempt_at = CASE WHEN ?16 THEN NULL WHEN ?14 THEN ?15 ELSE next_attempt_at END,"
                  " updated_at = ?17,"
-                 " finished_at = CASE WHEN ?16 THEN ?17 ELSE NULL END"
+                 " finished_at = CASE WHEN ?16 THEN ?17 ELSE NULL END,"
+                 " callback_token_hash = CASE WHEN ?22 THEN ?23 ELSE callback_token_hash END"
                  " WHERE id = ?18 AND state = ?19")
         ->bind_all(to_string(to), patch.execution_id.has_value(), patch.execution_id,
                    patch.upstream_status.has_value(), patch.upstream_status, results.has_value(), results,
@@ -228,7 +254,8 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
                    error ? std::optional(error->message) : std::nullopt,
                    error ? std::optional<bool>(error->retryable) : std::nullopt, patch.attempts.has_value(),
                    patch.attempts, patch.next_attempt_at.has_value(), next_attempt, is_terminal(to),
-                   to_unix_ms(now), id, to_string(from), input.has_value(), input)
+                   to_unix_ms(now), id, to_string(from), input.has_value(), input,
+                   patch.callback_token_hash.has_value(), patch.callback_token_hash)
         .step();
 
       if (db.changes() == 0) {
@@ -255,6 +282,32 @@ void job_store::async_record_upload(upload_record upload, callback<bool> done)
     std::move(done));
 }
 
+void job_store::async_record_delivery(delivery_attempt attempt, callback<delivery> done)
+{
+  write<delivery>(
+    [this, attempt = std::move(attempt)](connection& db) -> result<delivery> {
+      const auto now = to_unix_ms(options_.clock());
+      std::optional<std::int64_t> retry_at;
+      if (attempt.retry_at)
+        retry_at = to_unix_ms(*attempt.retry_at);
+      const std::string_view state = attempt.delivered ? "delivered" : retry_at ? "pending" : "failed";
+      std::optional<std::string> error;
+      if (!attempt.error.empty())
+        error = attempt.error;
+      db.prepare("UPDATE deliveries SET state = ?2, attempts = attempts + 1, last_status = ?3, last_error = ?4,"
+                 " next_attempt_at = CASE WHEN ?2 = 'pending' THEN ?5 ELSE NULL END,"
+                 " delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE NULL END"
+                 " WHERE id = ?1 AND state = 'pending'")
+        ->bind_all(attempt.id, state, attempt.status, error, retry_at, now)
+        .step();
+      if (db.changes() == 0)
+        return errc::stale_state; // unknown, or already settled
+      auto rows = select_deliveries(db, "WHERE id = ?", [&](statement& st) { st.bind_all(attempt.id); });
+      return std::move(rows.front());
+    },
+    std::move(done));
+}
+
 result<insert_result> job_store::insert(new_job j)
 {
   return wait_for<insert_result>([&](auto done) { async_insert(std::move(j), std::move(done)); });
@@ -270,6 +323,11 @@ result<job> job_store::transition(std::string id, job_state from, job_state to, 
 result<bool> job_store::record_upload(upload_record upload)
 {
   return wait_for<bool>([&](auto done) { async_record_upload(std::move(upload), std::move(done)); });
+}
+
+result<delivery> job_store::record_delivery(delivery_attempt attempt)
+{
+  return wait_for<delivery>([&](auto done) { async_record_delivery(std::move(attempt), std::move(done)); });
 }
 
 result<job> job_store::get(std::string_view id)
@@ -320,6 +378,44 @@ result<std::vector<job_event>> job_store::events(std::string_view job_id, std::i
     while (st->step())
       out.push_back(read_event(*st));
     return out;
+  });
+}
+
+result<std::vector<job_event>> job_store::events_after(std::int64_t after_event_id, std::size_t limit)
+{
+  return read<std::vector<job_event>>([&](connection& db) {
+    auto st = db.prepare("SELECT " + std::string(event_columns) + " FROM job_events WHERE id > ? ORDER BY id LIMIT ?");
+    st->bind_all(after_event_id, static_cast<std::int64_t>(limit));
+    std::vector<job_event> out;
+    while (st->step())
+      out.push_back(read_event(*st));
+    return out;
+  });
+}
+
+result<std::vector<delivery>> job_store::deliveries(std::string_view job_id)
+{
+  return read<std::vector<delivery>>([&](connection& db) {
+    return select_deliveries(db, "WHERE job_id = ? ORDER BY id", [&](statement& st) { st.bind_all(job_id); });
+  });
+}
+
+result<std::vector<delivery>> job_store::due_deliveries(timestamp now, std::size_t limit)
+{
+  return read<std::vector<delivery>>([&](connection& db) {
+    return select_deliveries(db, "WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", [&](statement& st) {
+      st.bind_all(to_unix_ms(now), static_cast<std::int64_t>(limit));
+    });
+  });
+}
+
+result<std::optional<timestamp>> job_store::next_delivery_due()
+{
+  return read<std::optional<timestamp>>([&](connection& db) -> std::optional<timestamp> {
+    auto st = db.prepare("SELECT MIN(next_attempt_at) FROM deliveries WHERE next_attempt_at IS NOT NULL");
+    if (!st->step() || st->is_null(0))
+      return std::nullopt;
+    return from_unix_ms(st->int64(0));
   });
 }
 

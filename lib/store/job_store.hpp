@@ -41,6 +41,8 @@ struct new_job {
   std::optional<std::string> idempotency_key;
   std::string request_hash; // SHA-256 of the canonical request: idempotency compares this
   std::optional<timestamp> deadline_at;
+  std::optional<std::string> notify_url; // local webhook (see deliveries)
+  bool notify_all = false;
 };
 
 struct insert_result {
@@ -57,6 +59,16 @@ struct job_patch {
   std::optional<std::optional<job_error>> error;          // set, or clear with nullopt inside
   std::optional<int> attempts;
   std::optional<std::optional<timestamp>> next_attempt_at; // set, or clear
+  std::optional<std::string> callback_token_hash;
+};
+
+// How one delivery attempt ended.
+struct delivery_attempt {
+  std::int64_t id = 0;
+  std::optional<int> status;              // HTTP status, when there was an answer
+  std::string error;                      // what went wrong, when it did
+  bool delivered = false;                 // a 2xx
+  std::optional<timestamp> retry_at;      // not delivered: when to try again; nullopt: give up
 };
 
 struct list_query {
@@ -98,16 +110,26 @@ public:
   void async_transition(std::string id, job_state from, job_state to, job_patch patch, std::string detail,
                         callback<job> done);
   void async_record_upload(upload_record upload, callback<bool> done);
+  // Records a delivery attempt (delivered, to retry, or given up).
+  void async_record_delivery(delivery_attempt attempt, callback<delivery> done);
 
   // Blocking forms of the writes (for tools and tests; not for I/O threads).
   result<insert_result> insert(new_job j);
   result<job> transition(std::string id, job_state from, job_state to, job_patch patch = {}, std::string detail = {});
   result<bool> record_upload(upload_record upload);
+  result<delivery> record_delivery(delivery_attempt attempt);
 
   // --- reads ---
   result<job> get(std::string_view id);
   result<job_page> list(const list_query& query);
   result<std::vector<job_event>> events(std::string_view job_id, std::int64_t after_event_id = 0);
+  // Events of every job after an event id, in order (resuming a live stream).
+  result<std::vector<job_event>> events_after(std::int64_t after_event_id, std::size_t limit);
+  result<std::vector<delivery>> deliveries(std::string_view job_id);
+  // Pending deliveries due at `now`, oldest due first.
+  result<std::vector<delivery>> due_deliveries(timestamp now, std::size_t limit);
+  // When the next pending delivery is due, if any.
+  result<std::optional<timestamp>> next_delivery_due();
   result<std::optional<upload_record>> find_upload(std::string_view sha256);
   // Every job not in a terminal state, oldest first (recovery on start).
   result<std::vector<job>> unfinished();
