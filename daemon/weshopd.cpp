@@ -1,6 +1,7 @@
 // weshopd: configuration, the job store, the WeShop client, the engine and
 // the local API, wired on one io_context; stops cleanly on SIGTERM/SIGINT.
 
+#include "api/callback_api.hpp"
 #include "api/errors.hpp"
 #include "api/local_api.hpp"
 #include "common/log.hpp"
@@ -91,6 +92,13 @@ int main(int argc, char** argv)
     engine_options.max_concurrent_submits = cfg.engine.max_concurrent_submits;
     engine_options.polls_per_second = static_cast<double>(cfg.engine.polls_per_second);
     engine_options.max_waiting_jobs = cfg.engine.max_waiting_jobs;
+    if (cfg.callbacks.public_base_url) {
+      auto base = *cfg.callbacks.public_base_url;
+      while (base.ends_with('/'))
+        base.pop_back();
+      engine_options.callback_base = base + "/callbacks/weshop";
+      engine_options.safety_poll = std::chrono::seconds(cfg.callbacks.safety_poll_seconds);
+    }
     engine::engine engine(io.get_executor(), **store, client, engine_options);
     api::local_api api(engine, **store, {.upload_roots = cfg.uploads.roots});
 
@@ -104,6 +112,21 @@ int main(int argc, char** argv)
     };
     http::server server(io.get_executor(), server_options,
                         [&api](http::incoming& req) { return api.handle(req); });
+
+    // Callbacks get their own listener: the only one a reverse proxy exposes.
+    api::callback_api callbacks(engine, {.trusted_proxies = cfg.callbacks.trusted_proxies});
+    std::unique_ptr<http::server> callback_server;
+    if (cfg.callbacks.listen) {
+      auto o = server_options;
+      o.host = cfg.callbacks.listen->host;
+      o.port = cfg.callbacks.listen->port;
+      o.max_header = 8 * 1024;
+      o.max_body = 64 * 1024; // a hint needs no more; the body is not believed anyway
+      o.read_timeout = std::chrono::seconds(10);
+      o.idle_timeout = std::chrono::seconds(30);
+      callback_server = std::make_unique<http::server>(io.get_executor(), o,
+                                                       [&callbacks](http::incoming& req) { return callbacks.handle(req); });
+    }
 
     // SIGHUP must not kill a daemon; logs go to stderr (journald), so there is nothing to reopen.
     asio::signal_set hangup(io, SIGHUP);
@@ -122,6 +145,8 @@ int main(int argc, char** argv)
       log(log_level::info, "stopping", {{"signal", std::to_string(sig)}});
       sd_notify(0, "STOPPING=1");
       server.stop();
+      if (callback_server)
+        callback_server->stop();
       engine.stop();
       hangup.cancel();
       // Let requests and submits in progress finish (at most 10 s), then stop;
@@ -144,6 +169,12 @@ int main(int argc, char** argv)
       [&]() -> asio::awaitable<void> {
         co_await engine.start();
         server.start();
+        if (callback_server) {
+          callback_server->start();
+          log(log_level::info, "callbacks_listening",
+              {{"listen", cfg.callbacks.listen->host + ":" + std::to_string(callback_server->port())},
+               {"public_base_url", cfg.callbacks.public_base_url.value_or("(none: callbacks are not requested)")}});
+        }
         log(log_level::info, "ready",
             {{"api", "http://" + cfg.api.listen.host + ":" + std::to_string(server.port())}, {"store", cfg.store.path}});
         sd_notify(0, "READY=1");

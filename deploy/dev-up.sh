@@ -3,7 +3,10 @@
 # fresh state dir under ${WESHOPD_DEV_DIR:-.dev}), waits for /healthz, and
 # prints one JSON line:
 #   {"api": "http://127.0.0.1:P", "sim_admin": "http://127.0.0.1:P", "state_dir": "...",
-#    "pids": {"weshopd": N, "sim": N}}
+#    "pids": {"weshopd": N, "sim": N}, "callbacks": "http://127.0.0.1:P"}
+# Callbacks are on: each run's callbackUrl points at weshopd's callback
+# listener, which the sim calls when the run ends (in production nginx sits
+# in front of it; see deploy/nginx/). WESHOPD_DEV_CALLBACKS=off turns them off.
 # deploy/dev-down.sh stops both. Builds first when the binaries are missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +30,15 @@ for _ in $(seq 100); do [[ -s $state/sim.json ]] && break; sleep 0.05; done
 [[ -s $state/sim.json ]] || { echo "dev-up: weshop-sim did not start (see $state/sim.log)" >&2; kill $sim_pid; exit 1; }
 read -r sim_api sim_admin < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["api"], d["admin"])' "$state/sim.json")
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+callbacks=""
+callback_env=()
+if [[ ${WESHOPD_DEV_CALLBACKS:-on} != off ]]; then
+  callbacks="http://127.0.0.1:$(free_port)"
+  callback_env=(WESHOPD_CALLBACKS_LISTEN="${callbacks#http://}" WESHOPD_CALLBACKS_PUBLIC_BASE_URL="$callbacks")
+fi
+env "${callback_env[@]}" \
 WESHOP_API_KEY=sim-test-key \
 WESHOPD_UPSTREAM_TEST_ORIGIN="$sim_api" \
 WESHOPD_UPSTREAM_CA_FILE="$dev/pki/ca.pem" \
@@ -50,5 +61,5 @@ if ! curl -fsS "$api/healthz" >/dev/null 2>&1; then
 fi
 
 echo "$weshopd_pid $sim_pid $state" >"$dev/pids"
-printf '{"api": "%s", "sim_admin": "%s", "state_dir": "%s", "pids": {"weshopd": %d, "sim": %d}}\n' \
-  "$api" "$sim_admin" "$state" "$weshopd_pid" "$sim_pid"
+printf '{"api": "%s", "sim_admin": "%s", "state_dir": "%s", "pids": {"weshopd": %d, "sim": %d}, "callbacks": %s}\n' \
+  "$api" "$sim_admin" "$state" "$weshopd_pid" "$sim_pid" "$([[ -n $callbacks ]] && echo "\"$callbacks\"" || echo null)"

@@ -36,21 +36,7 @@ constexpr std::string_view cursor_prefix = "c1.";
 std::string encode_cursor(const std::string& last_id)
 {
   // base64url without padding of the id; the prefix versions the format.
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out(cursor_prefix);
-  unsigned int buffer = 0;
-  int bits = 0;
-  for (unsigned char c : last_id) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += alphabet[(buffer >> bits) & 0x3f];
-    }
-  }
-  if (bits > 0)
-    out += alphabet[(buffer << (6 - bits)) & 0x3f];
-  return out;
+  return std::string(cursor_prefix) + base64url_encode(last_id);
 }
 
 std::optional<std::string> decode_cursor(std::string_view cursor)

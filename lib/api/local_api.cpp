@@ -1,5 +1,6 @@
 #include "api/local_api.hpp"
 
+#include "api/dispatch.hpp"
 #include "api/errors.hpp"
 #include "api/job_json.hpp"
 #include "common/canonical_json.hpp"
@@ -77,19 +78,7 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
 
 asio::awaitable<http::outgoing> local_api::handle(http::incoming& req)
 {
-  auto m = routes_.find(req.method, req.path);
-  if (!m.handler) {
-    if (!m.path_known())
-      co_return error_response(404, "not_found", "no such route");
-    auto out = error_response(405, "method_not_allowed", "this route does not take " + req.method);
-    std::string allow;
-    for (const auto& a : m.allow)
-      allow += (allow.empty() ? "" : ", ") + a;
-    out.headers.push_back({"Allow", allow});
-    co_return out;
-  }
-  req.params = std::move(m.params);
-  co_return co_await (*m.handler)(req);
+  co_return co_await dispatch(routes_, req);
 }
 
 asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
@@ -250,7 +239,13 @@ asio::awaitable<http::outgoing> local_api::agent_info(http::incoming& req)
 asio::awaitable<http::outgoing> local_api::health(http::incoming&)
 {
   const auto stats = engine_.stats();
-  co_return json_response(200, json::object{{"status", "ok"}, {"polling", stats.polling}, {"active", stats.active}});
+  co_return json_response(200, json::object{{"status", "ok"},
+                                            {"polling", stats.polling},
+                                            {"active", stats.active},
+                                            {"callbacks", json::object{{"accepted", stats.callbacks_accepted},
+                                                                       {"late", stats.callbacks_late},
+                                                                       {"forged", stats.callbacks_forged},
+                                                                       {"coalesced", stats.callbacks_coalesced}}}});
 }
 
 } // namespace weshopd::api

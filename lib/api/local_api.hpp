@@ -3,6 +3,7 @@
 // checks and JSON in and out. Knows HTTP and JSON; leaves jobs to the engine
 // and reads to the store. No SQL, no sockets.
 
+#include "api/dispatch.hpp"
 #include "engine/engine.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -26,8 +27,6 @@ public:
   boost::asio::awaitable<http::outgoing> handle(http::incoming& req);
 
 private:
-  using route = std::function<boost::asio::awaitable<http::outgoing>(http::incoming&)>;
-
   boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> get_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> list_jobs(http::incoming& req);

@@ -18,7 +18,38 @@ constexpr std::array<signed char, 256> make_table()
 
 constexpr auto table = make_table();
 
+std::string encode(std::string_view bytes, std::string_view alphabet, bool pad)
+{
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  unsigned int buffer = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += alphabet[(buffer >> bits) & 0x3f];
+    }
+  }
+  if (bits > 0)
+    out += alphabet[(buffer << (6 - bits)) & 0x3f];
+  while (pad && out.size() % 4)
+    out += '=';
+  return out;
+}
+
 } // namespace
+
+std::string base64_encode(std::string_view bytes)
+{
+  return encode(bytes, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+}
+
+std::string base64url_encode(std::string_view bytes)
+{
+  return encode(bytes, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
+}
 
 std::optional<std::string> base64_decode(std::string_view text)
 {

@@ -1,12 +1,17 @@
 #pragma once
-// Strict standard base64 (RFC 4648 section 4, with '=' padding, no whitespace):
-// what WeShop expects for customMask.
+// Base64 (RFC 4648): strict standard decoding (with '=' padding, no
+// whitespace) as WeShop expects for customMask; encoding for signatures,
+// tokens and cursors.
 
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace weshopd {
+
+std::string base64_encode(std::string_view bytes);
+// The URL- and path-safe alphabet ('-', '_'), without padding.
+std::string base64url_encode(std::string_view bytes);
 
 // The decoded bytes, or nullopt when `text` is not strict base64.
 std::optional<std::string> base64_decode(std::string_view text);

@@ -4,6 +4,8 @@
 
 #include <toml++/toml.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -90,6 +92,17 @@ setting size(std::string_view name, std::function<std::uint64_t&(settings&)> fie
   return positive(name, kind::size, std::move(field));
 }
 
+setting list(std::string_view name, std::string_view of_what, std::function<std::vector<std::string>&(settings&)> field)
+{
+  return {name, kind::list, [field, problem = "must be a list of " + std::string(of_what)](settings& s, const raw& v) {
+            const auto* items = std::get_if<std::vector<std::string>>(&v);
+            if (!items)
+              return problem;
+            field(s) = *items;
+            return std::string{};
+          }};
+}
+
 setting number(std::string_view name, std::function<std::uint64_t&(settings&)> field)
 {
   return positive(name, kind::number, std::move(field));
@@ -115,14 +128,7 @@ const std::vector<setting>& table()
          }),
     optional_text("upstream.test_origin", [](settings& s) -> auto& { return s.upstream.test_origin; }),
     optional_text("upstream.ca_file", [](settings& s) -> auto& { return s.upstream.ca_file; }),
-    {"uploads.roots", kind::list,
-     [](settings& s, const raw& v) -> std::string {
-       const auto* list = std::get_if<std::vector<std::string>>(&v);
-       if (!list)
-         return "must be a list of directories";
-       s.uploads.roots = *list;
-       return {};
-     }},
+    list("uploads.roots", "directories", [](settings& s) -> auto& { return s.uploads.roots; }),
     size("limits.max_body", [](settings& s) -> auto& { return s.limits.max_body; }),
     size("limits.max_header", [](settings& s) -> auto& { return s.limits.max_header; }),
     text("callbacks.listen",
@@ -134,6 +140,8 @@ const std::vector<setting>& table()
            return problem;
          }),
     optional_text("callbacks.public_base_url", [](settings& s) -> auto& { return s.callbacks.public_base_url; }),
+    number("callbacks.safety_poll_seconds", [](settings& s) -> auto& { return s.callbacks.safety_poll_seconds; }),
+    list("callbacks.trusted_proxies", "IP addresses", [](settings& s) -> auto& { return s.callbacks.trusted_proxies; }),
     number("engine.deadline_seconds", [](settings& s) -> auto& { return s.engine.deadline_seconds; }),
     number("engine.poll_initial_ms", [](settings& s) -> auto& { return s.engine.poll_initial_ms; }),
     number("engine.poll_cap_ms", [](settings& s) -> auto& { return s.engine.poll_cap_ms; }),
@@ -304,14 +312,22 @@ void check(settings& s, const std::map<std::string, std::string>& env, std::vect
   if (s.limits.max_body < 1024)
     errors.push_back({"limits.max_body", "must be at least 1 KiB"});
   if (s.callbacks.public_base_url) {
+    // WeShop calls it over the internet, so https; plain http to loopback only
+    // in test mode (a simulator calling back on this machine).
     const auto o = http::origin_of(*s.callbacks.public_base_url);
-    if (!o || !o->tls())
+    const bool test_loopback = o && s.upstream.test_origin && (o->host == "127.0.0.1" || o->host == "localhost");
+    if (!o || !(o->tls() || test_loopback))
       errors.push_back({"callbacks.public_base_url", "must be an https:// URL (WeShop calls it over the internet)"});
     if (!s.callbacks.listen)
       errors.push_back({"callbacks.listen", "is required when callbacks.public_base_url is set"});
   }
   if (s.engine.poll_cap_ms < s.engine.poll_initial_ms)
     errors.push_back({"engine.poll_cap_ms", "must not be below engine.poll_initial_ms"});
+  for (const auto& proxy : s.callbacks.trusted_proxies) {
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, proxy.c_str(), addr) != 1 && inet_pton(AF_INET6, proxy.c_str(), addr) != 1)
+      errors.push_back({"callbacks.trusted_proxies", proxy + " is not an IP address"});
+  }
   if (s.callbacks.listen && s.callbacks.listen == s.api.listen)
     errors.push_back({"callbacks.listen", "must differ from api.listen: only callbacks may face the proxy"});
 }

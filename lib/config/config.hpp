@@ -44,6 +44,8 @@ struct settings {
   struct {
     std::optional<listen_address> listen;
     std::optional<std::string> public_base_url;
+    std::uint64_t safety_poll_seconds = 300; // polling while callbacks are on: a lost one only delays
+    std::vector<std::string> trusted_proxies; // addresses whose X-Forwarded-For / Forwarded are believed
   } callbacks;
   struct {
     std::uint64_t deadline_seconds = 1800; // per job, unless the request sets ?deadline=

@@ -1,6 +1,9 @@
 #include "engine/engine.hpp"
 
 #include "common/log.hpp"
+#include "common/secret.hpp"
+#include "common/sha256.hpp"
+#include "common/uuid7.hpp"
 #include "engine/local_image.hpp"
 #include "engine/submit_policy.hpp"
 #include "weshop/image_ref.hpp"
@@ -78,12 +81,18 @@ json::array results_json(const weshop::run& r)
 struct engine::impl : std::enable_shared_from_this<impl> {
   using slots = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 
+  // A job between submit and its end, as the scheduler sees it.
   struct poll_state {
-    std::string execution_id;
+    std::string execution_id; // empty while the submit is in flight
     std::optional<timestamp> deadline;
     std::string last_status;
     int rounds = 0;
     int failures = 0;
+    std::string token_hash; // of the run's callback token; empty without callbacks
+    timestamp next_poll{};
+    timestamp last_poll{};
+    bool in_flight = false; // a GET is on its way
+    bool hinted = false;    // a callback came while it could not be acted on yet
   };
 
   asio::any_io_executor executor;
@@ -103,6 +112,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   std::map<std::string, std::pair<timestamp, json::value>> agent_info_cache; // "name/version" -> (fetched, data)
   bool stopped = false;
   std::mt19937_64 rng{std::random_device{}()};
+  statistics counters;
 
   impl(asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
     : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), wake(ex), submit_slots(ex, options.max_concurrent_submits)
@@ -160,6 +170,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   void schedule_poll(const std::string& id, timestamp due)
   {
+    if (const auto it = polling.find(id); it != polling.end())
+      it->second.next_poll = due;
     polls.schedule(id, due);
     if (!wake_at || due < *wake_at)
       wake.cancel(); // the scheduler re-reads the earliest due time
@@ -182,26 +194,29 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     } guard{*self};
     ++active;
 
+    std::string token; // the callback token of the run about to be submitted
     while (!stopped) {
       if (j.state == job_state::queued) {
         if (j.next_attempt_at && *j.next_attempt_at > now_ms()) {
           asio::system_timer t(executor, *j.next_attempt_at);
           co_await t.async_wait(use_tuple);
         }
-        const store::job_patch none;
+        store::job_patch p;
         const std::string detail;
         const auto next = has_local_images(j.input) ? job_state::uploading : job_state::submitting;
-        auto r = co_await move(j, next, none, detail);
+        if (next == job_state::submitting)
+          token = arm_callback(p);
+        auto r = co_await move(j, next, p, detail);
         if (!r)
           co_return;
         j = std::move(*r);
       } else if (j.state == job_state::uploading) {
-        auto next = co_await upload_inputs(j);
+        auto next = co_await upload_inputs(j, token);
         if (!next)
           co_return;
         j = std::move(*next);
       } else if (j.state == job_state::submitting) {
-        auto next = co_await submit(j);
+        auto next = co_await submit(j, token);
         if (!next || next->state != job_state::queued)
           co_return;
         j = std::move(*next);
@@ -226,7 +241,18 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     co_return co_await move(j, job_state::queued, p, detail);
   }
 
-  asio::awaitable<result<job>> upload_inputs(const job& j)
+  // With callbacks on: a fresh token for the run about to be submitted. Its
+  // hash is written with the move to `submitting`, before the run exists.
+  std::string arm_callback(store::job_patch& p)
+  {
+    if (!options.callback_base)
+      return {};
+    auto token = random_token();
+    p.callback_token_hash = sha256_hex(token);
+    return token;
+  }
+
+  asio::awaitable<result<job>> upload_inputs(const job& j, std::string& token)
   {
     auto input = j.input;
     for (auto name : image_inputs) {
@@ -280,29 +306,48 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     }
     store::job_patch p;
     p.input = std::move(input);
+    token = arm_callback(p);
     const std::string detail = "uploaded";
     co_return co_await move(j, job_state::submitting, p, detail);
   }
 
-  asio::awaitable<result<job>> submit(const job& j)
+  asio::awaitable<result<job>> submit(const job& j, const std::string& token)
   {
-    // The job is durably `submitting` before this request leaves.
-    auto started = co_await client.start_run(j.agent, j.agent_version, j.input, j.params, std::nullopt);
+    // The job is durably `submitting` (with its token's hash) before this
+    // request leaves; a callback may come before the POST's answer.
+    std::optional<std::string> callback_url;
+    if (!token.empty()) {
+      callback_url = *options.callback_base + "/" + j.id + "/" + token;
+      auto& s = polling[j.id];
+      s = poll_state{};
+      s.deadline = j.deadline_at;
+      s.token_hash = sha256_hex(token);
+    }
+    auto started = co_await client.start_run(j.agent, j.agent_version, j.input, j.params, callback_url);
     if (started) {
+      const auto now = now_ms();
       store::job_patch p;
       p.execution_id = started->execution_id;
       p.upstream_status = "Pending";
       p.error = std::optional<job_error>{};
-      const auto due = now_ms() + options.poll_initial;
+      const bool hinted = polling.contains(j.id) && polling[j.id].hinted;
+      const auto due = hinted ? now : now + (callback_url ? options.safety_poll : options.poll_initial);
       p.next_attempt_at = due;
       const std::string detail = "run " + started->execution_id;
       auto r = co_await move(j, job_state::running, p, detail);
-      if (r) {
-        polling[j.id] = {started->execution_id, r->deadline_at, "Pending", 0, 0};
-        schedule_poll(j.id, due);
+      if (!r) {
+        polling.erase(j.id);
+        co_return r;
       }
+      auto& s = polling[j.id];
+      s.execution_id = started->execution_id;
+      s.deadline = r->deadline_at;
+      s.last_status = "Pending";
+      s.hinted = false;
+      schedule_poll(j.id, due);
       co_return r;
     }
+    polling.erase(j.id);
     const auto& e = started.error();
     const auto verdict = judge_submit_failure(e);
     if (verdict == submit_verdict::retry)
@@ -361,6 +406,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     if (it == polling.end())
       co_return;
     const auto execution_id = it->second.execution_id;
+    it->second.in_flight = true;
+    it->second.last_poll = now_ms();
     auto r = co_await client.get_run(execution_id);
 
     // Canceled while we asked? cancel() drops the entry; any other change the
@@ -369,6 +416,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     if (entry == polling.end())
       co_return;
     auto& state = entry->second;
+    state.in_flight = false;
     job running;
     running.id = id;
     running.state = job_state::running;
@@ -395,7 +443,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     std::chrono::milliseconds delay;
     if (r) {
       state.failures = 0;
-      delay = backoff(state.rounds++, options.poll_initial, options.poll_cap, unit());
+      delay = options.callback_base ? options.safety_poll
+                                    : backoff(state.rounds++, options.poll_initial, options.poll_cap, unit());
       if (r->status != state.last_status) {
         state.last_status = r->status;
         store::job_patch p;
@@ -411,7 +460,50 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     } else {
       delay = backoff(state.failures++, options.poll_initial, options.poll_cap, unit(), r.error().retry_after);
     }
-    schedule_poll(id, now + delay);
+    auto due = now + delay;
+    if (state.hinted) { // a callback came during this GET: its news may be newer than the answer
+      state.hinted = false;
+      due = std::min(due, state.last_poll + options.hint_interval);
+    }
+    schedule_poll(id, due);
+  }
+
+  // --- callbacks ---
+
+  callback_verdict callback(const std::string& id, std::string_view token)
+  {
+    const auto hash = sha256_hex(token);
+    if (const auto it = polling.find(id);
+        it != polling.end() && !it->second.token_hash.empty() && constant_time_equal(hash, it->second.token_hash)) {
+      ++counters.callbacks_accepted;
+      hint(id, it->second);
+      return callback_verdict::accepted;
+    }
+    // Not followed now: a finished job's late callback, or a forgery.
+    if (looks_like_uuid(id))
+      if (const auto j = store.get(id); j && j->callback_token_hash && constant_time_equal(hash, *j->callback_token_hash)) {
+        ++counters.callbacks_late;
+        return callback_verdict::late;
+      }
+    ++counters.callbacks_forged;
+    return callback_verdict::forged;
+  }
+
+  // Re-fetch the run soon, but at most once per hint_interval: bursts of
+  // callbacks (duplicates, retries) cost one GET.
+  void hint(const std::string& id, poll_state& s)
+  {
+    if (s.execution_id.empty() || s.in_flight) {
+      ++counters.callbacks_coalesced;
+      s.hinted = true; // acted on when the submit or the GET in flight ends
+      return;
+    }
+    const auto at = std::max(now_ms(), s.last_poll + options.hint_interval);
+    if (s.next_poll <= at) { // already due by then
+      ++counters.callbacks_coalesced;
+      return;
+    }
+    schedule_poll(id, at);
   }
 
   // --- recovery ---
@@ -432,10 +524,15 @@ struct engine::impl : std::enable_shared_from_this<impl> {
         co_await fail(j, error);
         break;
       }
-      case job_state::running:
-        polling[j.id] = {j.execution_id.value_or(""), j.deadline_at, j.upstream_status.value_or(""), 0, 0};
-        polls.schedule(j.id, j.next_attempt_at.value_or(now_ms()));
+      case job_state::running: {
+        auto& s = polling[j.id];
+        s.execution_id = j.execution_id.value_or("");
+        s.deadline = j.deadline_at;
+        s.last_status = j.upstream_status.value_or("");
+        s.token_hash = j.callback_token_hash.value_or("");
+        schedule_poll(j.id, j.next_attempt_at.value_or(now_ms()));
         break;
+      }
       default: break;
       }
     }
@@ -521,9 +618,17 @@ change_hub& engine::changes()
   return impl_->hub;
 }
 
+callback_verdict engine::callback(const std::string& job_id, std::string_view token)
+{
+  return impl_->callback(job_id, token);
+}
+
 engine::statistics engine::stats() const
 {
-  return {impl_->polls.size(), impl_->active};
+  auto s = impl_->counters;
+  s.polling = impl_->polls.size();
+  s.active = impl_->active;
+  return s;
 }
 
 } // namespace weshopd::engine

@@ -47,6 +47,18 @@ struct engine_options {
   std::size_t max_concurrent_submits = 16;
   std::size_t max_waiting_jobs = 10000;        // jobs between intake and running; beyond it create() is overloaded
   std::chrono::milliseconds agent_info_ttl = 10min;
+  // Callbacks: when set, each run gets callbackUrl = <this>/<job id>/<token>
+  // ("https://host/callbacks/weshop"), and polling becomes a slow safety net.
+  std::optional<std::string> callback_base{};
+  std::chrono::milliseconds safety_poll = 5min;
+  std::chrono::milliseconds hint_interval = 1s; // at most one GET per job per interval from callbacks
+};
+
+// What a callback turned out to be.
+enum class callback_verdict {
+  accepted, // a followed job's own token: its run is re-fetched soon
+  late,     // a finished job's own token: nothing to do
+  forged,   // unknown job or wrong token
 };
 
 struct cancel_outcome {
@@ -69,12 +81,19 @@ public:
   boost::asio::awaitable<result<cancel_outcome>> cancel(std::string id);
   // WeShop's valid ids for an agent (locations, models, backgrounds), cached.
   boost::asio::awaitable<upstream::outcome<boost::json::value>> agent_info(std::string name, std::string version);
+  // A callback from WeShop for a job: only a hint to re-fetch the run (the
+  // body is not believed). Never waits; the GET happens later, coalesced.
+  callback_verdict callback(const std::string& job_id, std::string_view token);
 
   change_hub& changes();
 
   struct statistics {
     std::size_t polling = 0; // jobs in the poll queue
     std::size_t active = 0;  // uploads/submits in progress
+    std::uint64_t callbacks_accepted = 0;
+    std::uint64_t callbacks_late = 0;
+    std::uint64_t callbacks_forged = 0;
+    std::uint64_t callbacks_coalesced = 0; // accepted, but no GET of their own (one was due or running)
   };
   statistics stats() const;
 

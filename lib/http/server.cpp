@@ -147,7 +147,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
   bhttp::response<bhttp::string_body> to_response(const outgoing& out, unsigned version, bool keep_alive) const
   {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), version};
-    res.set(bhttp::field::content_type, out.content_type);
+    if (!out.content_type.empty())
+      res.set(bhttp::field::content_type, out.content_type);
     for (const auto& h : out.headers)
       res.set(h.name, h.value);
     res.body() = out.body;
