@@ -330,8 +330,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       p.execution_id = started->execution_id;
       p.upstream_status = "Pending";
       p.error = std::optional<job_error>{};
-      const bool hinted = polling.contains(j.id) && polling[j.id].hinted;
-      const auto due = hinted ? now : now + (callback_url ? options.safety_poll : options.poll_initial);
+      auto due = now + (callback_url ? options.safety_poll : options.poll_initial);
       p.next_attempt_at = due;
       const std::string detail = "run " + started->execution_id;
       auto r = co_await move(j, job_state::running, p, detail);
@@ -343,6 +342,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       s.execution_id = started->execution_id;
       s.deadline = r->deadline_at;
       s.last_status = "Pending";
+      if (s.hinted) // a callback came while the POST or this write was under way
+        due = now_ms();
       s.hinted = false;
       schedule_poll(j.id, due);
       co_return r;

@@ -14,8 +14,6 @@ namespace weshopd::test {
 
 namespace json = boost::json;
 
-namespace {
-
 std::uint16_t free_port()
 {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -28,8 +26,6 @@ std::uint16_t free_port()
   ::close(fd);
   return ntohs(a.sin_port);
 }
-
-} // namespace
 
 std::string api_reply::header(const std::string& name) const
 {
@@ -69,11 +65,17 @@ daemon_process::daemon_process(const sim_process& sim, const sim_pki& pki, const
 api_reply daemon_process::call(const std::string& method, const std::string& path, const std::string& body,
                                std::vector<std::pair<std::string, std::string>> headers)
 {
+  return http_call(api_, method, path, body, std::move(headers));
+}
+
+api_reply http_call(const std::string& base, const std::string& method, const std::string& path,
+                    const std::string& body, std::vector<std::pair<std::string, std::string>> headers)
+{
   boost::asio::io_context io;
   http::client c(io.get_executor(), {.total_timeout = std::chrono::seconds(90)});
   http::request req;
   req.method = method;
-  req.url = api_ + path;
+  req.url = base + path;
   req.body = body;
   for (auto& [k, v] : headers) {
     if (k == "Content-Type")

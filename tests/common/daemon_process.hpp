@@ -20,6 +20,14 @@ struct api_reply {
   std::string header(const std::string& name) const;
 };
 
+// A free TCP port on 127.0.0.1 (for a listener the test configures).
+std::uint16_t free_port();
+
+// One HTTP request to `base` ("http://127.0.0.1:P"); a "Content-Type" header
+// sets the body's type.
+api_reply http_call(const std::string& base, const std::string& method, const std::string& path,
+                    const std::string& body = "", std::vector<std::pair<std::string, std::string>> headers = {});
+
 class daemon_process {
 public:
   // state_dir holds the database and daemon.log; images_dir is uploads.roots.

@@ -2,7 +2,7 @@
 // a real SQLite file. Jobs from POST to succeeded, bad input refused without
 // a trace, upstream faults, and restarts that lose nothing and bill nothing twice.
 
-#include "common/daemon_process.hpp"
+#include "common/daemon_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,69 +15,8 @@
 using namespace weshopd;
 namespace json = boost::json;
 
-namespace {
-
-const std::string png(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(2000, 'p'));
-
-class Daemon : public ::testing::Test {
-protected:
-  ~Daemon() override
-  {
-    if (HasFailure()) { // the daemon's own account, for the CI log
-      std::ifstream log(dir_.file("daemon.log"));
-      std::cerr << "---- daemon.log ----\n" << log.rdbuf() << "--------------------\n";
-    }
-  }
-
-  test::temp_dir dir_;
-  test::sim_pki pki_ = test::make_sim_pki(dir_);
-  std::string images_ = dir_.file("images");
-  std::unique_ptr<test::sim_process> sim_;
-  std::unique_ptr<test::daemon_process> daemon_;
-
-  void start(std::vector<std::string> sim_flags = {"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "100"})
-  {
-    std::filesystem::create_directories(images_);
-    std::ofstream(images_ + "/shirt.png", std::ios::binary) << png;
-    sim_ = std::make_unique<test::sim_process>(pki_.cert, pki_.key, pki_.ca, sim_flags);
-    restart();
-  }
-
-  std::vector<std::string> daemon_env_; // extra WESHOPD_* settings for a test
-
-  void restart()
-  {
-    daemon_ = std::make_unique<test::daemon_process>(*sim_, pki_, dir_.path().string(), images_, daemon_env_);
-  }
-
-  std::string job_body(const std::string& agent, const std::string& params, const std::string& image = "https://x.test/a.png",
-                       const std::string& task = "")
-  {
-    return R"({"agent":{"name":")" + agent + R"(","version":"v1.0"},"input":{"originalImage":")" + image + "\"" +
-           (task.empty() ? "" : R"(,"taskName":")" + task + "\"") + R"(},"params":)" + params + "}";
-  }
-
-  test::api_reply post_job(const std::string& body, std::vector<std::pair<std::string, std::string>> extra = {})
-  {
-    extra.emplace_back("Content-Type", "application/json");
-    return daemon_->call("POST", "/v1/jobs", body, extra);
-  }
-
-  std::size_t job_count()
-  {
-    std::size_t n = 0;
-    std::string cursor;
-    for (;;) {
-      const auto page = daemon_->call("GET", "/v1/jobs?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor)).body;
-      n += page.at("jobs").as_array().size();
-      if (page.at("next_cursor").is_null())
-        return n;
-      cursor = page.at("next_cursor").as_string();
-    }
-  }
-};
-
-} // namespace
+using test::Daemon;
+using test::png;
 
 TEST_F(Daemon, EveryAgentEndToEndWithOneUploadPerFile)
 {

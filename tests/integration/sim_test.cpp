@@ -87,7 +87,7 @@ TEST_F(Sim, CallbackModes)
   sim->reset();
   sim->set_callbacks("duplicate");
   start_run(c, sink);
-  EXPECT_EQ(wait_for_sink(*sim, 2, std::chrono::seconds(5)).size(), 2u);
+  EXPECT_EQ(wait_for_sink(*sim, 5, std::chrono::seconds(5)).size(), 5u);
 
   sim->reset();
   sim->set_callbacks("wrong_path");

@@ -444,7 +444,7 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       url = std::string(u.buffer());
     }
     const auto body = json::serialize(json::object{{"executionId", id}, {"status", self->state.status_at(*run, steady::now())}});
-    for (int i = 0; i < (mode == callback_mode::duplicate ? 2 : 1); ++i) {
+    for (int i = 0; i < (mode == callback_mode::duplicate ? duplicate_callbacks : 1); ++i) {
       weshopd::http::request req;
       req.method = "POST";
       req.url = url;

@@ -56,6 +56,7 @@ std::optional<fault> fault_from_json(const boost::json::value& v, std::string& e
 boost::json::value to_json(const fault& f);
 
 enum class callback_mode { off, once, duplicate, delayed, dropped, wrong_path };
+inline constexpr int duplicate_callbacks = 5; // copies sent in `duplicate` mode, back to back
 std::optional<callback_mode> parse_callback_mode(std::string_view text);
 
 struct sim_run {

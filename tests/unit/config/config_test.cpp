@@ -99,7 +99,7 @@ TEST_F(Config, EveryKeyHasItsEnvironmentOverride)
     const auto keys = error_keys(r);
     EXPECT_TRUE(keys.empty() || std::find(keys.begin(), keys.end(), key) != keys.end()) << env;
   }
-  EXPECT_EQ(known_keys().size(), 19u);
+  EXPECT_EQ(known_keys().size(), 21u);
 }
 
 TEST_F(Config, BadValuesAreNamedByKey)
@@ -140,6 +140,31 @@ TEST_F(Config, BrokenCombinationsAreRefused)
   auto same = env_;
   same = {{"STATE_DIRECTORY", dir_.path().string()}, {"WESHOPD_CALLBACKS_LISTEN", "127.0.0.1:8787"}};
   EXPECT_EQ(error_keys(load({.environment = same})), std::vector<std::string>{"callbacks.listen"});
+}
+
+TEST_F(Config, CallbackSettings)
+{
+  const std::string ca = write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  env_["WESHOPD_CALLBACKS_LISTEN"] = "127.0.0.1:9001";
+  env_["WESHOPD_CALLBACKS_PUBLIC_BASE_URL"] = "https://hooks.shop.example/weshopd";
+  env_["WESHOPD_CALLBACKS_TRUSTED_PROXIES"] = "127.0.0.1:10.0.0.2";
+  const auto ok = load({.environment = env_});
+  ASSERT_TRUE(ok) << ok.errors[0].to_string();
+  EXPECT_EQ(ok.values.callbacks.safety_poll_seconds, 300u);
+  EXPECT_EQ(ok.values.callbacks.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "10.0.0.2"}));
+
+  // Plain http only to loopback, and only in test mode (a simulator on this machine).
+  env_["WESHOPD_CALLBACKS_PUBLIC_BASE_URL"] = "http://127.0.0.1:9001";
+  EXPECT_EQ(error_keys(load({.environment = env_})), std::vector<std::string>{"callbacks.public_base_url"});
+  env_["WESHOPD_UPSTREAM_TEST_ORIGIN"] = "https://127.0.0.1:9443";
+  env_["WESHOPD_UPSTREAM_CA_FILE"] = ca;
+  EXPECT_TRUE(load({.environment = env_}));
+  env_["WESHOPD_CALLBACKS_PUBLIC_BASE_URL"] = "http://hooks.shop.example";
+  EXPECT_EQ(error_keys(load({.environment = env_})), std::vector<std::string>{"callbacks.public_base_url"});
+
+  env_["WESHOPD_CALLBACKS_PUBLIC_BASE_URL"] = "https://hooks.shop.example";
+  env_["WESHOPD_CALLBACKS_TRUSTED_PROXIES"] = "10.0.0.1:proxy.local";
+  EXPECT_EQ(error_keys(load({.environment = env_})), std::vector<std::string>{"callbacks.trusted_proxies"});
 }
 
 TEST_F(Config, MalformedTomlSaysWhere)

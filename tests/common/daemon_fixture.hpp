@@ -1,0 +1,77 @@
+#pragma once
+// The fixture of the end-to-end tests: a temp dir with a PKI and an images
+// root, a weshop-sim and a weshopd started by the test; the daemon's log is
+// printed when a test fails.
+
+#include "common/daemon_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace weshopd::test {
+
+inline const std::string png(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(2000, 'p'));
+
+class Daemon : public ::testing::Test {
+protected:
+  ~Daemon() override
+  {
+    if (HasFailure()) { // the daemon's own account, for the CI log
+      std::ifstream log(dir_.file("daemon.log"));
+      std::cerr << "---- daemon.log ----\n" << log.rdbuf() << "--------------------\n";
+    }
+  }
+
+  temp_dir dir_;
+  sim_pki pki_ = make_sim_pki(dir_);
+  std::string images_ = dir_.file("images");
+  std::unique_ptr<sim_process> sim_;
+  std::unique_ptr<daemon_process> daemon_;
+
+  void start(std::vector<std::string> sim_flags = {"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "100"})
+  {
+    std::filesystem::create_directories(images_);
+    std::ofstream(images_ + "/shirt.png", std::ios::binary) << png;
+    sim_ = std::make_unique<sim_process>(pki_.cert, pki_.key, pki_.ca, sim_flags);
+    restart();
+  }
+
+  std::vector<std::string> daemon_env_; // extra WESHOPD_* settings for a test
+
+  void restart()
+  {
+    daemon_ = std::make_unique<daemon_process>(*sim_, pki_, dir_.path().string(), images_, daemon_env_);
+  }
+
+  std::string job_body(const std::string& agent, const std::string& params, const std::string& image = "https://x.test/a.png",
+                       const std::string& task = "")
+  {
+    return R"({"agent":{"name":")" + agent + R"(","version":"v1.0"},"input":{"originalImage":")" + image + "\"" +
+           (task.empty() ? "" : R"(,"taskName":")" + task + "\"") + R"(},"params":)" + params + "}";
+  }
+
+  api_reply post_job(const std::string& body, std::vector<std::pair<std::string, std::string>> extra = {})
+  {
+    extra.emplace_back("Content-Type", "application/json");
+    return daemon_->call("POST", "/v1/jobs", body, extra);
+  }
+
+  std::size_t job_count()
+  {
+    std::size_t n = 0;
+    std::string cursor;
+    for (;;) {
+      const auto page = daemon_->call("GET", "/v1/jobs?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor)).body;
+      n += page.at("jobs").as_array().size();
+      if (page.at("next_cursor").is_null())
+        return n;
+      cursor = page.at("next_cursor").as_string();
+    }
+  }
+};
+
+
+} // namespace weshopd::test
