@@ -9,8 +9,8 @@ packages=(
   # libraries (Boost 1.81, not Debian's default 1.74)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libsqlite3-dev sqlite3 libsystemd-dev libcli11-dev libtomlplusplus-dev
-  # tests
-  libgtest-dev libgmock-dev googletest
+  # tests (nginx: the callback proxy test runs a real one, started by the test)
+  libgtest-dev libgmock-dev googletest nginx-light
   # tools the scripts use
   curl python3 procps
 )
@@ -24,6 +24,13 @@ if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Install, but start no service (nginx would take port 80): tests run their own.
+  blocker=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    blocker=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$blocker" && chmod +x "$blocker"
+  fi
+  trap '[[ -z $blocker ]] || rm -f "$blocker"' EXIT
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all ${#packages[@]} packages present"

@@ -69,10 +69,11 @@ api_reply daemon_process::call(const std::string& method, const std::string& pat
 }
 
 api_reply http_call(const std::string& base, const std::string& method, const std::string& path,
-                    const std::string& body, std::vector<std::pair<std::string, std::string>> headers)
+                    const std::string& body, std::vector<std::pair<std::string, std::string>> headers,
+                    const std::string& ca_file)
 {
   boost::asio::io_context io;
-  http::client c(io.get_executor(), {.total_timeout = std::chrono::seconds(90)});
+  http::client c(io.get_executor(), {.ca_file = ca_file, .total_timeout = std::chrono::seconds(90)});
   http::request req;
   req.method = method;
   req.url = base + path;
@@ -91,6 +92,7 @@ api_reply http_call(const std::string& base, const std::string& method, const st
   for (const auto& h : r.resp.headers)
     reply.headers.emplace_back(h.name, h.value);
   boost::system::error_code ec;
+  reply.text = r.resp.body;
   reply.body = r.resp.body.empty() ? json::value() : json::parse(r.resp.body, ec);
   return reply;
 }

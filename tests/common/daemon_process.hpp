@@ -15,7 +15,8 @@ namespace weshopd::test {
 
 struct api_reply {
   unsigned status = 0;
-  boost::json::value body;
+  boost::json::value body; // null unless the body is JSON
+  std::string text;         // the body as it came
   std::vector<std::pair<std::string, std::string>> headers;
   std::string header(const std::string& name) const;
 };
@@ -23,10 +24,11 @@ struct api_reply {
 // A free TCP port on 127.0.0.1 (for a listener the test configures).
 std::uint16_t free_port();
 
-// One HTTP request to `base` ("http://127.0.0.1:P"); a "Content-Type" header
-// sets the body's type.
+// One HTTP request to `base` ("http://127.0.0.1:P", or https trusting
+// `ca_file`); a "Content-Type" header sets the body's type.
 api_reply http_call(const std::string& base, const std::string& method, const std::string& path,
-                    const std::string& body = "", std::vector<std::pair<std::string, std::string>> headers = {});
+                    const std::string& body = "", std::vector<std::pair<std::string, std::string>> headers = {},
+                    const std::string& ca_file = "");
 
 class daemon_process {
 public:
