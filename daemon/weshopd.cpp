@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
 #include <iostream>
@@ -28,6 +29,17 @@ namespace {
 
 using namespace weshopd;
 namespace asio = boost::asio;
+
+// Every connection and stream is a file descriptor: use all the system grants
+// (the soft limit is often 1,024 while the hard one is far higher).
+void raise_file_limit()
+{
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+}
 
 int fail(std::string_view what, std::string_view why)
 {
@@ -64,6 +76,7 @@ int main(int argc, char** argv)
     return 0;
   }
 
+  raise_file_limit();
   const auto key = config::find_api_key(sources.environment);
   if (!key.key)
     return fail("api key", key.problem);
@@ -100,7 +113,9 @@ int main(int argc, char** argv)
       engine_options.safety_poll = std::chrono::seconds(cfg.callbacks.safety_poll_seconds);
     }
     engine::engine engine(io.get_executor(), **store, client, engine_options);
-    api::local_api api(engine, **store, {.upload_roots = cfg.uploads.roots});
+    api::local_api api(engine, **store,
+                       {.upload_roots = cfg.uploads.roots,
+                        .events = {.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds)}});
 
     http::server_options server_options;
     server_options.host = cfg.api.listen.host;

@@ -2,6 +2,7 @@
 
 #include "api/dispatch.hpp"
 #include "api/errors.hpp"
+#include "api/query.hpp"
 #include "api/job_json.hpp"
 #include "common/canonical_json.hpp"
 #include "common/sha256.hpp"
@@ -15,7 +16,6 @@
 
 #include <boost/json.hpp>
 
-#include <charconv>
 
 namespace weshopd::api {
 
@@ -31,20 +31,6 @@ http::outgoing json_response(unsigned status, const json::value& body)
   out.headers.push_back({"Cache-Control", "no-store"});
   out.body = json::serialize(body);
   return out;
-}
-
-// An integer query parameter within [min, max]; nullopt when absent; error text when bad.
-std::optional<long> int_param(const http::incoming& req, const std::string& name, long min, long max, std::string& bad)
-{
-  const auto it = req.query.find(name);
-  if (it == req.query.end())
-    return std::nullopt;
-  long v = 0;
-  const auto& s = it->second;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size() || v < min || v > max)
-    bad = "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
-  return v;
 }
 
 bool is_json_content_type(std::string_view ct)
@@ -64,13 +50,15 @@ constexpr std::string_view image_inputs[] = {"originalImage", "fashionModelImage
 } // namespace
 
 local_api::local_api(engine::engine& engine, store::job_store& store, api_options options)
-  : engine_(engine), store_(store), options_(std::move(options))
+  : engine_(engine), store_(store), options_(std::move(options)), events_(engine.feed(), store, options_.events)
 {
   const auto bind = [this](auto member) { return [this, member](http::incoming& r) { return (this->*member)(r); }; };
   routes_.add("POST", "/v1/jobs", bind(&local_api::create_job))
     .add("GET", "/v1/jobs", bind(&local_api::list_jobs))
     .add("GET", "/v1/jobs/{id}", bind(&local_api::get_job))
     .add("POST", "/v1/jobs/{id}/cancel", bind(&local_api::cancel_job))
+    .add("GET", "/v1/jobs/{id}/events", [this](http::incoming& r) { return events_.job_events(r); })
+    .add("GET", "/v1/events", [this](http::incoming& r) { return events_.all_events(r); })
     .add("GET", "/v1/agents", bind(&local_api::agents))
     .add("GET", "/v1/agents/{name}/info", bind(&local_api::agent_info))
     .add("GET", "/healthz", bind(&local_api::health));
@@ -172,17 +160,9 @@ asio::awaitable<http::outgoing> local_api::list_jobs(http::incoming& req)
     q.limit = static_cast<std::size_t>(limit.value_or(50));
   else
     problems.push_back({"/query/limit", bad});
-  if (const auto it = req.query.find("state"); it != req.query.end()) {
-    q.state = parse_job_state(it->second);
-    if (!q.state)
-      problems.push_back({"/query/state", "is not a job state"});
-  }
-  if (const auto it = req.query.find("agent"); it != req.query.end()) {
-    if (weshop::find_agent(it->second))
-      q.agent = it->second;
-    else
-      problems.push_back({"/query/agent", "is not a known agent"});
-  }
+  auto filters = read_job_filters(req, problems);
+  q.state = filters.state;
+  q.agent = std::move(filters.agent);
   if (!problems.empty())
     co_return error_response(422, "validation_failed", "bad query parameters", problems);
   if (const auto it = req.query.find("cursor"); it != req.query.end()) {

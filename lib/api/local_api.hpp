@@ -4,6 +4,7 @@
 // and reads to the store. No SQL, no sockets.
 
 #include "api/dispatch.hpp"
+#include "api/event_stream.hpp"
 #include "engine/engine.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -18,6 +19,7 @@ namespace weshopd::api {
 struct api_options {
   std::vector<std::string> upload_roots{};
   std::uint64_t max_upload_size = 32 * 1024 * 1024;
+  event_stream_options events{};
 };
 
 class local_api {
@@ -38,6 +40,7 @@ private:
   engine::engine& engine_;
   store::job_store& store_;
   api_options options_;
+  event_stream events_;
   http::router<route> routes_;
 };
 

@@ -114,6 +114,7 @@ const std::vector<setting>& table()
     text("api.listen", [](settings& s, const std::string& t) { return parse_listen(t, s.api.listen); }),
     optional_text("api.unix_socket", [](settings& s) -> auto& { return s.api.unix_socket; }),
     optional_text("api.token_file", [](settings& s) -> auto& { return s.api.token_file; }),
+    number("api.heartbeat_seconds", [](settings& s) -> auto& { return s.api.heartbeat_seconds; }),
     text("store.path", [](settings& s, const std::string& t) {
       s.store.path = t;
       return std::string{};

@@ -25,6 +25,7 @@ struct settings {
     listen_address listen{"127.0.0.1", 8787};
     std::optional<std::string> unix_socket;
     std::optional<std::string> token_file;
+    std::uint64_t heartbeat_seconds = 15; // a comment line on idle event streams
   } api;
   struct {
     std::string path;

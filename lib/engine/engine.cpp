@@ -100,6 +100,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   upstream::weshop_client& client;
   engine_options options;
   change_hub hub;
+  job_feed feed;
   poll_queue polls;
   std::unordered_map<std::string, poll_state> polling;
   std::unordered_set<std::string> uploads_in_flight; // content digests being uploaded now
@@ -115,7 +116,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   statistics counters;
 
   impl(asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
-    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), wake(ex), submit_slots(ex, options.max_concurrent_submits)
+    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), feed(ex), wake(ex), submit_slots(ex, options.max_concurrent_submits)
   {
   }
 
@@ -153,9 +154,11 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       [&](auto done) { store.async_transition(j.id, j.state, to, patch, detail, std::move(done)); });
     if (r) {
       hub.publish(j.id);
-      if (to != j.state)
+      if (to != j.state) {
+        feed.publish(*r);
         log(log_level::info, "job_state",
             {{"job", j.id}, {"from", to_string(j.state)}, {"state", to_string(to)}, {"detail", detail}});
+      }
     }
     co_return r;
   }
@@ -561,6 +564,7 @@ void engine::stop()
 {
   impl_->stopped = true;
   impl_->wake.cancel();
+  impl_->feed.close(); // live streams end
 }
 
 asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
@@ -571,8 +575,10 @@ asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
     j.deadline_at = now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(impl_->options.deadline);
   auto r = co_await impl_->on_store<store::insert_result>(
     [&](auto done) { impl_->store.async_insert(std::move(j), std::move(done)); });
-  if (r && r->created)
+  if (r && r->created) {
+    impl_->feed.publish(r->created_or_existing);
     asio::co_spawn(impl_->executor, impl_->drive(impl_, r->created_or_existing), asio::detached);
+  }
   co_return r;
 }
 
@@ -617,6 +623,11 @@ asio::awaitable<upstream::outcome<json::value>> engine::agent_info(std::string n
 change_hub& engine::changes()
 {
   return impl_->hub;
+}
+
+job_feed& engine::feed()
+{
+  return impl_->feed;
 }
 
 callback_verdict engine::callback(const std::string& job_id, std::string_view token)

@@ -17,6 +17,7 @@
 // the store's completions are posted back to it.
 
 #include "engine/change_hub.hpp"
+#include "engine/job_feed.hpp"
 #include "engine/poll_queue.hpp"
 #include "store/job_store.hpp"
 #include "upstream/weshop_client.hpp"
@@ -86,6 +87,7 @@ public:
   callback_verdict callback(const std::string& job_id, std::string_view token);
 
   change_hub& changes();
+  job_feed& feed(); // every transition, live
 
   struct statistics {
     std::size_t polling = 0; // jobs in the poll queue

@@ -4,6 +4,9 @@
 
 #include "http/client.hpp" // header
 
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,11 +27,23 @@ struct incoming {
   std::string_view header_value(std::string_view name) const;
 };
 
+// Where a streamed response body goes (Server-Sent Events).
+class body_writer {
+public:
+  virtual ~body_writer() = default;
+  // Sends `data` now. False when the client is gone or does not read within
+  // the write timeout: the stream should end.
+  virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
+};
+
 struct outgoing {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::vector<header> headers;
   std::string body;
+  // When set, the body is streamed instead: the head goes out at once, then
+  // this runs; the connection closes when it returns (the end of the body).
+  std::function<boost::asio::awaitable<void>(body_writer&)> stream{};
 };
 
 } // namespace weshopd::http

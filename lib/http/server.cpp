@@ -157,6 +157,43 @@ struct server::impl : std::enable_shared_from_this<impl> {
     return res;
   }
 
+  // Writes to the connection for a streamed body, each write within a deadline.
+  struct stream_writer : body_writer {
+    connection& c;
+    std::chrono::milliseconds timeout;
+    bool broken = false;
+    stream_writer(connection& conn, std::chrono::milliseconds t) : c(conn), timeout(t) {}
+    asio::awaitable<bool> write(std::string_view data) override
+    {
+      if (broken)
+        co_return false;
+      c.stream.expires_after(timeout);
+      auto [ec, n] = co_await asio::async_write(c.stream, asio::buffer(data.data(), data.size()), use_tuple);
+      broken = static_cast<bool>(ec);
+      co_return !broken;
+    }
+  };
+
+  // A streamed response: the head (no length: the body ends when the
+  // connection closes), then whatever the handler writes.
+  static asio::awaitable<void> stream_response(std::shared_ptr<impl> self, connection& c, outgoing& out,
+                                               unsigned version)
+  {
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(out.status), version};
+    if (!out.content_type.empty())
+      head.set(bhttp::field::content_type, out.content_type);
+    for (const auto& h : out.headers)
+      head.set(h.name, h.value);
+    head.keep_alive(false);
+    bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    c.stream.expires_after(self->options.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(c.stream, serializer, use_tuple);
+    if (ec)
+      co_return;
+    stream_writer writer{c, self->options.write_timeout};
+    co_await out.stream(writer);
+  }
+
   static asio::awaitable<void> refuse(std::shared_ptr<impl> self, std::shared_ptr<connection> c)
   {
     auto out = self->options.make_error(503, "overloaded", "too many open connections");
@@ -224,6 +261,10 @@ struct server::impl : std::enable_shared_from_this<impl> {
         out = co_await self->handle(in);
       } catch (const std::exception&) {
         out = self->options.make_error(500, "internal", "the request could not be handled");
+      }
+      if (out.stream) {
+        co_await stream_response(self, *c, out, req.version());
+        break;
       }
       const bool keep_alive = req.keep_alive() && !self->stopping;
       auto res = self->to_response(out, req.version(), keep_alive);

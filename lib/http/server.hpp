@@ -30,6 +30,7 @@ struct server_options {
   std::size_t max_body = 16 * 1024 * 1024;
   std::chrono::milliseconds read_timeout = std::chrono::seconds(30); // one whole request
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(60); // between keep-alive requests
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(10); // a streamed body's client must keep reading
   std::size_t max_connections = 1024;
   std::function<outgoing(unsigned status, std::string_view code, std::string_view message)> make_error{};
 };
