@@ -8,6 +8,8 @@
 #include "config/config.hpp"
 #include "config/credentials.hpp"
 #include "engine/engine.hpp"
+#include "notify/notifier.hpp"
+#include "notify/signature.hpp"
 #include "http/server.hpp"
 #include "store/job_store.hpp"
 #include "upstream/weshop_client.hpp"
@@ -23,6 +25,7 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -83,6 +86,15 @@ int main(int argc, char** argv)
   const upstream::api_key api_key(*key.key);
   log(log_level::info, "api_key", {{"source", key.source}, {"fingerprint", api_key.fingerprint()}});
 
+  std::optional<std::string> notify_key;
+  if (cfg.notify.secret_file) {
+    std::ifstream in(*cfg.notify.secret_file);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    notify_key = notify::signing_key(text);
+    if (!notify_key)
+      return fail("notify.secret_file", "needs whsec_<base64> or at least 16 bytes of secret");
+  }
+
   std::string message;
   auto store = store::job_store::open({.path = cfg.store.path, .synchronous = cfg.store.synchronous}, &message);
   if (!store)
@@ -112,10 +124,23 @@ int main(int argc, char** argv)
       engine_options.callback_base = base + "/callbacks/weshop";
       engine_options.safety_poll = std::chrono::seconds(cfg.callbacks.safety_poll_seconds);
     }
+    // Local webhooks (only with a signing secret).
+    std::unique_ptr<notify::notifier> notifier;
+    if (notify_key) {
+      notifier = std::make_unique<notify::notifier>(io.get_executor(), **store, notify::notifier_options{.key = *notify_key});
+      engine_options.on_event = [&notifier](const job& j) {
+        if (j.notify_url)
+          notifier->poke();
+      };
+    }
     engine::engine engine(io.get_executor(), **store, client, engine_options);
     api::local_api api(engine, **store,
                        {.upload_roots = cfg.uploads.roots,
-                        .events = {.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds)}});
+                        .events = {.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds)},
+                        .notify_enabled = notify_key.has_value(),
+                        .default_notify = cfg.notify.url ? std::optional<api::notify_target>(api::notify_target{
+                                                             *cfg.notify.url, cfg.notify.events == "all"})
+                                                         : std::nullopt});
 
     http::server_options server_options;
     server_options.host = cfg.api.listen.host;
@@ -163,6 +188,8 @@ int main(int argc, char** argv)
       if (callback_server)
         callback_server->stop();
       engine.stop();
+      if (notifier)
+        notifier->stop();
       hangup.cancel();
       // Let requests and submits in progress finish (at most 10 s), then stop;
       // the store's writer flushes what is queued on destruction.
@@ -183,6 +210,8 @@ int main(int argc, char** argv)
       io,
       [&]() -> asio::awaitable<void> {
         co_await engine.start();
+        if (notifier)
+          notifier->start();
         server.start();
         if (callback_server) {
           callback_server->start();

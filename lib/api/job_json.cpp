@@ -26,7 +26,26 @@ json::object to_json(const job& j)
           {"attempts", j.attempts},
           {"createdAt", to_rfc3339(j.created_at)},
           {"updatedAt", to_rfc3339(j.updated_at)},
-          {"finishedAt", opt_time(j.finished_at)}};
+          {"finishedAt", opt_time(j.finished_at)},
+          {"notify", j.notify_url ? json::value(json::object{{"url", *j.notify_url},
+                                                             {"events", j.notify_all ? "all" : "terminal"}})
+                                  : json::value()}};
+}
+
+json::array to_json(const std::vector<delivery>& deliveries)
+{
+  const auto opt_time = [](const std::optional<timestamp>& t) { return t ? json::value(to_rfc3339(*t)) : json::value(); };
+  json::array out;
+  for (const auto& d : deliveries)
+    out.push_back(json::object{{"event", d.event_id},
+                               {"eventState", to_string(d.event_state)},
+                               {"state", to_string(d.state)},
+                               {"attempts", d.attempts},
+                               {"lastStatus", d.last_status ? json::value(*d.last_status) : json::value()},
+                               {"lastError", d.last_error ? json::value(*d.last_error) : json::value()},
+                               {"nextAttemptAt", opt_time(d.next_attempt_at)},
+                               {"deliveredAt", opt_time(d.delivered_at)}});
+  return out;
 }
 
 namespace {

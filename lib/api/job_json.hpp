@@ -3,14 +3,18 @@
 
 #include "job/job.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weshopd::api {
 
 boost::json::object to_json(const job& j);
+// A job's notification deliveries (in GET /v1/jobs/{id} under notify.deliveries).
+boost::json::array to_json(const std::vector<delivery>& deliveries);
 
 // Opaque list cursors: they name the last job of a page.
 std::string encode_cursor(const std::string& last_id);

@@ -2,6 +2,7 @@
 
 #include "api/dispatch.hpp"
 #include "api/errors.hpp"
+#include "api/notify_field.hpp"
 #include "api/query.hpp"
 #include "api/job_json.hpp"
 #include "common/canonical_json.hpp"
@@ -77,7 +78,19 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
   if (!body)
     co_return error_response(400, "invalid_json", "the body is not valid JSON: " + body.error().message());
 
-  auto violations = weshop::validate(*body);
+  // `notify` is ours, not WeShop's: checked apart, never sent upstream.
+  std::optional<notify_target> notify = options_.default_notify;
+  weshop::violations notify_problems;
+  auto upstream_request = *body;
+  if (auto* obj = upstream_request.if_object(); obj && obj->contains("notify")) {
+    if (!obj->at("notify").is_null()) // null counts as absent: the default stays
+      notify = read_notify_field(obj->at("notify"), notify_problems);
+    obj->erase("notify");
+    if (notify && !options_.notify_enabled)
+      notify_problems.push_back({"/notify", "this weshopd signs notifications and has no notify.secret_file configured"});
+  }
+  auto violations = weshop::validate(upstream_request);
+  violations.insert(violations.end(), notify_problems.begin(), notify_problems.end());
   // Local images must be allowed, readable images now, not at upload time.
   std::map<std::string, std::string> canonical_paths;
   if (const auto* input = body->is_object() ? body->as_object().if_contains("input") : nullptr; input && input->is_object())
@@ -119,6 +132,10 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
     j.params = params->get_object();
   if (!key.empty())
     j.idempotency_key = std::string(key);
+  if (notify) {
+    j.notify_url = notify->url;
+    j.notify_all = notify->all_events;
+  }
   j.request_hash = sha256_hex(canonical_json(*body));
   if (deadline)
     j.deadline_at = now_ms() + std::chrono::seconds(*deadline);
@@ -148,7 +165,11 @@ asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
   }
   if (!j)
     co_return error_response(j.error());
-  co_return json_response(200, to_json(*j));
+  auto out = to_json(*j);
+  if (j->notify_url)
+    if (const auto deliveries = store_.deliveries(id); deliveries)
+      out["notify"].as_object()["deliveries"] = to_json(*deliveries);
+  co_return json_response(200, out);
 }
 
 asio::awaitable<http::outgoing> local_api::list_jobs(http::incoming& req)

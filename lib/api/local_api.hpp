@@ -5,6 +5,7 @@
 
 #include "api/dispatch.hpp"
 #include "api/event_stream.hpp"
+#include "api/notify_field.hpp"
 #include "engine/engine.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -20,6 +21,8 @@ struct api_options {
   std::vector<std::string> upload_roots{};
   std::uint64_t max_upload_size = 32 * 1024 * 1024;
   event_stream_options events{};
+  bool notify_enabled = false;                 // a signing secret is configured
+  std::optional<notify_target> default_notify{}; // for jobs that name none
 };
 
 class local_api {

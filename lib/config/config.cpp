@@ -143,6 +143,15 @@ const std::vector<setting>& table()
     optional_text("callbacks.public_base_url", [](settings& s) -> auto& { return s.callbacks.public_base_url; }),
     number("callbacks.safety_poll_seconds", [](settings& s) -> auto& { return s.callbacks.safety_poll_seconds; }),
     list("callbacks.trusted_proxies", "IP addresses", [](settings& s) -> auto& { return s.callbacks.trusted_proxies; }),
+    optional_text("notify.url", [](settings& s) -> auto& { return s.notify.url; }),
+    text("notify.events",
+         [](settings& s, const std::string& t) -> std::string {
+           if (t != "terminal" && t != "all")
+             return "must be terminal or all";
+           s.notify.events = t;
+           return {};
+         }),
+    optional_text("notify.secret_file", [](settings& s) -> auto& { return s.notify.secret_file; }),
     number("engine.deadline_seconds", [](settings& s) -> auto& { return s.engine.deadline_seconds; }),
     number("engine.poll_initial_ms", [](settings& s) -> auto& { return s.engine.poll_initial_ms; }),
     number("engine.poll_cap_ms", [](settings& s) -> auto& { return s.engine.poll_cap_ms; }),
@@ -322,6 +331,12 @@ void check(settings& s, const std::map<std::string, std::string>& env, std::vect
     if (!s.callbacks.listen)
       errors.push_back({"callbacks.listen", "is required when callbacks.public_base_url is set"});
   }
+  if (s.notify.url && !http::origin_of(*s.notify.url))
+    errors.push_back({"notify.url", "must be an http(s) URL"});
+  if (s.notify.url && !s.notify.secret_file)
+    errors.push_back({"notify.secret_file", "is required when notify.url is set: notifications are signed"});
+  if (s.notify.secret_file && !readable_file(*s.notify.secret_file))
+    errors.push_back({"notify.secret_file", *s.notify.secret_file + " is not a readable file"});
   if (s.engine.poll_cap_ms < s.engine.poll_initial_ms)
     errors.push_back({"engine.poll_cap_ms", "must not be below engine.poll_initial_ms"});
   for (const auto& proxy : s.callbacks.trusted_proxies) {

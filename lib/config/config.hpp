@@ -49,6 +49,11 @@ struct settings {
     std::vector<std::string> trusted_proxies; // addresses whose X-Forwarded-For / Forwarded are believed
   } callbacks;
   struct {
+    std::optional<std::string> url;         // default local webhook for jobs that name none
+    std::string events = "terminal";        // terminal | all
+    std::optional<std::string> secret_file; // the Standard Webhooks signing secret
+  } notify;
+  struct {
     std::uint64_t deadline_seconds = 1800; // per job, unless the request sets ?deadline=
     std::uint64_t poll_initial_ms = 1000;
     std::uint64_t poll_cap_ms = 30000;

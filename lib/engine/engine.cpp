@@ -156,6 +156,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       hub.publish(j.id);
       if (to != j.state) {
         feed.publish(*r);
+        if (options.on_event)
+          options.on_event(*r);
         log(log_level::info, "job_state",
             {{"job", j.id}, {"from", to_string(j.state)}, {"state", to_string(to)}, {"detail", detail}});
       }
@@ -577,6 +579,8 @@ asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
     [&](auto done) { impl_->store.async_insert(std::move(j), std::move(done)); });
   if (r && r->created) {
     impl_->feed.publish(r->created_or_existing);
+    if (impl_->options.on_event)
+      impl_->options.on_event(r->created_or_existing);
     asio::co_spawn(impl_->executor, impl_->drive(impl_, r->created_or_existing), asio::detached);
   }
   co_return r;

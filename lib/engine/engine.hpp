@@ -26,6 +26,7 @@
 #include <boost/asio/system_timer.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <random>
 #include <unordered_map>
@@ -53,6 +54,8 @@ struct engine_options {
   std::optional<std::string> callback_base{};
   std::chrono::milliseconds safety_poll = 5min;
   std::chrono::milliseconds hint_interval = 1s; // at most one GET per job per interval from callbacks
+  // Called after each durable transition (and creation), e.g. to wake the notifier.
+  std::function<void(const job&)> on_event{};
 };
 
 // What a callback turned out to be.

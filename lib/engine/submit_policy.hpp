@@ -11,6 +11,7 @@
 //              garbled answer): never retried, the job fails with
 //              submit_outcome_unknown
 
+#include "common/backoff.hpp"
 #include "upstream/weshop_client.hpp"
 
 namespace weshopd::engine {
@@ -19,9 +20,5 @@ enum class submit_verdict { retry, reject, unknown };
 
 submit_verdict judge_submit_failure(const upstream::upstream_error& e);
 
-// Exponential backoff: base * 2^attempt, capped, with +-20% jitter from `unit`
-// (a number in [0, 1)); never below what Retry-After asks.
-std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,
-                                  double unit, std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
 } // namespace weshopd::engine

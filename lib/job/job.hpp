@@ -73,6 +73,7 @@ struct delivery {
   std::int64_t id = 0;
   std::string job_id;
   std::int64_t event_id = 0;
+  job_state event_state = job_state::queued; // the state the event moved the job to
   std::string url;
   delivery_state state = delivery_state::pending;
   int attempts = 0;

@@ -82,6 +82,7 @@ delivery read_delivery(const statement& st)
   d.last_error = st.opt_text(8);
   d.created_at = from_unix_ms(st.int64(9));
   d.delivered_at = opt_time(st, 10);
+  d.event_state = state_of(st.text(11));
   return d;
 }
 

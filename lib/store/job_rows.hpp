@@ -16,8 +16,10 @@ inline constexpr std::string_view job_columns =
 
 inline constexpr std::string_view event_columns = "id, job_id, from_state, to_state, at, detail";
 
+// Selected FROM deliveries d JOIN job_events e ON e.id = d.event_id.
 inline constexpr std::string_view delivery_columns =
-  "id, job_id, event_id, url, state, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at";
+  "d.id, d.job_id, d.event_id, d.url, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error,"
+  " d.created_at, d.delivered_at, e.to_state";
 
 // Reads the current row of a statement that selected job_columns.
 job read_job(const statement& st);

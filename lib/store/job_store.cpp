@@ -38,7 +38,8 @@ void insert_event(connection& db, const std::string& job_id, std::optional<job_s
 std::vector<delivery> select_deliveries(connection& db, std::string_view where_order,
                                         const std::function<void(statement&)>& bind)
 {
-  auto st = db.prepare("SELECT " + std::string(delivery_columns) + " FROM deliveries " + std::string(where_order));
+  auto st = db.prepare("SELECT " + std::string(delivery_columns) +
+                       " FROM deliveries d JOIN job_events e ON e.id = d.event_id " + std::string(where_order));
   bind(*st);
   std::vector<delivery> out;
   while (st->step())
@@ -302,7 +303,7 @@ void job_store::async_record_delivery(delivery_attempt attempt, callback<deliver
         .step();
       if (db.changes() == 0)
         return errc::stale_state; // unknown, or already settled
-      auto rows = select_deliveries(db, "WHERE id = ?", [&](statement& st) { st.bind_all(attempt.id); });
+      auto rows = select_deliveries(db, "WHERE d.id = ?", [&](statement& st) { st.bind_all(attempt.id); });
       return std::move(rows.front());
     },
     std::move(done));
@@ -396,14 +397,14 @@ result<std::vector<job_event>> job_store::events_after(std::int64_t after_event_
 result<std::vector<delivery>> job_store::deliveries(std::string_view job_id)
 {
   return read<std::vector<delivery>>([&](connection& db) {
-    return select_deliveries(db, "WHERE job_id = ? ORDER BY id", [&](statement& st) { st.bind_all(job_id); });
+    return select_deliveries(db, "WHERE d.job_id = ? ORDER BY d.id", [&](statement& st) { st.bind_all(job_id); });
   });
 }
 
 result<std::vector<delivery>> job_store::due_deliveries(timestamp now, std::size_t limit)
 {
   return read<std::vector<delivery>>([&](connection& db) {
-    return select_deliveries(db, "WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", [&](statement& st) {
+    return select_deliveries(db, "WHERE d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?", [&](statement& st) {
       st.bind_all(to_unix_ms(now), static_cast<std::int64_t>(limit));
     });
   });

@@ -65,10 +65,10 @@ struct job_patch {
 // How one delivery attempt ended.
 struct delivery_attempt {
   std::int64_t id = 0;
-  std::optional<int> status;              // HTTP status, when there was an answer
-  std::string error;                      // what went wrong, when it did
+  std::optional<int> status{};            // HTTP status, when there was an answer
+  std::string error{};                    // what went wrong, when it did
   bool delivered = false;                 // a 2xx
-  std::optional<timestamp> retry_at;      // not delivered: when to try again; nullopt: give up
+  std::optional<timestamp> retry_at{};    // not delivered: when to try again; nullopt: give up
 };
 
 struct list_query {

@@ -294,3 +294,59 @@ TEST_F(JobStore, TenThousandConcurrentInsertsFromEightThreadsSurviveReopen)
     }
   EXPECT_EQ(total, static_cast<std::size_t>(threads * per_thread));
 }
+
+TEST_F(JobStore, EachTransitionIsTheJobsLatestEventAndQueuesItsWebhook)
+{
+  auto j = make_job();
+  j.notify_url = "http://127.0.0.1:9/hook";
+  const auto created = store_->insert(j)->created_or_existing;
+  EXPECT_EQ(created.notify_url, j.notify_url);
+  EXPECT_GT(created.last_event_id, 0);
+  EXPECT_TRUE(store_->deliveries(created.id)->empty()) << "terminal events only, by default";
+
+  store::job_patch token;
+  token.callback_token_hash = std::string(64, 'a');
+  const auto submitting = store_->transition(created.id, job_state::queued, job_state::submitting, token);
+  ASSERT_TRUE(submitting);
+  EXPECT_EQ(submitting->callback_token_hash, std::string(64, 'a'));
+  EXPECT_GT(submitting->last_event_id, created.last_event_id);
+  const auto failed = store_->transition(created.id, job_state::submitting, job_state::failed);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(store_->events(created.id)->back().id, failed->last_event_id);
+
+  const auto queued = store_->deliveries(created.id);
+  ASSERT_EQ(queued->size(), 1u);
+  const auto& d = (*queued)[0];
+  EXPECT_EQ(d.event_id, failed->last_event_id);
+  EXPECT_EQ(d.event_state, job_state::failed);
+  EXPECT_EQ(d.state, delivery_state::pending);
+  EXPECT_EQ(store_->due_deliveries(now_ms() + std::chrono::seconds(1), 10)->size(), 1u);
+  EXPECT_EQ(*store_->next_delivery_due(), d.next_attempt_at);
+
+  // An attempt to retry later, then the one that delivers; a settled delivery takes no more.
+  const auto later = now_ms() + std::chrono::hours(1);
+  const auto retried = store_->record_delivery({.id = d.id, .status = 503, .error = "HTTP 503", .retry_at = later});
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->attempts, 1);
+  EXPECT_EQ(retried->next_attempt_at, later);
+  EXPECT_TRUE(store_->due_deliveries(now_ms(), 10)->empty());
+  const auto done = store_->record_delivery({.id = d.id, .status = 204, .delivered = true});
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state, delivery_state::delivered);
+  EXPECT_FALSE(done->next_attempt_at);
+  EXPECT_TRUE(done->delivered_at);
+  EXPECT_FALSE(*store_->next_delivery_due());
+  EXPECT_EQ(store_->record_delivery({.id = d.id, .delivered = true}).error(), errc::stale_state);
+}
+
+TEST_F(JobStore, EveryTransitionQueuesAWebhookWhenAskedFor)
+{
+  auto j = make_job();
+  j.notify_url = "http://127.0.0.1:9/hook";
+  j.notify_all = true;
+  const auto id = store_->insert(j)->created_or_existing.id;
+  ASSERT_TRUE(store_->transition(id, job_state::queued, job_state::canceled));
+  EXPECT_EQ(store_->deliveries(id)->size(), 2u);
+  EXPECT_EQ(store_->events_after(0, 100)->size(), 2u);
+  EXPECT_EQ(store_->events_after(store_->events(id)->front().id, 100)->size(), 1u);
+}

@@ -1,0 +1,151 @@
+#include "notify/notifier.hpp"
+
+#include "api/job_json.hpp"
+#include "common/backoff.hpp"
+#include "common/log.hpp"
+#include "http/client.hpp"
+#include "notify/signature.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <random>
+#include <unordered_set>
+
+namespace weshopd::notify {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+struct notifier::impl : std::enable_shared_from_this<impl> {
+  asio::any_io_executor executor;
+  store::job_store& store;
+  notifier_options options;
+  http::client client;
+  asio::system_timer wake;
+  std::unordered_set<std::int64_t> in_flight; // delivery ids being attempted now
+  bool stopped = false;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  impl(asio::any_io_executor ex, store::job_store& s, notifier_options o)
+    : executor(ex), store(s), options(std::move(o)),
+      client(ex, {.max_per_origin = 4, .total_timeout = options.timeout}), wake(ex)
+  {
+  }
+
+  asio::awaitable<void> run(std::shared_ptr<impl> self)
+  {
+    while (!stopped) {
+      const auto now = now_ms();
+      if (in_flight.size() < options.max_in_flight)
+        if (auto due = store.due_deliveries(now, options.max_in_flight); due)
+          for (auto& d : *due)
+            if (in_flight.size() < options.max_in_flight && in_flight.insert(d.id).second)
+              asio::co_spawn(executor, deliver(self, std::move(d)), asio::detached);
+      // Sleep until the next due row (or a poke, or a finished attempt).
+      auto next = store.next_delivery_due();
+      auto at = now + std::chrono::hours(1);
+      if (next && *next && in_flight.size() < options.max_in_flight)
+        at = std::max(**next, now + std::chrono::milliseconds(10));
+      wake.expires_at(at);
+      co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  asio::awaitable<void> deliver(std::shared_ptr<impl> self, delivery d)
+  {
+    struct done_guard {
+      impl& i;
+      std::int64_t id;
+      ~done_guard()
+      {
+        i.in_flight.erase(id);
+        i.wake.cancel();
+      }
+    } guard{*self, d.id};
+
+    store::delivery_attempt attempt;
+    attempt.id = d.id;
+    const auto j = store.get(d.job_id);
+    if (!j) { // the job is gone: nothing to announce
+      attempt.error = "job not found";
+      co_await record(attempt);
+      co_return;
+    }
+    const auto id = "evt_" + std::to_string(d.event_id);
+    const auto timestamp = std::chrono::duration_cast<std::chrono::seconds>(now_ms().time_since_epoch()).count();
+    const auto body = json::serialize(json::object{{"type", "job." + std::string(to_string(d.event_state))},
+                                                   {"timestamp", to_rfc3339(now_ms())},
+                                                   {"data", api::to_json(*j)}});
+    http::request req;
+    req.method = "POST";
+    req.url = d.url;
+    req.content_type = "application/json";
+    req.body = body;
+    req.headers = {{"webhook-id", id},
+                   {"webhook-timestamp", std::to_string(timestamp)},
+                   {"webhook-signature", sign(options.key, id, timestamp, body)}};
+    const auto r = co_await client.fetch(std::move(req));
+    if (r && r.resp.status >= 200 && r.resp.status < 300) {
+      attempt.delivered = true;
+      attempt.status = static_cast<int>(r.resp.status);
+    } else {
+      if (r.resp.status)
+        attempt.status = static_cast<int>(r.resp.status);
+      attempt.error = r ? "HTTP " + std::to_string(r.resp.status) : r.message;
+      const auto retry_at =
+        now_ms() + backoff(d.attempts, options.retry_initial, options.retry_cap,
+                           std::uniform_real_distribution<double>(0, 1)(rng));
+      if (retry_at - d.created_at < options.max_age)
+        attempt.retry_at = retry_at;
+      log(attempt.retry_at ? log_level::info : log_level::warning, "notify_failed",
+          {{"job", d.job_id}, {"event", id}, {"error", attempt.error}, {"attempt", std::to_string(d.attempts + 1)},
+           {"next", attempt.retry_at ? to_rfc3339(*attempt.retry_at) : std::string("given up")}});
+    }
+    co_await record(attempt);
+  }
+
+  // Writes the attempt's outcome and waits until it is durable.
+  asio::awaitable<void> record(const store::delivery_attempt& attempt)
+  {
+    auto written = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+    store.async_record_delivery(attempt, [written](result<delivery>) {
+      asio::post(written->get_executor(), [written] { written->cancel(); });
+    });
+    co_await written->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+};
+
+notifier::notifier(asio::any_io_executor executor, store::job_store& store, notifier_options options)
+  : impl_(std::make_shared<impl>(std::move(executor), store, std::move(options)))
+{
+}
+
+notifier::~notifier()
+{
+  stop();
+}
+
+void notifier::start()
+{
+  asio::co_spawn(impl_->executor, impl_->run(impl_), asio::detached);
+}
+
+void notifier::stop()
+{
+  impl_->stopped = true;
+  impl_->wake.cancel();
+}
+
+void notifier::poke()
+{
+  impl_->wake.cancel();
+}
+
+} // namespace weshopd::notify
