@@ -17,6 +17,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,6 +26,7 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include <cctype>
 #include <fstream>
 #include <iostream>
 
@@ -86,6 +88,17 @@ int main(int argc, char** argv)
   const upstream::api_key api_key(*key.key);
   log(log_level::info, "api_key", {{"source", key.source}, {"fingerprint", api_key.fingerprint()}});
 
+  std::optional<std::string> api_token;
+  if (cfg.api.token_file) {
+    std::ifstream in(*cfg.api.token_file);
+    std::string text{std::istreambuf_iterator<char>(in), {}};
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+      text.pop_back();
+    if (text.size() < 16)
+      return fail("api.token_file", "the token must be at least 16 characters");
+    api_token = std::move(text);
+  }
+
   std::optional<std::string> notify_key;
   if (cfg.notify.secret_file) {
     std::ifstream in(*cfg.notify.secret_file);
@@ -140,11 +153,13 @@ int main(int argc, char** argv)
                         .notify_enabled = notify_key.has_value(),
                         .default_notify = cfg.notify.url ? std::optional<api::notify_target>(api::notify_target{
                                                              *cfg.notify.url, cfg.notify.events == "all"})
-                                                         : std::nullopt});
+                                                         : std::nullopt,
+                        .token = api_token});
 
     http::server_options server_options;
     server_options.host = cfg.api.listen.host;
     server_options.port = cfg.api.listen.port;
+    server_options.unix_socket = cfg.api.unix_socket.value_or("");
     server_options.max_header = cfg.limits.max_header;
     server_options.max_body = cfg.limits.max_body;
     server_options.make_error = [](unsigned status, std::string_view code, std::string_view msg) {
@@ -160,6 +175,7 @@ int main(int argc, char** argv)
       auto o = server_options;
       o.host = cfg.callbacks.listen->host;
       o.port = cfg.callbacks.listen->port;
+      o.unix_socket.clear();
       o.max_header = 8 * 1024;
       o.max_body = 64 * 1024; // a hint needs no more; the body is not believed anyway
       o.read_timeout = std::chrono::seconds(10);
@@ -196,6 +212,7 @@ int main(int argc, char** argv)
       asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
+          co_await asio::post(io, asio::use_awaitable); // let the listeners' own stop steps run first
           asio::steady_timer tick(io);
           for (int i = 0; i < 100 && (server.open_connections() > 0 || engine.stats().active > 0); ++i) {
             tick.expires_after(std::chrono::milliseconds(100));
@@ -220,7 +237,10 @@ int main(int argc, char** argv)
                {"public_base_url", cfg.callbacks.public_base_url.value_or("(none: callbacks are not requested)")}});
         }
         log(log_level::info, "ready",
-            {{"api", "http://" + cfg.api.listen.host + ":" + std::to_string(server.port())}, {"store", cfg.store.path}});
+            {{"api", "http://" + cfg.api.listen.host + ":" + std::to_string(server.port())},
+             {"unix_socket", cfg.api.unix_socket.value_or("-")},
+             {"token", api_token ? "required" : "none"},
+             {"store", cfg.store.path}});
         sd_notify(0, "READY=1");
       },
       [](std::exception_ptr e) {

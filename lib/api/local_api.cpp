@@ -6,6 +6,7 @@
 #include "api/query.hpp"
 #include "api/job_json.hpp"
 #include "common/canonical_json.hpp"
+#include "common/secret.hpp"
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
 #include "engine/local_image.hpp"
@@ -67,6 +68,14 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
 
 asio::awaitable<http::outgoing> local_api::handle(http::incoming& req)
 {
+  if (options_.token && req.path != "/healthz") {
+    const auto given = req.header_value("Authorization");
+    if (!given.starts_with("Bearer ") || !constant_time_equal(given.substr(7), *options_.token)) {
+      auto out = error_response(401, "unauthorized", "this weshopd needs Authorization: Bearer <token> (api.token_file)");
+      out.headers.push_back({"WWW-Authenticate", "Bearer"});
+      co_return out;
+    }
+  }
   co_return co_await dispatch(routes_, req);
 }
 

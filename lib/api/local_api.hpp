@@ -23,6 +23,7 @@ struct api_options {
   event_stream_options events{};
   bool notify_enabled = false;                 // a signing secret is configured
   std::optional<notify_target> default_notify{}; // for jobs that name none
+  std::optional<std::string> token{};           // when set, every route but /healthz needs "Authorization: Bearer <token>"
 };
 
 class local_api {

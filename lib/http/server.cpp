@@ -3,7 +3,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,7 +13,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <set>
 
@@ -21,6 +26,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
+using unix_socket = asio::local::stream_protocol;
+// TCP and unix-socket connections alike.
+using any_stream = beast::basic_stream<asio::generic::stream_protocol>;
 
 namespace {
 
@@ -87,41 +95,75 @@ std::string_view incoming::header_value(std::string_view name) const
 
 struct server::impl : std::enable_shared_from_this<impl> {
   struct connection {
-    beast::tcp_stream stream;
+    any_stream stream;
+    std::string remote; // peer address ("unix" for a unix socket)
     std::atomic<bool> busy{false};
-    explicit connection(tcp::socket s) : stream(std::move(s)) {}
+    template <class Socket>
+    connection(Socket s, std::string peer) : stream(asio::generic::stream_protocol::socket(std::move(s))), remote(std::move(peer))
+    {
+    }
   };
 
   asio::any_io_executor executor;
   server_options options;
   handler handle;
   tcp::acceptor acceptor;
+  unix_socket::acceptor local_acceptor;
   std::atomic<bool> stopping{false};
   mutable std::mutex mutex;
   std::set<std::shared_ptr<connection>> connections;
 
   impl(asio::any_io_executor ex, server_options opts, handler h)
-    : executor(ex), options(std::move(opts)), handle(std::move(h)), acceptor(ex)
+    : executor(ex), options(std::move(opts)), handle(std::move(h)), acceptor(ex), local_acceptor(ex)
   {
     if (!options.make_error)
       options.make_error = plain_error;
-    const tcp::endpoint ep(asio::ip::make_address(options.host), options.port);
-    acceptor.open(ep.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(ep);
-    acceptor.listen(asio::socket_base::max_listen_connections);
+    if (!options.host.empty()) {
+      const tcp::endpoint ep(asio::ip::make_address(options.host), options.port);
+      acceptor.open(ep.protocol());
+      acceptor.set_option(asio::socket_base::reuse_address(true));
+      acceptor.bind(ep);
+      acceptor.listen(asio::socket_base::max_listen_connections);
+    }
+    if (!options.unix_socket.empty()) {
+      // A socket file left by a daemon that died is in the way; anything else is not ours to remove.
+      std::error_code fec;
+      if (std::filesystem::is_socket(options.unix_socket, fec))
+        std::filesystem::remove(options.unix_socket, fec);
+      const unix_socket::endpoint ep(options.unix_socket);
+      local_acceptor.open(ep.protocol());
+      local_acceptor.bind(ep);
+      if (::chmod(options.unix_socket.c_str(), options.unix_mode) != 0)
+        throw std::system_error(errno, std::generic_category(), "chmod " + options.unix_socket);
+      local_acceptor.listen(asio::socket_base::max_listen_connections);
+    }
   }
 
-  static asio::awaitable<void> accept_loop(std::shared_ptr<impl> self)
+  template <class Executor>
+  static std::string peer_of(asio::basic_stream_socket<tcp, Executor>& s)
+  {
+    beast::error_code ec;
+    const auto ep = s.remote_endpoint(ec);
+    return ec ? "" : ep.address().to_string();
+  }
+  template <class Executor>
+  static std::string peer_of(asio::basic_stream_socket<unix_socket, Executor>&)
+  {
+    return "unix";
+  }
+
+  template <class Acceptor>
+  static asio::awaitable<void> accept_loop(std::shared_ptr<impl> self, Acceptor& from)
   {
     while (!self->stopping) {
-      auto [ec, socket] = co_await self->acceptor.async_accept(asio::make_strand(self->executor), use_tuple);
+      auto [ec, socket] = co_await from.async_accept(asio::make_strand(self->executor), use_tuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || self->stopping)
           co_return;
         continue; // e.g. EMFILE: keep serving the connections we have
       }
-      auto conn = std::make_shared<connection>(std::move(socket));
+      auto peer = peer_of(socket);
+      auto conn = std::make_shared<connection>(std::move(socket), std::move(peer));
       bool over_cap = false;
       {
         std::lock_guard lock(self->mutex);
@@ -201,7 +243,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
     auto res = self->to_response(out, 11, false);
     co_await write(*c, res);
     beast::error_code ec;
-    c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    c->stream.socket().shutdown(asio::socket_base::shutdown_both, ec);
   }
 
   // After refusing a request whose body is still arriving, read (and drop) a
@@ -210,7 +252,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   static asio::awaitable<void> linger(connection& c)
   {
     beast::error_code ec;
-    c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    c.stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
     c.stream.expires_after(std::chrono::seconds(2));
     std::vector<char> sink(64 * 1024);
     for (std::size_t drained = 0; drained < 64 * 1024 * 1024;) {
@@ -224,12 +266,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   static asio::awaitable<void> session(std::shared_ptr<impl> self, std::shared_ptr<connection> c)
   {
     beast::flat_buffer buffer;
-    std::string remote;
-    {
-      beast::error_code ec;
-      const auto ep = c->stream.socket().remote_endpoint(ec);
-      remote = ec ? "" : ep.address().to_string();
-    }
+    const auto& remote = c->remote;
     while (!self->stopping) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(self->options.max_header));
@@ -273,7 +310,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         break;
     }
     beast::error_code ec;
-    c->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    c->stream.socket().shutdown(asio::socket_base::shutdown_both, ec);
     c->stream.socket().close(ec);
     std::lock_guard lock(self->mutex);
     self->connections.erase(c);
@@ -298,16 +335,25 @@ std::uint16_t server::port() const
 
 void server::start()
 {
-  asio::co_spawn(impl_->acceptor.get_executor(), impl::accept_loop(impl_), asio::detached);
+  if (impl_->acceptor.is_open())
+    asio::co_spawn(impl_->executor, impl::accept_loop(impl_, impl_->acceptor), asio::detached);
+  if (impl_->local_acceptor.is_open())
+    asio::co_spawn(impl_->executor, impl::accept_loop(impl_, impl_->local_acceptor), asio::detached);
 }
 
 void server::stop()
 {
   if (impl_->stopping.exchange(true))
     return;
-  asio::post(impl_->acceptor.get_executor(), [self = impl_] {
+  // The socket file goes now (new clients get ENOENT); the acceptors close on their executor.
+  if (!impl_->options.unix_socket.empty()) {
+    std::error_code fec;
+    std::filesystem::remove(impl_->options.unix_socket, fec);
+  }
+  asio::post(impl_->executor, [self = impl_] {
     beast::error_code ec;
     self->acceptor.close(ec);
+    self->local_acceptor.close(ec);
   });
   std::lock_guard lock(impl_->mutex);
   for (const auto& c : impl_->connections)

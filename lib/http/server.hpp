@@ -24,8 +24,10 @@
 namespace weshopd::http {
 
 struct server_options {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0; // 0: any free port
+  std::string host = "127.0.0.1"; // empty: no TCP listener
+  std::uint16_t port = 0;         // 0: any free port
+  std::string unix_socket{};      // also (or only) listen on this socket file
+  unsigned unix_mode = 0660;      // who may connect: owner and group
   std::size_t max_header = 16 * 1024;
   std::size_t max_body = 16 * 1024 * 1024;
   std::chrono::milliseconds read_timeout = std::chrono::seconds(30); // one whole request

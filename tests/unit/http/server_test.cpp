@@ -5,11 +5,16 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 using namespace weshopd;
@@ -62,14 +67,16 @@ protected:
   }
 
   // Sends raw bytes and reads one response (or reports the connection closed).
-  std::optional<bhttp::response<bhttp::string_body>> exchange(tcp::socket& s, const std::string& raw)
+  template <class Socket>
+  std::optional<bhttp::response<bhttp::string_body>> exchange(Socket& s, const std::string& raw)
   {
     boost::system::error_code ec;
     asio::write(s, asio::buffer(raw), ec);
     return read(s);
   }
 
-  std::optional<bhttp::response<bhttp::string_body>> read(tcp::socket& s)
+  template <class Socket>
+  std::optional<bhttp::response<bhttp::string_body>> read(Socket& s)
   {
     bhttp::response<bhttp::string_body> res;
     boost::system::error_code ec;
@@ -186,4 +193,33 @@ TEST_F(Server, ConnectionsOverTheCapGet503)
   EXPECT_EQ(r->result_int(), 503u);
   EXPECT_EQ((*r)[bhttp::field::retry_after], "1");
   EXPECT_EQ(r->body(), R"({"error":{"code":"overloaded"}})");
+}
+
+TEST_F(Server, AlsoOnAUnixSocketWithItsMode)
+{
+  const auto path = (std::filesystem::temp_directory_path() / ("weshopd-server-test-" + std::to_string(::getpid()) + ".sock")).string();
+  {
+    std::ofstream stale(path); // not a socket: not ours to remove
+  }
+  EXPECT_THROW(http::server(io_.get_executor(), {.unix_socket = path}, nullptr), std::exception);
+  std::filesystem::remove(path);
+
+  start({.unix_socket = path, .unix_mode = 0660});
+  struct stat st{};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+
+  asio::local::stream_protocol::socket local(io_client_);
+  local.connect(asio::local::stream_protocol::endpoint(path));
+  const auto r = exchange(local, "GET /over-unix HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "GET /over-unix q= body=0");
+  auto tcp_too = connect(); // TCP stays on as well
+  EXPECT_EQ(exchange(tcp_too, "GET /tcp HTTP/1.1\r\nHost: h\r\n\r\n")->result_int(), 200u);
+
+  server_->stop();
+  for (int i = 0; i < 100 && std::filesystem::exists(path); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(std::filesystem::exists(path)) << "the socket file goes with the server";
 }
