@@ -12,6 +12,7 @@
 #include "notify/signature.hpp"
 #include "http/server.hpp"
 #include "store/job_store.hpp"
+#include "service_heartbeat.hpp"
 #include "upstream/weshop_client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -194,12 +195,19 @@ int main(int argc, char** argv)
     };
     hangup.async_wait(on_hangup);
 
+    service_heartbeat heartbeat(io.get_executor(), [&] {
+      const auto s = engine.stats();
+      return "following " + std::to_string(s.polling) + " running job(s), " + std::to_string(s.active) +
+             " upload/submit(s) in progress, " + std::to_string(server.open_connections()) + " connection(s)";
+    });
+
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec)
         return;
       log(log_level::info, "stopping", {{"signal", std::to_string(sig)}});
-      sd_notify(0, "STOPPING=1");
+      sd_notify(0, "STOPPING=1\nSTATUS=stopping: finishing requests and submits in progress");
+      heartbeat.stop();
       server.stop();
       if (callback_server)
         callback_server->stop();
@@ -242,6 +250,7 @@ int main(int argc, char** argv)
              {"token", api_token ? "required" : "none"},
              {"store", cfg.store.path}});
         sd_notify(0, "READY=1");
+        heartbeat.start();
       },
       [](std::exception_ptr e) {
         if (e)
