@@ -18,7 +18,7 @@
 #include <atomic>
 #include <filesystem>
 #include <mutex>
-#include <set>
+#include <map>
 
 namespace weshopd::http {
 
@@ -64,6 +64,20 @@ read_failure classify(const boost::system::error_code& ec)
   return {0, {}, {}}; // timeout, reset, EOF: nobody to answer
 }
 
+// Framing that Beast tolerates but a proxy in front might read differently
+// (request smuggling): the same Content-Length twice or as a list, or a
+// Transfer-Encoding other than exactly "chunked". Refused, then closed.
+read_failure framing_problem(const bhttp::request_parser<bhttp::string_body>::value_type& h)
+{
+  const auto lengths = h.count(bhttp::field::content_length);
+  if (lengths > 1 || (lengths == 1 && h[bhttp::field::content_length].find(',') != std::string_view::npos))
+    return {400, "bad_request", "conflicting or invalid Content-Length"};
+  const auto encodings = h.count(bhttp::field::transfer_encoding);
+  if (encodings > 1 || (encodings == 1 && !beast::iequals(h[bhttp::field::transfer_encoding], "chunked")))
+    return {400, "bad_request", "only Transfer-Encoding: chunked is accepted"};
+  return {0, {}, {}};
+}
+
 incoming to_incoming(const bhttp::request<bhttp::string_body>& req, std::string remote)
 {
   incoming in;
@@ -97,7 +111,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
   struct connection {
     any_stream stream;
     std::string remote; // peer address ("unix" for a unix socket)
+    std::uint64_t serial = 0; // accept order: the oldest idle one is evicted first
     std::atomic<bool> busy{false};
+    bool evicted = false; // under the server's mutex
     template <class Socket>
     connection(Socket s, std::string peer) : stream(asio::generic::stream_protocol::socket(std::move(s))), remote(std::move(peer))
     {
@@ -111,7 +127,37 @@ struct server::impl : std::enable_shared_from_this<impl> {
   unix_socket::acceptor local_acceptor;
   std::atomic<bool> stopping{false};
   mutable std::mutex mutex;
-  std::set<std::shared_ptr<connection>> connections;
+  std::map<std::uint64_t, std::shared_ptr<connection>> connections; // oldest first
+  std::uint64_t accepted = 0;
+  std::size_t evicting = 0; // closed for room, not yet gone
+
+  // At the cap, the oldest connection not in a request (idle keep-alive, or
+  // still dribbling its header) makes room: idle sockets cannot lock real
+  // clients out. Only when every one is busy is the newcomer refused.
+  bool admit(const std::shared_ptr<connection>& c)
+  {
+    std::lock_guard lock(mutex);
+    if (connections.size() - evicting >= options.max_connections)
+      for (auto& [serial, old] : connections)
+        if (!old->busy && !old->evicted) {
+          old->evicted = true;
+          ++evicting;
+          asio::post(old->stream.get_executor(), [old] { old->stream.cancel(); });
+          break;
+        }
+    if (connections.size() - evicting >= options.max_connections)
+      return false;
+    c->serial = ++accepted;
+    connections.emplace(c->serial, c);
+    return true;
+  }
+
+  void forget(const std::shared_ptr<connection>& c)
+  {
+    std::lock_guard lock(mutex);
+    if (connections.erase(c->serial) && c->evicted)
+      --evicting;
+  }
 
   impl(asio::any_io_executor ex, server_options opts, handler h)
     : executor(ex), options(std::move(opts)), handle(std::move(h)), acceptor(ex), local_acceptor(ex)
@@ -164,13 +210,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
       }
       auto peer = peer_of(socket);
       auto conn = std::make_shared<connection>(std::move(socket), std::move(peer));
-      bool over_cap = false;
-      {
-        std::lock_guard lock(self->mutex);
-        over_cap = self->connections.size() >= self->options.max_connections;
-        if (!over_cap)
-          self->connections.insert(conn);
-      }
+      const bool over_cap = !self->admit(conn);
       auto conn_executor = conn->stream.get_executor();
       if (over_cap)
         asio::co_spawn(conn_executor, refuse(self, conn), asio::detached);
@@ -277,6 +317,13 @@ struct server::impl : std::enable_shared_from_this<impl> {
       auto [hec, hn] = co_await bhttp::async_read_header(c->stream, buffer, parser, use_tuple);
       c->busy = true;
       boost::system::error_code ec = hec;
+      if (!ec)
+        if (const auto f = framing_problem(parser.get()); f.status) {
+          auto res = self->to_response(self->options.make_error(f.status, f.code, f.message), 11, false);
+          co_await write(*c, res);
+          co_await linger(*c);
+          break;
+        }
       if (!ec) {
         c->stream.expires_after(self->options.read_timeout);
         auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, parser, use_tuple);
@@ -312,8 +359,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
     beast::error_code ec;
     c->stream.socket().shutdown(asio::socket_base::shutdown_both, ec);
     c->stream.socket().close(ec);
-    std::lock_guard lock(self->mutex);
-    self->connections.erase(c);
+    self->forget(c);
   }
 };
 
@@ -356,7 +402,7 @@ void server::stop()
     self->local_acceptor.close(ec);
   });
   std::lock_guard lock(impl_->mutex);
-  for (const auto& c : impl_->connections)
+  for (const auto& [serial, c] : impl_->connections)
     if (!c->busy) // idle keep-alive: close now; busy ones close after their response
       asio::post(c->stream.get_executor(), [c] { c->stream.cancel(); });
 }

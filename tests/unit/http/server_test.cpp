@@ -6,6 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -41,6 +44,10 @@ protected:
       io_.get_executor(), options, [](http::incoming& in) -> asio::awaitable<http::outgoing> {
         if (in.path == "/boom")
           throw std::runtime_error("handler bug");
+        if (in.path == "/slow") { // busy for a while
+          asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(500));
+          co_await t.async_wait(asio::use_awaitable);
+        }
         http::outgoing out;
         out.body = in.method + " " + in.path + " q=" + (in.query.count("q") ? in.query.at("q") : "") +
                    " body=" + std::to_string(in.body.size());
@@ -153,6 +160,29 @@ TEST_F(Server, MalformedAndConflictingRequestsAre400)
   }
 }
 
+// (An obs-folded header line is unfolded by Beast, as RFC 9112 section 5.2 allows.)
+TEST_F(Server, RequestSmugglingShapesAreRefused)
+{
+  start();
+  for (const std::string raw : {
+         // both framings: a proxy and we could disagree on where the request ends
+         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n",
+         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd",
+         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4, 4\r\n\r\nabcd",
+         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\nabcd",
+         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabcd\r\n0\r\n\r\n",
+         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length : 4\r\n\r\nabcd",
+         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+       }) {
+    auto s = connect();
+    const auto r = exchange(s, raw);
+    ASSERT_TRUE(r) << raw;
+    EXPECT_EQ(r->result_int(), 400u) << raw;
+    EXPECT_FALSE(read(s)) << "the connection closes: nothing after it is read as a request: " << raw;
+  }
+}
+
 TEST_F(Server, AHandlerThatThrowsIs500AndTheServerGoesOn)
 {
   start();
@@ -180,19 +210,37 @@ TEST_F(Server, SlowClientsAreCutOff)
   EXPECT_FALSE(read(idle)); // an idle keep-alive connection is closed after idle_timeout
 }
 
-TEST_F(Server, ConnectionsOverTheCapGet503)
+TEST_F(Server, AtTheCapTheOldestIdleConnectionMakesRoom)
 {
   start({.max_connections = 2});
   auto a = connect();
   auto b = connect();
   ASSERT_TRUE(exchange(a, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
   ASSERT_TRUE(exchange(b, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto c = connect(); // both others idle: the oldest (a) goes
+  const auto r = exchange(c, "GET /new HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200u);
+  EXPECT_FALSE(exchange(a, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")) << "a was closed for room";
+  EXPECT_TRUE(exchange(b, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+}
+
+TEST_F(Server, ConnectionsOverTheCapGet503WhenAllAreBusy)
+{
+  start({.max_connections = 2});
+  auto a = connect();
+  auto b = connect();
+  boost::system::error_code ec;
+  asio::write(a, asio::buffer(std::string("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")), ec);
+  asio::write(b, asio::buffer(std::string("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")), ec);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // both in their handlers
   auto c = connect();
   const auto r = read(c);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->result_int(), 503u);
   EXPECT_EQ((*r)[bhttp::field::retry_after], "1");
   EXPECT_EQ(r->body(), R"({"error":{"code":"overloaded"}})");
+  EXPECT_EQ(read(a)->result_int(), 200u); // the busy ones finish
 }
 
 TEST_F(Server, AlsoOnAUnixSocketWithItsMode)
