@@ -231,17 +231,22 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  // Retry later (back to queued) or give up, after a failure that left no run.
+  // Retry later (back to queued) after a failure that left no run. An
+  // outage only delays: tries go on (backing off to retry_cap) until the
+  // job's deadline, which is where it fails.
   asio::awaitable<result<job>> retry_or_fail(const job& j, const upstream::upstream_error& e)
   {
     const int attempts = j.attempts + 1;
     const auto error = upstream_job_error(e, true);
-    if (attempts >= options.max_attempts)
-      co_return co_await fail(j, error);
+    const auto next = now_ms() + backoff(attempts - 1, options.retry_initial, options.retry_cap, unit(), e.retry_after);
+    if (j.deadline_at && next >= *j.deadline_at) {
+      const job_error late{"deadline_exceeded", "not submitted before the job's deadline; last error: " + e.message, false};
+      co_return co_await fail(j, late);
+    }
     store::job_patch p;
     p.attempts = attempts;
     p.error = error;
-    p.next_attempt_at = now_ms() + backoff(attempts - 1, options.retry_initial, options.retry_cap, unit(), e.retry_after);
+    p.next_attempt_at = next;
     const std::string detail = "retry: " + e.message;
     co_return co_await move(j, job_state::queued, p, detail);
   }

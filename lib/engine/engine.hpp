@@ -41,8 +41,7 @@ struct engine_options {
   std::chrono::milliseconds poll_initial = 1s;
   std::chrono::milliseconds poll_cap = 30s;
   std::chrono::milliseconds retry_initial = 1s;
-  std::chrono::milliseconds retry_cap = 60s;
-  int max_attempts = 5;                     // uploads + submits per job before it fails
+  std::chrono::milliseconds retry_cap = 60s; // uploads and submits retry until the job's deadline
   std::chrono::milliseconds deadline = 30min; // from creation to a terminal state
   std::size_t max_concurrent_polls = 32;
   double polls_per_second = 50;

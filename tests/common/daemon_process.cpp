@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <map>
 #include <stdexcept>
 #include <thread>
 
@@ -40,15 +41,26 @@ std::string api_reply::header(const std::string& name) const
 daemon_process::daemon_process(const sim_process& sim, const sim_pki& pki, const std::string& state_dir,
                                const std::string& images_dir, std::vector<std::string> extra_env)
 {
-  const auto port = free_port();
+  // A test that needs the same address across restarts names it in extra_env.
+  std::uint16_t port = 0;
+  for (const auto& e : extra_env)
+    if (e.starts_with("WESHOPD_API_LISTEN=127.0.0.1:"))
+      port = static_cast<std::uint16_t>(std::stoi(e.substr(e.rfind(':') + 1)));
+  if (!port)
+    port = free_port();
   api_ = "http://127.0.0.1:" + std::to_string(port);
-  std::vector<std::string> env{"WESHOP_API_KEY=sim-test-key",
-                               "WESHOPD_UPSTREAM_TEST_ORIGIN=" + sim.endpoints().api,
-                               "WESHOPD_UPSTREAM_CA_FILE=" + pki.ca,
-                               "WESHOPD_STORE_PATH=" + state_dir + "/weshopd.db",
-                               "WESHOPD_API_LISTEN=127.0.0.1:" + std::to_string(port),
-                               "WESHOPD_UPLOADS_ROOTS=" + images_dir};
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  // The test-mode defaults; an entry of extra_env with the same name wins.
+  std::map<std::string, std::string> vars{{"WESHOP_API_KEY", "sim-test-key"},
+                                          {"WESHOPD_UPSTREAM_TEST_ORIGIN", sim.endpoints().api},
+                                          {"WESHOPD_UPSTREAM_CA_FILE", pki.ca},
+                                          {"WESHOPD_STORE_PATH", state_dir + "/weshopd.db"},
+                                          {"WESHOPD_UPLOADS_ROOTS", images_dir}};
+  for (const auto& e : extra_env)
+    vars[e.substr(0, e.find('='))] = e.substr(e.find('=') + 1);
+  vars["WESHOPD_API_LISTEN"] = "127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> env;
+  for (const auto& [name, value] : vars)
+    env.push_back(name + "=" + value);
   process_ = std::make_unique<child_process>(std::vector<std::string>{WESHOPD_BINARY}, env, state_dir + "/daemon.log");
   for (int i = 0; i < 200; ++i) {
     try {
