@@ -60,6 +60,12 @@ void sim_process::set_callbacks(const std::string& mode, int delay_ms)
         json::serialize(json::object{{"mode", mode}, {"delay_ms", delay_ms}}));
 }
 
+void sim_process::set_outage(bool on)
+{
+  if (admin("POST", "/admin/outage", on ? R"({"on": true})" : R"({"on": false})").first != 200)
+    throw std::runtime_error("sim: cannot set the outage");
+}
+
 json::array sim_process::sink()
 {
   return admin("GET", "/admin/sink").second.at("received").as_array();

@@ -28,6 +28,8 @@ public:
   boost::json::value stats();
   void set_faults(const std::string& faults_json_array);
   void set_callbacks(const std::string& mode, int delay_ms = 0);
+  // The API goes away (connections refused, open ones closed) or comes back.
+  void set_outage(bool on);
   boost::json::array sink();
   void reset();
 

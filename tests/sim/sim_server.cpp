@@ -14,6 +14,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url.hpp>
 
+#include <map>
 #include <sstream>
 
 namespace weshop_sim {
@@ -120,6 +121,11 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
   tcp::acceptor api_acceptor, images_acceptor, admin_acceptor, plain_acceptor;
   sim_server::endpoints bound;
   weshopd::http::client callback_client;
+  // An outage (POST /admin/outage): the API port refuses connections and the
+  // open API connections are closed, as when the real service goes away.
+  bool outage = false;
+  std::map<std::uint64_t, tcp::socket*> api_sockets;
+  std::uint64_t api_socket_serial = 0;
 
   static weshopd::http::client_options callback_client_options(const sim_options& o)
   {
@@ -171,6 +177,29 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  void set_outage(bool on)
+  {
+    if (on == outage)
+      return;
+    outage = on;
+    boost::system::error_code ec;
+    if (on) {
+      api_acceptor.close(ec);
+      for (auto& [id, socket] : api_sockets) {
+        socket->shutdown(tcp::socket::shutdown_both, ec);
+        socket->close(ec);
+      }
+      return;
+    }
+    const auto port = static_cast<unsigned short>(std::stoi(bound.api.substr(bound.api.rfind(':') + 1)));
+    const tcp::endpoint ep(asio::ip::make_address(options.host), port);
+    api_acceptor.open(ep.protocol());
+    api_acceptor.set_option(asio::socket_base::reuse_address(true));
+    api_acceptor.bind(ep);
+    api_acceptor.listen();
+    asio::co_spawn(io, accept_loop(shared_from_this(), api_acceptor, listener::api), asio::detached);
+  }
+
   static void reset(tcp::socket& socket)
   {
     boost::system::error_code ec;
@@ -187,6 +216,19 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
     }
     if (kind == listener::api || kind == listener::images) {
       beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
+      struct registration {
+        impl& i;
+        std::uint64_t id = 0;
+        ~registration()
+        {
+          if (id)
+            i.api_sockets.erase(id);
+        }
+      } registered{*this};
+      if (kind == listener::api) {
+        registered.id = ++api_socket_serial;
+        api_sockets[registered.id] = &beast::get_lowest_layer(stream).socket();
+      }
       beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
       auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
       if (ec)
@@ -472,6 +514,15 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
     const auto method = req.method();
     if (path == "/admin/stats" && method == bhttp::verb::get)
       return json_reply(200, state.stats());
+    if (path == "/admin/outage" && method == bhttp::verb::post) {
+      boost::system::error_code parse_error;
+      const auto body = json::parse(req.body(), parse_error);
+      const auto* on = body.is_object() ? body.as_object().if_contains("on") : nullptr;
+      if (!on || !on->is_bool())
+        return json_reply(400, json::object{{"error", "body: {\"on\": true|false}"}});
+      set_outage(on->as_bool());
+      return json_reply(200, json::object{{"outage", outage}});
+    }
     if (path == "/admin/reset" && method == bhttp::verb::post) {
       state.reset();
       return json_reply(200, json::object{{"reset", true}});
