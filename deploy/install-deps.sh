@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev googletest nginx-light
   # systemd-analyze checks the unit (offline; no running systemd needed)
   systemd
+  # fuzzing: clang with libFuzzer
+  clang libclang-rt-14-dev
   # tools the scripts use
   curl python3 procps
 )

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include "http/request_rules.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,7 +13,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include <sys/stat.h>
 
@@ -43,69 +44,7 @@ outgoing plain_error(unsigned status, std::string_view code, std::string_view me
   return out;
 }
 
-// A request that could not be read: what to answer (status 0: just close).
-struct read_failure {
-  unsigned status;
-  std::string_view code;
-  std::string_view message;
-};
-
-read_failure classify(const boost::system::error_code& ec)
-{
-  if (ec == bhttp::error::header_limit)
-    return {431, "headers_too_large", "request headers are over the limit"};
-  if (ec == bhttp::error::body_limit)
-    return {413, "payload_too_large", "request body is over the limit"};
-  if (ec == bhttp::error::bad_content_length || ec == bhttp::error::multiple_content_length)
-    return {400, "bad_request", "conflicting or invalid Content-Length"};
-  if (ec.category() == make_error_code(bhttp::error::bad_method).category() && ec != bhttp::error::end_of_stream &&
-      ec != bhttp::error::partial_message)
-    return {400, "bad_request", "malformed HTTP request"};
-  return {0, {}, {}}; // timeout, reset, EOF: nobody to answer
-}
-
-// Framing that Beast tolerates but a proxy in front might read differently
-// (request smuggling): the same Content-Length twice or as a list, or a
-// Transfer-Encoding other than exactly "chunked". Refused, then closed.
-read_failure framing_problem(const bhttp::request_parser<bhttp::string_body>::value_type& h)
-{
-  const auto lengths = h.count(bhttp::field::content_length);
-  if (lengths > 1 || (lengths == 1 && h[bhttp::field::content_length].find(',') != std::string_view::npos))
-    return {400, "bad_request", "conflicting or invalid Content-Length"};
-  const auto encodings = h.count(bhttp::field::transfer_encoding);
-  if (encodings > 1 || (encodings == 1 && !beast::iequals(h[bhttp::field::transfer_encoding], "chunked")))
-    return {400, "bad_request", "only Transfer-Encoding: chunked is accepted"};
-  return {0, {}, {}};
-}
-
-incoming to_incoming(const bhttp::request<bhttp::string_body>& req, std::string remote)
-{
-  incoming in;
-  in.method = std::string(req.method_string());
-  in.target = std::string(req.target());
-  in.remote = std::move(remote);
-  if (auto url = boost::urls::parse_origin_form(req.target())) {
-    in.path = url->path();
-    for (const auto& p : url->params())
-      in.query.emplace(p.key, p.value);
-  } else {
-    in.path = in.target;
-  }
-  for (const auto& f : req)
-    in.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-  in.body = req.body();
-  return in;
-}
-
 } // namespace
-
-std::string_view incoming::header_value(std::string_view name) const
-{
-  for (const auto& h : headers)
-    if (beast::iequals(h.name, name))
-      return h.value;
-  return {};
-}
 
 struct server::impl : std::enable_shared_from_this<impl> {
   struct connection {
@@ -142,7 +81,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         if (!old->busy && !old->evicted) {
           old->evicted = true;
           ++evicting;
-          asio::post(old->stream.get_executor(), [old] { old->stream.cancel(); });
+          asio::post(old->stream.get_executor(), [conn = old] { conn->stream.cancel(); });
           break;
         }
     if (connections.size() - evicting >= options.max_connections)
@@ -404,7 +343,7 @@ void server::stop()
   std::lock_guard lock(impl_->mutex);
   for (const auto& [serial, c] : impl_->connections)
     if (!c->busy) // idle keep-alive: close now; busy ones close after their response
-      asio::post(c->stream.get_executor(), [c] { c->stream.cancel(); });
+      asio::post(c->stream.get_executor(), [conn = c] { conn->stream.cancel(); });
 }
 
 std::size_t server::open_connections() const
