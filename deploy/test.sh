@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, then configures, builds and runs
 # ctest for each preset (default: RelWithDebInfo with -Werror; asan: Address +
-# UndefinedBehavior sanitizers; fuzz: every libFuzzer target over its corpus
+# UndefinedBehavior sanitizers; tsan: the unit tests under ThreadSanitizer;
+# fuzz: every libFuzzer target over its corpus
 # and 10 s of new inputs). Exits non-zero on the first failure.
 # WESHOPD_LONG_TESTS=1: the long variants (chaos with 2,000 jobs and 10 kills,
 # a 10-minute outage, 60 s per fuzz target).
@@ -16,7 +17,7 @@ jobs=$(nproc)
 if [[ ${WESHOPD_LONG_TESTS:-0} == 1 ]]; then
   export WESHOPD_FUZZ_SECONDS=${WESHOPD_FUZZ_SECONDS:-60}
 fi
-for preset in default asan fuzz; do
+for preset in default asan tsan fuzz; do
   echo "=== preset $preset ==="
   cmake --preset "$preset"
   cmake --build --preset "$preset" -j "$jobs"
