@@ -22,7 +22,7 @@ namespace weshopd::test {
 
 class child_process {
 public:
-  // `env`: extra NAME=value entries; `stderr_path`: where its stderr goes (default: inherited).
+  // `env`: NAME=value entries (they replace inherited ones); `stderr_path`: where its stderr goes (default: inherited).
   explicit child_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
                          const std::string& stderr_path = {})
   {
@@ -34,9 +34,18 @@ public:
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     if (!stderr_path.empty())
       posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    // This process's environment, with `env` replacing entries of the same name.
+    const auto overridden = [&](std::string_view entry) {
+      const auto name = entry.substr(0, entry.find('=') + 1);
+      for (const auto& e : env)
+        if (std::string_view(e).starts_with(name))
+          return true;
+      return false;
+    };
     std::vector<char*> envp;
     for (char** e = environ; *e; ++e)
-      envp.push_back(*e);
+      if (!overridden(*e))
+        envp.push_back(*e);
     for (const auto& e : env)
       envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);

@@ -4,6 +4,7 @@
 // printed when a test fails.
 
 #include "common/daemon_process.hpp"
+#include "common/test_key.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,22 @@ inline const std::string png(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(2
 
 class Daemon : public ::testing::Test {
 protected:
+  // Every end-to-end test is also a canary test: the run's key must not be in
+  // the daemon's log or any byte of its database.
+  void TearDown() override
+  {
+    const auto holds_key = [](const std::filesystem::path& file) {
+      std::ifstream in(file, std::ios::binary);
+      const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+      return bytes.find(test_api_key()) != std::string::npos;
+    };
+    for (const auto& file : std::filesystem::recursive_directory_iterator(dir_.path()))
+      if (file.is_regular_file() &&
+          (file.path().filename() == "daemon.log" || file.path().filename().string().starts_with("weshopd.db"))) {
+        EXPECT_FALSE(holds_key(file.path())) << "the WeShop key leaked into " << file.path();
+      }
+  }
+
   ~Daemon() override
   {
     if (HasFailure()) { // the daemon's own account, for the CI log

@@ -1,6 +1,7 @@
 #include "common/daemon_process.hpp"
 
 #include "common/run_sync.hpp"
+#include "common/test_key.hpp"
 #include "http/client.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -50,7 +51,7 @@ daemon_process::daemon_process(const sim_process& sim, const sim_pki& pki, const
     port = free_port();
   api_ = "http://127.0.0.1:" + std::to_string(port);
   // The test-mode defaults; an entry of extra_env with the same name wins.
-  std::map<std::string, std::string> vars{{"WESHOP_API_KEY", "sim-test-key"},
+  std::map<std::string, std::string> vars{{"WESHOP_API_KEY", test_api_key()},
                                           {"WESHOPD_UPSTREAM_TEST_ORIGIN", sim.endpoints().api},
                                           {"WESHOPD_UPSTREAM_CA_FILE", pki.ca},
                                           {"WESHOPD_STORE_PATH", state_dir + "/weshopd.db"},

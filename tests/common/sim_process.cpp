@@ -1,9 +1,11 @@
 #include "common/sim_process.hpp"
 
 #include "common/run_sync.hpp"
+#include "common/test_key.hpp"
 #include "http/client.hpp"
 #include "test_pki.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace weshopd::test {
@@ -15,6 +17,8 @@ sim_process::sim_process(const std::string& cert, const std::string& key, const 
   : process_([&] {
       std::vector<std::string> argv{WESHOP_SIM_BINARY, "--exit-with-parent", "--cert", cert, "--key", key,
                                     "--ca-file", ca};
+      if (std::find(extra.begin(), extra.end(), "--api-key") == extra.end())
+        argv.insert(argv.end(), {"--api-key", test_api_key()});
       argv.insert(argv.end(), extra.begin(), extra.end());
       return argv;
     }())

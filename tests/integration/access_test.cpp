@@ -81,4 +81,30 @@ TEST_F(Access, ATokenGuardsEveryRouteButHealthAndTheUnixSocketToo)
   EXPECT_FALSE(std::filesystem::exists(socket)) << "a clean stop removes the socket file";
 }
 
+TEST_F(Access, AKeyFileOthersCanReadIsRefusedAndTheKeyIsNeverOnTheCommandLine)
+{
+  const auto home = dir_.file("home");
+  std::filesystem::create_directories(home + "/.config/weshop");
+  const auto credentials = home + "/.config/weshop/credentials.json";
+  std::ofstream(credentials) << R"({"api_key": ")" << test::test_api_key() << R"("})";
+  std::filesystem::permissions(credentials, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                              std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  test::child_process refused({WESHOPD_BINARY},
+                              {"HOME=" + home, "WESHOP_API_KEY=", "WESHOPD_STORE_PATH=" + dir_.file("refused.db"),
+                               "WESHOPD_API_LISTEN=127.0.0.1:0"},
+                              dir_.file("refused.log"));
+  const int status = refused.stop(0); // signal 0: just wait for it to exit
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "it must not start";
+  std::ifstream log(dir_.file("refused.log"));
+  const std::string text{std::istreambuf_iterator<char>(log), {}};
+  EXPECT_NE(text.find("chmod 600"), std::string::npos) << text;
+  EXPECT_EQ(text.find(test::test_api_key()), std::string::npos);
+
+  start(); // the usual way: the key in the environment, never in argv
+  std::ifstream cmdline("/proc/" + std::to_string(daemon_->pid()) + "/cmdline");
+  const std::string args{std::istreambuf_iterator<char>(cmdline), {}};
+  EXPECT_FALSE(args.empty());
+  EXPECT_EQ(args.find(test::test_api_key()), std::string::npos);
+}
+
 } // namespace

@@ -68,8 +68,8 @@ TEST_F(Notify, SignedDeliveriesOnTheEndOrOnEveryTransition)
     EXPECT_EQ(w.body.at("data").at("id").as_string(), w.body.at("data").at("id").as_string());
     types[std::string(w.body.at("data").at("id").as_string())].push_back(std::string(w.body.at("type").as_string()));
     for (const auto& h : w.headers)
-      EXPECT_EQ(h.value.find("sim-test-key"), std::string::npos) << "the WeShop key never goes to a webhook";
-    EXPECT_EQ(w.raw.find("sim-test-key"), std::string::npos);
+      EXPECT_EQ(h.value.find(test::test_api_key()), std::string::npos) << "the WeShop key never goes to a webhook";
+    EXPECT_EQ(w.raw.find(test::test_api_key()), std::string::npos);
   }
   for (const auto& id : ended)
     EXPECT_EQ(types[id], std::vector<std::string>{"job.succeeded"});

@@ -3,6 +3,7 @@
 
 #include "common/run_sync.hpp"
 #include "common/sim_process.hpp"
+#include "common/test_key.hpp"
 #include "upstream/weshop_client.hpp"
 
 #include <gtest/gtest.h>
@@ -27,7 +28,7 @@ protected:
 
   upstream::weshop_client client(const test::sim_process& sim)
   {
-    return upstream::weshop_client(io_.get_executor(), upstream::api_key("sim-test-key"),
+    return upstream::weshop_client(io_.get_executor(), upstream::api_key(test::test_api_key()),
                                    {.test_origin = sim.endpoints().api, .ca_file = pki_.ca});
   }
 

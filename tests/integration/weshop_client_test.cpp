@@ -4,6 +4,7 @@
 
 #include "common/run_sync.hpp"
 #include "common/sim_process.hpp"
+#include "common/test_key.hpp"
 #include "test_pki.hpp"
 #include "upstream/weshop_client.hpp"
 
@@ -21,7 +22,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* key = "sim-test-key";
+const std::string key = test::test_api_key();
 
 class WeShopClient : public ::testing::Test {
 protected:
