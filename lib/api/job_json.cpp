@@ -8,10 +8,18 @@
 namespace weshopd::api {
 namespace json = boost::json;
 
+namespace {
+
+json::value opt_time(const std::optional<timestamp>& t)
+{
+  return t ? json::value(to_rfc3339(*t)) : json::value();
+}
+
+} // namespace
+
 json::object to_json(const job& j)
 {
   const auto opt_text = [](const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(); };
-  const auto opt_time = [](const std::optional<timestamp>& t) { return t ? json::value(to_rfc3339(*t)) : json::value(); };
   json::value error;
   if (j.error)
     error = json::object{{"code", j.error->code}, {"message", j.error->message}, {"retryable", j.error->retryable}};
@@ -34,7 +42,6 @@ json::object to_json(const job& j)
 
 json::array to_json(const std::vector<delivery>& deliveries)
 {
-  const auto opt_time = [](const std::optional<timestamp>& t) { return t ? json::value(to_rfc3339(*t)) : json::value(); };
   json::array out;
   for (const auto& d : deliveries)
     out.push_back(json::object{{"event", d.event_id},

@@ -154,21 +154,26 @@ struct engine::impl : std::enable_shared_from_this<impl> {
            ec == errc::storage_busy || ec == errc::storage_failed;
   }
 
+  asio::awaitable<result<job>> transition_once(const job& j, job_state to, const store::job_patch& patch,
+                                               const std::string& detail)
+  {
+    co_return co_await on_store<job>(
+      [&](auto done) { store.async_transition(j.id, j.state, to, patch, detail, std::move(done)); });
+  }
+
   // A transition that the disk refused (full, read-only, I/O error) is tried
   // again until it lands: the job waits instead of being dropped, and moves
   // on by itself once the disk is back.
   asio::awaitable<result<job>> move(const job& j, job_state to, const store::job_patch& patch, const std::string& detail)
   {
-    auto r = co_await on_store<job>(
-      [&](auto done) { store.async_transition(j.id, j.state, to, patch, detail, std::move(done)); });
+    auto r = co_await transition_once(j, to, patch, detail);
     for (int attempt = 0; !r && is_storage_failure(r.error()) && !stopped; ++attempt) {
       if (attempt % 20 == 0)
         log(log_level::error, "storage_failed",
             {{"job", j.id}, {"state", to_string(to)}, {"error", r.error().message()}, {"action", "retrying"}});
       asio::steady_timer pause(executor, backoff(attempt, std::chrono::milliseconds(100), std::chrono::seconds(5), unit()));
       co_await pause.async_wait(use_tuple);
-      r = co_await on_store<job>(
-        [&](auto done) { store.async_transition(j.id, j.state, to, patch, detail, std::move(done)); });
+      r = co_await transition_once(j, to, patch, detail);
     }
     if (r) {
       hub.publish(j.id);

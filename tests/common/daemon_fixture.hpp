@@ -14,6 +14,13 @@
 
 namespace weshopd::test {
 
+// A whole file's bytes ("" when it cannot be read).
+inline std::string read_file(const std::filesystem::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
 inline const std::string png(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(2000, 'p'));
 
 class Daemon : public ::testing::Test {
@@ -23,9 +30,7 @@ protected:
   void TearDown() override
   {
     const auto holds_key = [](const std::filesystem::path& file) {
-      std::ifstream in(file, std::ios::binary);
-      const std::string bytes{std::istreambuf_iterator<char>(in), {}};
-      return bytes.find(test_api_key()) != std::string::npos;
+      return read_file(file).find(test_api_key()) != std::string::npos;
     };
     for (const auto& file : std::filesystem::recursive_directory_iterator(dir_.path()))
       if (file.is_regular_file() &&

@@ -95,14 +95,12 @@ TEST_F(Access, AKeyFileOthersCanReadIsRefusedAndTheKeyIsNeverOnTheCommandLine)
                               dir_.file("refused.log"));
   const int status = refused.stop(0); // signal 0: just wait for it to exit
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "it must not start";
-  std::ifstream log(dir_.file("refused.log"));
-  const std::string text{std::istreambuf_iterator<char>(log), {}};
+  const auto text = test::read_file(dir_.file("refused.log"));
   EXPECT_NE(text.find("chmod 600"), std::string::npos) << text;
   EXPECT_EQ(text.find(test::test_api_key()), std::string::npos);
 
   start(); // the usual way: the key in the environment, never in argv
-  std::ifstream cmdline("/proc/" + std::to_string(daemon_->pid()) + "/cmdline");
-  const std::string args{std::istreambuf_iterator<char>(cmdline), {}};
+  const auto args = test::read_file("/proc/" + std::to_string(daemon_->pid()) + "/cmdline");
   EXPECT_FALSE(args.empty());
   EXPECT_EQ(args.find(test::test_api_key()), std::string::npos);
 }

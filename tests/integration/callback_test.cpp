@@ -165,8 +165,7 @@ TEST_F(Callbacks, ForgedAndMalformedCallbacksChangeNothing)
   EXPECT_EQ(c.at("forged"), 3);
   EXPECT_EQ(c.at("accepted"), 0);
 
-  std::ifstream log(dir_.file("daemon.log"));
-  const std::string text((std::istreambuf_iterator<char>(log)), {});
+  const auto text = test::read_file(dir_.file("daemon.log"));
   EXPECT_EQ(text.find(forged_token), std::string::npos) << "tokens never reach the log";
   EXPECT_NE(text.find("event=callback verdict=forged"), std::string::npos);
 }

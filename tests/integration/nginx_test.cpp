@@ -12,12 +12,6 @@ using namespace weshopd;
 
 namespace {
 
-std::string read_all(const std::string& path)
-{
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 class Nginx : public test::Daemon {
 protected:
   std::string proxy_;  // "https://127.0.0.1:P": what WeShop would call
@@ -26,13 +20,13 @@ protected:
   ~Nginx() override
   {
     if (HasFailure())
-      std::cerr << "---- nginx error.log ----\n" << read_all(dir_.file("nginx/error.log")) << "\n";
+      std::cerr << "---- nginx error.log ----\n" << test::read_file(dir_.file("nginx/error.log")) << "\n";
   }
 
   // The site file with its EDIT lines pointed at this test's ports and files.
   std::string site(std::uint16_t port, std::uint16_t callbacks_port)
   {
-    auto text = read_all(WESHOPD_SOURCE_DIR "/deploy/nginx/weshopd-callbacks.conf");
+    auto text = test::read_file(WESHOPD_SOURCE_DIR "/deploy/nginx/weshopd-callbacks.conf");
     const auto edit = [&](const std::string& pattern, const std::string& replacement) {
       const std::regex re(pattern);
       EXPECT_TRUE(std::regex_search(text, re)) << pattern;
@@ -82,7 +76,7 @@ protected:
         std::this_thread::sleep_for(std::chrono::milliseconds(25));
       }
     }
-    FAIL() << "nginx did not start: " << read_all(dir + "/stderr.log") << read_all(dir + "/error.log");
+    FAIL() << "nginx did not start: " << test::read_file(dir + "/stderr.log") << test::read_file(dir + "/error.log");
   }
 
   test::api_reply call_proxy(const std::string& method, const std::string& path, const std::string& body = "")
@@ -119,13 +113,13 @@ TEST_F(Nginx, CallbacksComeThroughAndNothingElseDoes)
 
   // The access log has every callback, without its token.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  const auto log = read_all(dir_.file("nginx/access.log"));
+  const auto log = test::read_file(dir_.file("nginx/access.log"));
   EXPECT_NE(log.find("\"POST /callbacks/weshop/" + id + "/-\" 204"), std::string::npos) << log;
   EXPECT_EQ(log.find("forged"), std::string::npos) << log;
   const std::regex token_shaped("/callbacks/weshop/[^/ ]+/[A-Za-z0-9_-]{20,}");
   EXPECT_FALSE(std::regex_search(log, token_shaped)) << log;
   // weshopd saw the client through the trusted proxy's X-Forwarded-For.
-  EXPECT_NE(read_all(dir_.file("daemon.log")).find("verdict=accepted job=" + id + " client=127.0.0.1"),
+  EXPECT_NE(test::read_file(dir_.file("daemon.log")).find("verdict=accepted job=" + id + " client=127.0.0.1"),
             std::string::npos);
 }
 

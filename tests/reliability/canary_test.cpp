@@ -17,12 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string read_file(const std::string& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 class Canary : public test::Daemon {};
 
 TEST_F(Canary, TheKeyGoesOnlyToTheApiOrigin)
@@ -83,12 +77,12 @@ TEST_F(Canary, TheKeyGoesOnlyToTheApiOrigin)
     for (const auto& h : w.headers)
       EXPECT_EQ(h.value.find(canary), std::string::npos) << "a webhook header holds the key";
   }
-  const auto log = read_file(dir_.file("daemon.log"));
+  const auto log = test::read_file(dir_.file("daemon.log"));
   EXPECT_FALSE(log.empty());
   EXPECT_EQ(log.find(canary), std::string::npos) << "the log holds the key";
   for (const auto& file : std::filesystem::directory_iterator(dir_.path()))
     if (file.path().filename().string().starts_with("weshopd.db")) {
-      EXPECT_EQ(read_file(file.path().string()).find(canary), std::string::npos) << file.path();
+      EXPECT_EQ(test::read_file(file.path().string()).find(canary), std::string::npos) << file.path();
     }
 }
 

@@ -4,6 +4,7 @@
 // probing throughout is served every time, quickly (p50/p99 printed).
 
 #include "common/daemon_fixture.hpp"
+#include "common/process_usage.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -56,15 +57,6 @@ double p(const std::vector<double>& sorted, int percent)
   return sorted[sorted.size() * static_cast<std::size_t>(percent) / 100];
 }
 
-std::size_t rss_kib(pid_t pid)
-{
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmRSS:"))
-      return std::stoul(line.substr(6));
-  return 0;
-}
-
 class Hostile : public test::Daemon {};
 
 TEST_F(Hostile, FloodsAreRefusedAndANormalClientIsServedThroughout)
@@ -80,7 +72,7 @@ TEST_F(Hostile, FloodsAreRefusedAndANormalClientIsServedThroughout)
 
   start();
   const auto port = port_of(daemon_->api());
-  const auto idle_rss = rss_kib(daemon_->pid());
+  const auto idle_rss = test::usage_of(daemon_->pid()).rss_kib;
   int calm_served = 0;
   const auto calm = probe(*daemon_, 100, calm_served);
 
@@ -112,7 +104,7 @@ TEST_F(Hostile, FloodsAreRefusedAndANormalClientIsServedThroughout)
 
   int served = 0;
   const auto flood = probe(*daemon_, 200, served);
-  const auto flood_rss = rss_kib(daemon_->pid());
+  const auto flood_rss = test::usage_of(daemon_->pid()).rss_kib;
   done = true;
   dribble.join();
   std::cout << "[ figures  ] probe (a fresh client and connection each): calm p50 " << p(calm, 50) << " ms, p99 "

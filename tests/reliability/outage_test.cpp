@@ -4,39 +4,13 @@
 // Short: a 5 s outage; WESHOPD_LONG_TESTS=1: 10 minutes.
 
 #include "common/daemon_fixture.hpp"
+#include "common/process_usage.hpp"
 
 #include <thread>
 
 using namespace weshopd;
 
 namespace {
-
-struct usage {
-  double cpu_seconds = 0;
-  std::size_t rss_kib = 0;
-};
-
-usage usage_of(pid_t pid)
-{
-  usage u;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), {});
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string f;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14)
-      utime = std::stol(f);
-    if (i == 15)
-      stime = std::stol(f);
-  }
-  u.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmRSS:"))
-      u.rss_kib = std::stoul(line.substr(6));
-  return u;
-}
 
 class Outage : public test::Daemon {
 protected:
@@ -69,11 +43,11 @@ TEST_F(Outage, JobsWaitQuietlyAndFinishWhenWeShopIsBack)
   }
 
   sim_->set_outage(true);
-  const auto before = usage_of(daemon_->pid());
+  const auto before = test::usage_of(daemon_->pid());
   for (int i = 5; i < 10; ++i) // and five more arrive meanwhile
     ids.push_back(submit(i));
   std::this_thread::sleep_for(outage);
-  const auto during = usage_of(daemon_->pid());
+  const auto during = test::usage_of(daemon_->pid());
   for (const auto& id : ids)
     EXPECT_NE(daemon_->call("GET", "/v1/jobs/" + id).body.at("state"), "failed") << "an outage only delays";
   sim_->set_outage(false);
