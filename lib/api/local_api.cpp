@@ -26,13 +26,18 @@ namespace json = boost::json;
 
 namespace {
 
-http::outgoing json_response(unsigned status, const json::value& body)
+http::outgoing json_response(unsigned status, std::string body)
 {
   http::outgoing out;
   out.status = status;
   out.headers.push_back({"Cache-Control", "no-store"});
-  out.body = json::serialize(body);
+  out.body = std::move(body);
   return out;
+}
+
+http::outgoing json_response(unsigned status, const json::value& body)
+{
+  return json_response(status, json::serialize(body));
 }
 
 bool is_json_content_type(std::string_view ct)
@@ -167,6 +172,11 @@ asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
     co_return error_response(422, "validation_failed", "wait " + bad, {{"/query/wait", bad}});
   if (!looks_like_uuid(id))
     co_return error_response(404, "not_found", "no job with that id");
+  auto& views = store_.views();
+  if (!wait || *wait == 0)
+    if (auto view = views.get(id))
+      co_return json_response(200, std::move(*view));
+  const auto epoch = views.epoch();
   auto j = store_.get(id);
   if (j && wait && *wait > 0 && !is_terminal(j->state)) {
     co_await engine_.changes().wait(id, std::chrono::seconds(*wait));
@@ -178,7 +188,9 @@ asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
   if (j->notify_url)
     if (const auto deliveries = store_.deliveries(id); deliveries)
       out["notify"].as_object()["deliveries"] = to_json(*deliveries);
-  co_return json_response(200, out);
+  auto response = json_response(200, out);
+  views.put(id, response.body, epoch);
+  co_return response;
 }
 
 asio::awaitable<http::outgoing> local_api::list_jobs(http::incoming& req)

@@ -16,6 +16,7 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <mutex>
@@ -158,24 +159,42 @@ struct server::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  template <class Body>
-  static asio::awaitable<void> write(connection& c, bhttp::response<Body>& res)
+  // The head is written by hand into one string and goes out with the body in
+  // one gathered write: no header container per response.
+  static std::string head_of(const outgoing& out, unsigned version, bool keep_alive)
   {
-    c.stream.expires_after(std::chrono::seconds(30));
-    co_await bhttp::async_write(c.stream, res, use_tuple);
+    std::string head;
+    head.reserve(192 + out.headers.size() * 48);
+    head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    head += std::to_string(out.status);
+    head += ' ';
+    head += bhttp::obsolete_reason(static_cast<bhttp::status>(out.status));
+    head += "\r\n";
+    const auto add = [&head](std::string_view name, std::string_view value) {
+      if (name.find_first_of("\r\n:") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos)
+        return; // never split a header (our own values; this is a last guard)
+      head.append(name).append(": ").append(value).append("\r\n");
+    };
+    if (!out.content_type.empty())
+      add("Content-Type", out.content_type);
+    for (const auto& h : out.headers)
+      add(h.name, h.value);
+    if (out.status >= 200 && out.status != 204 && out.status != 304)
+      add("Content-Length", std::to_string(out.body.size()));
+    if (version == 10 && keep_alive)
+      add("Connection", "keep-alive");
+    else if (version != 10 && !keep_alive)
+      add("Connection", "close");
+    head += "\r\n";
+    return head;
   }
 
-  bhttp::response<bhttp::string_body> to_response(const outgoing& out, unsigned version, bool keep_alive) const
+  static asio::awaitable<void> write(connection& c, const outgoing& out, unsigned version, bool keep_alive)
   {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), version};
-    if (!out.content_type.empty())
-      res.set(bhttp::field::content_type, out.content_type);
-    for (const auto& h : out.headers)
-      res.set(h.name, h.value);
-    res.body() = out.body;
-    res.keep_alive(keep_alive);
-    res.prepare_payload();
-    return res;
+    const auto head = head_of(out, version, keep_alive);
+    const std::array buffers{asio::buffer(head), asio::buffer(out.body)};
+    c.stream.expires_after(std::chrono::seconds(30));
+    co_await asio::async_write(c.stream, buffers, use_tuple);
   }
 
   // Writes to the connection for a streamed body, each write within a deadline.
@@ -219,8 +238,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   {
     auto out = self->options.make_error(503, "overloaded", "too many open connections");
     out.headers.push_back({"Retry-After", "1"});
-    auto res = self->to_response(out, 11, false);
-    co_await write(*c, res);
+    co_await write(*c, out, 11, false);
     beast::error_code ec;
     c->stream.socket().shutdown(asio::socket_base::shutdown_both, ec);
   }
@@ -258,8 +276,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
       boost::system::error_code ec = hec;
       if (!ec)
         if (const auto f = framing_problem(parser.get()); f.status) {
-          auto res = self->to_response(self->options.make_error(f.status, f.code, f.message), 11, false);
-          co_await write(*c, res);
+          const auto out = self->options.make_error(f.status, f.code, f.message);
+          co_await write(*c, out, 11, false);
           co_await linger(*c);
           break;
         }
@@ -270,8 +288,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
       }
       if (ec) {
         if (const auto f = classify(ec); f.status) {
-          auto res = self->to_response(self->options.make_error(f.status, f.code, f.message), 11, false);
-          co_await write(*c, res);
+          const auto out = self->options.make_error(f.status, f.code, f.message);
+          co_await write(*c, out, 11, false);
           co_await linger(*c);
         }
         break;
@@ -290,8 +308,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         break;
       }
       const bool keep_alive = req.keep_alive() && !self->stopping;
-      auto res = self->to_response(out, req.version(), keep_alive);
-      co_await write(*c, res);
+      co_await write(*c, out, req.version(), keep_alive);
       if (!keep_alive)
         break;
     }

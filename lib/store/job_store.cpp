@@ -109,7 +109,7 @@ result<std::unique_ptr<job_store>> job_store::open(const job_store_options& opti
   }
 }
 
-job_store::job_store(const job_store_options& options) : options_(options) {}
+job_store::job_store(const job_store_options& options) : options_(options), views_(options.view_cache_bytes) {}
 
 job_store::~job_store() = default;
 
@@ -220,6 +220,7 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
     done(errc::illegal_transition);
     return;
   }
+  auto written = id; // (the op below takes id; argument order is unspecified)
   write<job>(
     [this, id = std::move(id), from, to, patch = std::move(patch), detail = std::move(detail)](
       connection& db) -> result<job> {
@@ -267,7 +268,10 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
         insert_event(db, id, from, to, now, detail);
       return select_job(db, id);
     },
-    std::move(done));
+    [this, written = std::move(written), done = std::move(done)](result<job> r) {
+      views_.invalidate(written); // after the commit: a view rendered before it is dropped
+      done(std::move(r));
+    });
 }
 
 void job_store::async_record_upload(upload_record upload, callback<bool> done)
@@ -306,7 +310,11 @@ void job_store::async_record_delivery(delivery_attempt attempt, callback<deliver
       auto rows = select_deliveries(db, "WHERE d.id = ?", [&](statement& st) { st.bind_all(attempt.id); });
       return std::move(rows.front());
     },
-    std::move(done));
+    [this, done = std::move(done)](result<delivery> r) {
+      if (r)
+        views_.invalidate(r->job_id); // the job's view shows its deliveries
+      done(std::move(r));
+    });
 }
 
 result<insert_result> job_store::insert(new_job j)

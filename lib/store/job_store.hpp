@@ -13,6 +13,7 @@
 #include "job/job.hpp"
 #include "store/group_commit.hpp"
 #include "store/sqlite.hpp"
+#include "store/view_cache.hpp"
 
 #include <condition_variable>
 #include <functional>
@@ -29,6 +30,7 @@ struct job_store_options {
   std::string synchronous = "full";
   int busy_timeout_ms = 5000;
   std::size_t readers = 4;
+  std::size_t view_cache_bytes = 64 * 1024 * 1024; // rendered jobs for status reads
   group_commit_options writer{};
   std::function<timestamp()> clock = now_ms; // injectable for tests
 };
@@ -135,6 +137,8 @@ public:
   result<std::vector<job>> unfinished();
 
   group_commit::statistics writer_stats() const { return writer_->stats(); }
+  // Rendered jobs, each dropped after a durable write to its job.
+  view_cache& views() { return views_; }
 
 private:
   explicit job_store(const job_store_options& options);
@@ -152,6 +156,7 @@ private:
   std::mutex readers_mutex_;
   std::condition_variable reader_free_;
   std::vector<std::unique_ptr<connection>> idle_readers_;
+  view_cache views_;
 };
 
 } // namespace weshopd::store
