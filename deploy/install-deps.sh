@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev
   # tools the scripts use
   curl python3 procps
+  # benchmarks (bench/run.sh; the suite runs its --quick smoke test)
+  wrk
 )
 
 missing=()

@@ -486,6 +486,9 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       url = std::string(u.buffer());
     }
     const auto body = json::serialize(json::object{{"executionId", id}, {"status", self->state.status_at(*run, steady::now())}});
+    self->state.callback_sent_us[id] = std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
     for (int i = 0; i < (mode == callback_mode::duplicate ? duplicate_callbacks : 1); ++i) {
       weshopd::http::request req;
       req.method = "POST";
@@ -559,6 +562,12 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       auto body = weshopd::weshop::parse_json_limited(req.body());
       state.sink.push_back(json::object{{"path", path}, {"body", body ? *body : json::value(req.body())}});
       return make_reply(204, "", "text/plain");
+    }
+    if (path == "/admin/callbacks/sent" && method == bhttp::verb::get) {
+      json::object sent;
+      for (const auto& [run, at] : state.callback_sent_us)
+        sent[run] = at;
+      return json_reply(200, json::object{{"sent_us", std::move(sent)}});
     }
     if (path == "/admin/callbacks" && method == bhttp::verb::post) {
       auto body = weshopd::weshop::parse_json_limited(req.body());

@@ -263,6 +263,7 @@ void sim_state::reset()
   runs_created_ = uploads_ = 0;
   tls_handshakes = key_leaks = auth_failures = 0;
   callbacks_sent = callbacks_dropped = callbacks_failed = 0;
+  callback_sent_us.clear();
   sink.clear();
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace weshop_sim {
@@ -106,6 +107,8 @@ public:
   std::uint64_t callbacks_sent = 0;
   std::uint64_t callbacks_dropped = 0;
   std::uint64_t callbacks_failed = 0;
+  // When each run's callback went out (Unix microseconds): bench/ times callback -> SSE with it.
+  std::unordered_map<std::string, std::int64_t> callback_sent_us;
   // Requests the admin sink received (a callback target for self-tests).
   boost::json::array sink;
   boost::json::object stats() const;
