@@ -12,11 +12,11 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <deque>
 #include <map>
 #include <unordered_set>
 
@@ -79,7 +79,6 @@ json::array results_json(const weshop::run& r)
 } // namespace
 
 struct engine::impl : std::enable_shared_from_this<impl> {
-  using slots = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
 
   // A job between submit and its end, as the scheduler sees it.
   struct poll_state {
@@ -106,17 +105,18 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   std::unordered_set<std::string> uploads_in_flight; // content digests being uploaded now
   asio::system_timer wake;
   std::optional<timestamp> wake_at;
-  slots submit_slots;
+  // Accepted jobs waiting for a submit slot: ids only (the rest is in
+  // SQLite), so a backlog of 100k jobs costs a few MB, not a coroutine each.
+  std::deque<std::string> queued_ids;
   std::size_t polls_in_flight = 0;
-  std::size_t active = 0;
-  std::size_t waiting = 0; // drives started and not yet finished
+  std::size_t active = 0; // drives under way (at most max_concurrent_submits)
   std::map<std::string, std::pair<timestamp, json::value>> agent_info_cache; // "name/version" -> (fetched, data)
   bool stopped = false;
   std::mt19937_64 rng{std::random_device{}()};
   statistics counters;
 
   impl(asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
-    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), feed(ex), wake(ex), submit_slots(ex, options.max_concurrent_submits)
+    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), feed(ex), wake(ex)
   {
   }
 
@@ -207,20 +207,45 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   // --- intake to running ---
 
-  asio::awaitable<void> drive(std::shared_ptr<impl> self, job j)
+  std::size_t waiting() const { return queued_ids.size() + active; }
+
+  void enqueue(const std::shared_ptr<impl>& self, std::string id)
   {
-    ++waiting;
-    co_await submit_slots.async_send(boost::system::error_code{}, use_tuple);
+    queued_ids.push_back(std::move(id));
+    start_drives(self);
+  }
+
+  void start_drives(const std::shared_ptr<impl>& self)
+  {
+    while (!stopped && active < options.max_concurrent_submits && !queued_ids.empty()) {
+      auto id = std::move(queued_ids.front());
+      queued_ids.pop_front();
+      ++active;
+      asio::co_spawn(executor, drive(self, id), asio::detached);
+    }
+  }
+
+  // Takes one job from accepted to running (or to its end), in one submit slot.
+  asio::awaitable<void> drive(std::shared_ptr<impl> self, std::string id)
+  {
     struct release {
-      impl& i;
+      std::shared_ptr<impl> self;
       ~release()
       {
-        i.submit_slots.try_receive([](boost::system::error_code) {});
-        --i.active;
-        --i.waiting;
+        --self->active;
+        self->start_drives(self);
       }
-    } guard{*self};
-    ++active;
+    } guard{self};
+
+    auto loaded = store.get(id);
+    for (int attempt = 0; !loaded && is_storage_failure(loaded.error()) && !stopped; ++attempt) {
+      asio::steady_timer t(executor, std::chrono::milliseconds(std::min(100 << std::min(attempt, 6), 5000)));
+      co_await t.async_wait(use_tuple); // the disk is failing: it stays queued in the database meanwhile
+      loaded = store.get(id);
+    }
+    if (!loaded)
+      co_return;
+    job j = std::move(*loaded);
 
     std::string token; // the callback token of the run about to be submitted
     while (!stopped) {
@@ -550,7 +575,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     for (auto& j : *unfinished) {
       switch (j.state) {
       case job_state::queued:
-      case job_state::uploading: asio::co_spawn(executor, drive(self, j), asio::detached); break;
+      case job_state::uploading: enqueue(self, j.id); break;
       case job_state::submitting: {
         const job_error error{"submit_outcome_unknown",
                               "weshopd stopped while submitting this run; WeShop may have started it, so it is not sent again",
@@ -599,7 +624,7 @@ void engine::stop()
 
 asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
 {
-  if (impl_->waiting >= impl_->options.max_waiting_jobs)
+  if (impl_->waiting() >= impl_->options.max_waiting_jobs)
     co_return errc::overloaded; // the API answers 503 + Retry-After instead of growing without bound
   if (!j.deadline_at)
     j.deadline_at = now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(impl_->options.deadline);
@@ -609,7 +634,7 @@ asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
     impl_->feed.publish(r->created_or_existing);
     if (impl_->options.on_event)
       impl_->options.on_event(r->created_or_existing);
-    asio::co_spawn(impl_->executor, impl_->drive(impl_, r->created_or_existing), asio::detached);
+    impl_->enqueue(impl_, r->created_or_existing.id);
   }
   co_return r;
 }

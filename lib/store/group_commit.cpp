@@ -64,22 +64,23 @@ void group_commit::commit_batch(std::deque<unit>& batch)
   boost::system::error_code batch_error;
   try {
     transaction tx(*db_);
+    // (Savepoints as cached statements: exec() would parse them for every unit.)
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      db_->exec("SAVEPOINT unit");
+      db_->prepare("SAVEPOINT unit")->step();
       try {
         batch[i].w(*db_);
-        db_->exec("RELEASE unit");
+        db_->prepare("RELEASE unit")->step();
       } catch (const sqlite_error& e) {
         if (e.is_fatal())
           throw;
         outcome[i] = e.to_errc();
-        db_->exec("ROLLBACK TO unit");
-        db_->exec("RELEASE unit");
+        db_->prepare("ROLLBACK TO unit")->step();
+        db_->prepare("RELEASE unit")->step();
       } catch (const std::exception&) {
         // A unit's own bug (bad JSON, bad_alloc): undo just that unit.
         outcome[i] = errc::storage_failed;
-        db_->exec("ROLLBACK TO unit");
-        db_->exec("RELEASE unit");
+        db_->prepare("ROLLBACK TO unit")->step();
+        db_->prepare("RELEASE unit")->step();
       }
     }
     tx.commit();

@@ -17,22 +17,32 @@ std::string select_jobs(std::string_view where)
 }
 
 // Writes the event row, makes it the job's latest, and queues the job's
-// local webhook for it, all in the caller's transaction.
-void insert_event(connection& db, const std::string& job_id, std::optional<job_state> from, job_state to,
-                  timestamp at, const std::string& detail)
+// local webhook for it, all in the caller's transaction. Returns the event id.
+std::int64_t insert_event(connection& db, const job& j, std::optional<job_state> from, job_state to, timestamp at,
+                          const std::string& detail)
 {
   std::optional<std::string_view> from_text;
   if (from)
     from_text = to_string(*from);
   db.prepare("INSERT INTO job_events (job_id, from_state, to_state, at, detail) VALUES (?, ?, ?, ?, ?)")
-    ->bind_all(job_id, from_text, to_string(to), to_unix_ms(at), detail)
+    ->bind_all(j.id, from_text, to_string(to), to_unix_ms(at), detail)
     .step();
-  db.prepare("UPDATE jobs SET last_event_id = last_insert_rowid() WHERE id = ?")->bind_all(job_id).step();
-  db.prepare("INSERT INTO deliveries (job_id, event_id, url, next_attempt_at, created_at)"
-             " SELECT id, last_event_id, notify_url, ?2, ?2 FROM jobs"
-             " WHERE id = ?1 AND notify_url IS NOT NULL AND (notify_all OR ?3)")
-    ->bind_all(job_id, to_unix_ms(at), is_terminal(to))
-    .step();
+  const auto event_id = db.last_insert_rowid();
+  db.prepare("UPDATE jobs SET last_event_id = ? WHERE id = ?")->bind_all(event_id, j.id).step();
+  if (j.notify_url && (j.notify_all || is_terminal(to)))
+    db.prepare("INSERT INTO deliveries (job_id, event_id, url, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)")
+      ->bind_all(j.id, event_id, *j.notify_url, to_unix_ms(at))
+      .step();
+  return event_id;
+}
+
+// Runs a statement that ends in "RETURNING <job_columns>": the row it wrote,
+// read without a second lookup; nothing when it wrote no row.
+std::optional<job> returned_job(statement& st)
+{
+  if (!st.step())
+    return std::nullopt;
+  return read_job(st);
 }
 
 std::vector<delivery> select_deliveries(connection& db, std::string_view where_order,
@@ -197,17 +207,20 @@ void job_store::async_insert(new_job j, callback<insert_result> done)
         deadline = to_unix_ms(*j.deadline_at);
       row.notify_url = j.notify_url;
       row.notify_all = j.notify_all;
-      db.prepare("INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash,"
-                 " idempotency_key, deadline_at, created_at, updated_at, notify_url, notify_all)"
-                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-        ->bind_all(row.id, row.agent, row.agent_version, boost::json::serialize(row.input),
-                   boost::json::serialize(row.params), to_string(job_state::queued), row.request_hash,
-                   row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now), row.notify_url, row.notify_all)
-        .step();
-      insert_event(db, row.id, std::nullopt, job_state::queued, now, "created");
-      auto created = select_job(db, row.id); // with the columns the database filled in
+      static const std::string insert = "INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash,"
+                                        " idempotency_key, deadline_at, created_at, updated_at, notify_url, notify_all)"
+                                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING " + std::string(job_columns);
+      std::optional<job> created; // with the columns the database filled in
+      {
+        auto st = db.prepare(insert);
+        st->bind_all(row.id, row.agent, row.agent_version, boost::json::serialize(row.input),
+                     boost::json::serialize(row.params), to_string(job_state::queued), row.request_hash,
+                     row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now), row.notify_url, row.notify_all);
+        created = returned_job(*st);
+      }
       if (!created)
-        return created.error();
+        return errc::storage_failed;
+      created->last_event_id = insert_event(db, *created, std::nullopt, job_state::queued, now, "created");
       return insert_result{std::move(*created), true};
     },
     std::move(done));
@@ -236,7 +249,8 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
       std::optional<std::string> input;
       if (patch.input)
         input = boost::json::serialize(*patch.input);
-      db.prepare("UPDATE jobs SET state = ?1,"
+      static const std::string update =
+        "UPDATE jobs SET state = ?1,"
                  " input = CASE WHEN ?20 THEN ?21 ELSE input END,"
                  " execution_id = CASE WHEN ?2 THEN ?3 ELSE execution_id END,"
                  " upstream_status = CASE WHEN ?4 THEN ?5 ELSE upstream_status END,"
@@ -249,24 +263,27 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
                  " updated_at = ?17,"
                  " finished_at = CASE WHEN ?16 THEN ?17 ELSE NULL END,"
                  " callback_token_hash = CASE WHEN ?22 THEN ?23 ELSE callback_token_hash END"
-                 " WHERE id = ?18 AND state = ?19")
-        ->bind_all(to_string(to), patch.execution_id.has_value(), patch.execution_id,
+                 " WHERE id = ?18 AND state = ?19 RETURNING " + std::string(job_columns);
+      std::optional<job> updated;
+      {
+        auto st = db.prepare(update);
+        st->bind_all(to_string(to), patch.execution_id.has_value(), patch.execution_id,
                    patch.upstream_status.has_value(), patch.upstream_status, results.has_value(), results,
                    patch.error.has_value(), error ? std::optional(error->code) : std::nullopt,
                    error ? std::optional(error->message) : std::nullopt,
                    error ? std::optional<bool>(error->retryable) : std::nullopt, patch.attempts.has_value(),
                    patch.attempts, patch.next_attempt_at.has_value(), next_attempt, is_terminal(to),
                    to_unix_ms(now), id, to_string(from), input.has_value(), input,
-                   patch.callback_token_hash.has_value(), patch.callback_token_hash)
-        .step();
-
-      if (db.changes() == 0) {
+                   patch.callback_token_hash.has_value(), patch.callback_token_hash);
+        updated = returned_job(*st);
+      }
+      if (!updated) {
         auto current = select_job(db, id);
         return current ? result<job>(errc::stale_state) : current;
       }
       if (from != to)
-        insert_event(db, id, from, to, now, detail);
-      return select_job(db, id);
+        updated->last_event_id = insert_event(db, *updated, from, to, now, detail);
+      return std::move(*updated);
     },
     [this, written = std::move(written), done = std::move(done)](result<job> r) {
       views_.invalidate(written); // after the commit: a view rendered before it is dropped

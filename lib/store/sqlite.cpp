@@ -182,6 +182,11 @@ std::int64_t connection::changes() const
   return sqlite3_changes64(db_);
 }
 
+std::int64_t connection::last_insert_rowid() const
+{
+  return sqlite3_last_insert_rowid(db_);
+}
+
 transaction::transaction(connection& db) : db_(db)
 {
   db_.exec("BEGIN IMMEDIATE");

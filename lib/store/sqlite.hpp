@@ -108,6 +108,7 @@ public:
   void exec(std::string_view sql); // one or more statements, no results
   statement_lease prepare(std::string_view sql);
   std::int64_t changes() const;
+  std::int64_t last_insert_rowid() const;
   sqlite3* handle() const { return db_; }
 
 private:
