@@ -84,26 +84,31 @@ asio::awaitable<http::outgoing> local_api::handle(http::incoming& req)
   co_return co_await dispatch(routes_, req);
 }
 
-asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
+// The checks and the job they make, apart from the coroutine: its frame stays
+// small (a big one costs a slow allocation on every request).
+std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http::incoming& req) const
 {
   if (!is_json_content_type(req.header_value("Content-Type")))
-    co_return error_response(415, "unsupported_media_type", "the body must be application/json");
+    return error_response(415, "unsupported_media_type", "the body must be application/json");
   auto body = weshop::parse_json_limited(req.body);
   if (!body)
-    co_return error_response(400, "invalid_json", "the body is not valid JSON: " + body.error().message());
+    return error_response(400, "invalid_json", "the body is not valid JSON: " + body.error().message());
 
   // `notify` is ours, not WeShop's: checked apart, never sent upstream.
   std::optional<notify_target> notify = options_.default_notify;
   weshop::violations notify_problems;
-  auto upstream_request = *body;
-  if (auto* obj = upstream_request.if_object(); obj && obj->contains("notify")) {
+  const json::value* upstream_request = &*body;
+  json::value without_notify; // a copy only when there is something to take out
+  if (const auto* obj = body->if_object(); obj && obj->contains("notify")) {
     if (!obj->at("notify").is_null()) // null counts as absent: the default stays
       notify = read_notify_field(obj->at("notify"), notify_problems);
-    obj->erase("notify");
+    without_notify = *body;
+    without_notify.as_object().erase("notify");
+    upstream_request = &without_notify;
     if (notify && !options_.notify_enabled)
       notify_problems.push_back({"/notify", "this weshopd signs notifications and has no notify.secret_file configured"});
   }
-  auto violations = weshop::validate(upstream_request);
+  auto violations = weshop::validate(*upstream_request);
   violations.insert(violations.end(), notify_problems.begin(), notify_problems.end());
   // Local images must be allowed, readable images now, not at upload time.
   std::map<std::string, std::string> canonical_paths;
@@ -120,40 +125,48 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
           violations.push_back({weshop::json_pointer({"input", name}), checked.problem});
       }
   if (!violations.empty())
-    co_return error_response(422, "validation_failed", "the request breaks " + std::to_string(violations.size()) +
+    return error_response(422, "validation_failed", "the request breaks " + std::to_string(violations.size()) +
                                                          " rule(s); see details", violations);
 
   std::string bad;
   const auto deadline = int_param(req, "deadline", 10, 7 * 24 * 3600, bad);
   if (!bad.empty())
-    co_return error_response(422, "validation_failed", "deadline (seconds) " + bad, {{"/query/deadline", bad}});
+    return error_response(422, "validation_failed", "deadline (seconds) " + bad, {{"/query/deadline", bad}});
 
   const auto key = req.header_value("Idempotency-Key");
   if (key.size() > 255)
-    co_return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
+    return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
 
-  const auto& request = body->as_object();
-  const auto& agent = request.at("agent").as_object();
   store::new_job j;
+  j.request_hash = sha256_hex(canonical_json(*body));
+  auto& request = body->as_object(); // taken apart below (moved from, not copied)
+  const auto& agent = request.at("agent").as_object();
   j.agent = agent.at("name").as_string();
   const auto* version = agent.if_contains("version");
   j.agent_version = version && version->is_string() ? std::string(version->get_string())
                                                     : std::string(*weshop::default_version(j.agent));
-  j.input = request.at("input").as_object();
+  j.input = std::move(request.at("input").as_object());
   for (const auto& [name, path] : canonical_paths)
     j.input[name] = path;
-  if (const auto* params = request.if_contains("params"); params && params->is_object())
-    j.params = params->get_object();
+  if (auto* params = request.if_contains("params"); params && params->is_object())
+    j.params = std::move(params->get_object());
   if (!key.empty())
     j.idempotency_key = std::string(key);
   if (notify) {
     j.notify_url = notify->url;
     j.notify_all = notify->all_events;
   }
-  j.request_hash = sha256_hex(canonical_json(*body));
   if (deadline)
     j.deadline_at = now_ms() + std::chrono::seconds(*deadline);
+  return j;
+}
 
+asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
+{
+  auto checked = read_new_job(req);
+  if (auto* refusal = std::get_if<http::outgoing>(&checked))
+    co_return std::move(*refusal);
+  auto& j = std::get<store::new_job>(checked);
   auto created = co_await engine_.create(std::move(j));
   if (!created)
     co_return error_response(created.error());

@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
+#include <variant>
 
 namespace weshopd::api {
 
@@ -33,6 +34,7 @@ public:
   boost::asio::awaitable<http::outgoing> handle(http::incoming& req);
 
 private:
+  std::variant<store::new_job, http::outgoing> read_new_job(const http::incoming& req) const;
   boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> get_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> list_jobs(http::incoming& req);

@@ -9,7 +9,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -142,7 +141,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   static asio::awaitable<void> accept_loop(std::shared_ptr<impl> self, Acceptor& from)
   {
     while (!self->stopping) {
-      auto [ec, socket] = co_await from.async_accept(asio::make_strand(self->executor), use_tuple);
+      auto [ec, socket] = co_await from.async_accept(self->executor, use_tuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || self->stopping)
           co_return;

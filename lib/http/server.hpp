@@ -10,6 +10,9 @@
 // listener, lets requests in progress finish and closes idle connections.
 //
 // Thread-safety: start/stop from any thread; handlers run on the executor.
+// Every connection runs on that executor itself (no strand each: strands
+// cost a third of a status read), so it must be one thread's io_context or a
+// strand, as the daemon's is.
 
 #include "http/message.hpp"
 

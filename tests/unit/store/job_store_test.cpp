@@ -1,5 +1,7 @@
 #include "store/job_store.hpp"
 
+#include "api/job_json.hpp"
+
 #include "common/store_fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -41,6 +43,8 @@ TEST_F(JobStore, InsertThenGetRoundTripsEveryField)
   EXPECT_EQ(got->request_hash, j.request_hash);
   EXPECT_EQ(got->deadline_at, j.deadline_at);
   EXPECT_EQ(got->created_at, created.created_at);
+  EXPECT_EQ(api::to_json(*got), api::to_json(created)) << "the insert's answer is the row as stored";
+  EXPECT_EQ(got->last_event_id, created.last_event_id);
   EXPECT_FALSE(got->finished_at);
   EXPECT_FALSE(got->error);
   EXPECT_TRUE(got->results.empty());
