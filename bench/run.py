@@ -301,19 +301,30 @@ def scale_and_reads(cfg, work, build, rows):
 def intake(cfg, work, build, rows):
     """2. durable intake against the group-commit ceiling of this disk."""
     log("intake ...")
-    sim = Sim(work, build, "--pending-ms", "86400000")
-    d = Daemon(work, build, sim, "intake")
-    w = wrk(d.api + "/v1/jobs", 64, cfg["intake_seconds"], os.path.join(ROOT, "bench", "create_jobs.lua"),
-            {"WESHOPD_BENCH_BODY": json.dumps(AIMODEL), "WESHOPD_BENCH_COUNT": "1000000000"})
-    created = w["created"] / w["seconds"]
-    d.stop()
     ceiling = float(subprocess.run([f"{build}/bench/weshopd-bench-tool", "ceiling", f"{work}/ceiling.db",
                                     str(cfg["ceiling_rows"]), "64"],
                                    capture_output=True, text=True, check=True).stdout)
-    rows.append(("durable intake, 64 connections",
-                 f"{created:.0f} jobs/s (201, synchronous=FULL; p99 {w['p99_ms']:.1f} ms; {w['failed']} not 201)",
-                 f"SQLite alone, the same rows, 64 per commit, same pragmas: {ceiling:.0f} rows/s",
-                 f"{ratio(created, ceiling):.0%} of the ceiling (goal 60%)"))
+    body = {"WESHOPD_BENCH_BODY": json.dumps(AIMODEL), "WESHOPD_BENCH_COUNT": "1000000000"}
+    script = os.path.join(ROOT, "bench", "create_jobs.lua")
+    # Upstream stubbed never to complete: the sim never answers a submit, so
+    # the figure is intake alone (the engine's submit slots fill, the rest wait).
+    stalled = json.dumps([{"endpoint": "runs", "kind": "stall"}])
+    for label, sim_args in (("submits stalled", ["--faults", stalled]), ("submits flowing", [])):
+        sim = Sim(work, build, "--pending-ms", "86400000", *sim_args)
+        d = Daemon(work, build, sim, f"intake-{len(sim_args)}")
+        w = wrk(d.api + "/v1/jobs", 64, cfg["intake_seconds"], script, body)
+        created = w["created"] / w["seconds"]
+        d.stop()
+        if sim_args:
+            rows.append(("durable intake, 64 connections",
+                         f"{created:.0f} jobs/s ({label}; every 201 after its commit, synchronous=FULL; "
+                         f"p99 {w['p99_ms']:.1f} ms; {w['failed']} not 201)",
+                         f"SQLite alone: the same rows, 64 per commit, same pragmas: {ceiling:.0f} jobs/s",
+                         f"{ratio(created, ceiling):.0%} of the ceiling (goal 60%)"))
+        else:
+            rows.append(("durable intake, while submitting",
+                         f"{created:.0f} jobs/s ({label}: each job also goes to the sim and moves twice more; "
+                         f"p99 {w['p99_ms']:.1f} ms)", "the same ceiling", f"{ratio(created, ceiling):.0%}"))
 
 
 def restart(cfg, work, build, rows):
