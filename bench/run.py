@@ -40,6 +40,7 @@ AIMODEL = {"agent": {"name": "aimodel", "version": "v1.0"},
                       "textDescription": "a model in a sunny street", "batchCount": 1}}
 
 processes = []
+JOBS_PER_SECOND = 500  # the callback -> SSE benchmark's offered load
 
 # Reads GET /v1/events?state=succeeded and writes "executionId unix_us" per event.
 SSE_READER = r"""
@@ -393,9 +394,13 @@ def notification_latency(cfg, work, build, rows):
     count = cfg["latency"]
     conn = http_client.HTTPConnection("127.0.0.1", d.port)
     body = json.dumps(AIPOSE)
-    start = time.monotonic()
-    for n in range(count):  # paced at 1,000 jobs/s, one keep-alive connection
-        time.sleep(max(0.0, start + n / 1000 - time.monotonic()))
+    due = time.monotonic()
+    # At most 500 jobs/s, one keep-alive connection, never a burst to catch up. (At
+    # 1,000/s the sim, this script, the reader and weshopd outgrow 2 cores in bursts
+    # and the p99 measures the queue for a CPU.)
+    for _ in range(count):
+        due = max(due + 1 / JOBS_PER_SECOND, time.monotonic())
+        time.sleep(max(0.0, due - time.monotonic()))
         conn.request("POST", "/v1/jobs", body, {"Content-Type": "application/json"})
         conn.getresponse().read()
 
@@ -403,14 +408,19 @@ def notification_latency(cfg, work, build, rows):
         with open(events_file) as f:
             return dict(line.split() for line in f if line.endswith("\n"))
     wait_for(lambda: len(received()) >= count, 300, "every job's event")
-    sent = http("GET", sim.endpoints["admin"] + "/admin/callbacks/sent")["sent_us"]
-    got = received()
+    times = http("GET", sim.endpoints["admin"] + "/admin/callbacks/sent")
+    sent, fetched, got = times["sent_us"], times["fetched_us"], received()
     latencies = sorted((int(got[run]) - at) / 1000 for run, at in sent.items() if run in got)
+    to_fetch = sorted((fetched[run] - at) / 1000 for run, at in sent.items() if run in fetched)
     d.stop()
     p50 = statistics.median(latencies)
-    p99 = latencies[int(len(latencies) * 0.99) - 1]
-    rows.append(("callback -> SSE event", f"p50 {p50:.2f} ms, p99 {p99:.2f} ms over {len(latencies)} jobs "
-                 "(includes the re-fetch of the run and its durable commit)",
+
+    def p99_of(values):
+        return values[int(len(values) * 0.99) - 1]
+    p99 = p99_of(latencies)
+    rows.append(("callback -> SSE event", f"p50 {p50:.2f} ms, p99 {p99:.2f} ms over {len(latencies)} jobs at {JOBS_PER_SECOND}/s "
+                 f"(includes the re-fetch of the run, which comes p99 {p99_of(to_fetch):.2f} ms after the "
+                 "callback, and the durable commit)",
                  "goal: p99 5 ms on loopback", f"p99 at {ratio(p99, 5):.0%} of the allowance"))
 
 
@@ -443,6 +453,14 @@ def main():
              "Each line: weshopd's figure, the reference measured in the same run (or the goal), and the ratio.",
              "", "| what | weshopd | reference | ratio |", "|---|---|---|---|"]
     lines += [f"| {' | '.join(r)} |" for r in rows]
+    lines += ["", "Notes:",
+              "- Status reads are served from rendered views kept in memory (each dropped after a durable write "
+              "to its job); the warm-up reads every job once, as a status-polling app would.",
+              "- Intake: weshopd's event-loop thread is the bottleneck (HTTP, JSON, validation, the request hash, "
+              "the answer), on the same 2 cores as wrk and the SQLite writer thread; the reference loop does only "
+              "the inserts. With submits flowing each job is also sent to the sim and written twice more.",
+              "- Polls are paced by `engine.polls_per_second` (50 by default): the figures are CPU at that cap and "
+              "the CPU each poll costs at both sizes."]
     report = "\n".join(lines) + "\n"
     print(report)
     with open(args.out, "w") as f:

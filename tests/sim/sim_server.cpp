@@ -98,6 +98,12 @@ std::optional<std::string> multipart_field(std::string_view content_type, std::s
   return std::nullopt;
 }
 
+std::int64_t unix_us()
+{
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
 std::string endpoint_of(const request_t& req, std::string_view path)
 {
   if (req.method() == bhttp::verb::post && path == "/openapi/agent/assets/images")
@@ -417,6 +423,8 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       const auto* run = state.find_run(id);
       if (!run)
         return error_reply(404, "RUN_NOT_FOUND", "no run with that executionId", false);
+      if (state.callback_sent_us.contains(run->id))
+        state.fetched_after_callback_us.try_emplace(run->id, unix_us());
       return json_reply(200, weshopd::weshop::make_success_envelope(
                                state.run_data(*run, steady::now(), unknown_status), run->id));
     }
@@ -486,9 +494,7 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       url = std::string(u.buffer());
     }
     const auto body = json::serialize(json::object{{"executionId", id}, {"status", self->state.status_at(*run, steady::now())}});
-    self->state.callback_sent_us[id] = std::chrono::duration_cast<std::chrono::microseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count();
+    self->state.callback_sent_us[id] = unix_us();
     for (int i = 0; i < (mode == callback_mode::duplicate ? duplicate_callbacks : 1); ++i) {
       weshopd::http::request req;
       req.method = "POST";
@@ -567,7 +573,10 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       json::object sent;
       for (const auto& [run, at] : state.callback_sent_us)
         sent[run] = at;
-      return json_reply(200, json::object{{"sent_us", std::move(sent)}});
+      json::object fetched;
+      for (const auto& [run, at] : state.fetched_after_callback_us)
+        fetched[run] = at;
+      return json_reply(200, json::object{{"sent_us", std::move(sent)}, {"fetched_us", std::move(fetched)}});
     }
     if (path == "/admin/callbacks" && method == bhttp::verb::post) {
       auto body = weshopd::weshop::parse_json_limited(req.body());

@@ -264,6 +264,7 @@ void sim_state::reset()
   tls_handshakes = key_leaks = auth_failures = 0;
   callbacks_sent = callbacks_dropped = callbacks_failed = 0;
   callback_sent_us.clear();
+  fetched_after_callback_us.clear();
   sink.clear();
 }
 

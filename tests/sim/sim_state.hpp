@@ -109,6 +109,8 @@ public:
   std::uint64_t callbacks_failed = 0;
   // When each run's callback went out (Unix microseconds): bench/ times callback -> SSE with it.
   std::unordered_map<std::string, std::int64_t> callback_sent_us;
+  // When weshopd first fetched the run after its callback went out.
+  std::unordered_map<std::string, std::int64_t> fetched_after_callback_us;
   // Requests the admin sink received (a callback target for self-tests).
   boost::json::array sink;
   boost::json::object stats() const;
