@@ -35,6 +35,7 @@ json::object to_json(const job& j)
           {"createdAt", to_rfc3339(j.created_at)},
           {"updatedAt", to_rfc3339(j.updated_at)},
           {"finishedAt", opt_time(j.finished_at)},
+          {"retryOf", opt_text(j.retry_of)},
           {"notify", j.notify_url ? json::value(json::object{{"url", *j.notify_url},
                                                              {"events", j.notify_all ? "all" : "terminal"}})
                                   : json::value()}};

@@ -64,6 +64,7 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/v1/jobs", bind(&local_api::list_jobs))
     .add("GET", "/v1/jobs/{id}", bind(&local_api::get_job))
     .add("POST", "/v1/jobs/{id}/cancel", bind(&local_api::cancel_job))
+    .add("POST", "/v1/jobs/{id}/retry", bind(&local_api::retry_job))
     .add("GET", "/v1/jobs/{id}/events", [this](http::incoming& r) { return events_.job_events(r); })
     .add("GET", "/v1/events", [this](http::incoming& r) { return events_.all_events(r); })
     .add("GET", "/v1/agents", bind(&local_api::agents))
@@ -167,6 +168,12 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
   if (auto* refusal = std::get_if<http::outgoing>(&checked))
     co_return std::move(*refusal);
   auto& j = std::get<store::new_job>(checked);
+  co_return co_await submit_new_job(j);
+}
+
+// 201 and the new job, or 200 and the job an Idempotency-Key already made.
+asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j)
+{
   auto created = co_await engine_.create(std::move(j));
   if (!created)
     co_return error_response(created.error());
@@ -174,6 +181,37 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
   auto out = json_response(created->created ? 201 : 200, to_json(job));
   out.headers.push_back({"Location", "/v1/jobs/" + job.id});
   co_return out;
+}
+
+// A failed or canceled job, once more: a new job with the same request,
+// linked by retryOf. The explicit user action a submit_outcome_unknown job
+// waits for (weshopd never resubmits a run that may exist on its own).
+asio::awaitable<http::outgoing> local_api::retry_job(http::incoming& req)
+{
+  const auto& id = req.params.at("id");
+  if (!looks_like_uuid(id))
+    co_return error_response(404, "not_found", "no job with that id");
+  const auto key = req.header_value("Idempotency-Key");
+  if (key.size() > 255)
+    co_return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
+  const auto original = store_.get(id);
+  if (!original)
+    co_return error_response(original.error());
+  if (original->state != job_state::failed && original->state != job_state::canceled)
+    co_return error_response(409, "conflict", "only a failed or canceled job can be retried; this one is " +
+                                                std::string(to_string(original->state)));
+  store::new_job j;
+  j.agent = original->agent;
+  j.agent_version = original->agent_version;
+  j.input = original->input;
+  j.params = original->params;
+  j.notify_url = original->notify_url;
+  j.notify_all = original->notify_all;
+  j.retry_of = original->id;
+  j.request_hash = sha256_hex("retry:" + original->id); // what an Idempotency-Key is compared by
+  if (!key.empty())
+    j.idempotency_key = std::string(key);
+  co_return co_await submit_new_job(j);
 }
 
 asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)

@@ -36,6 +36,8 @@ public:
 private:
   std::variant<store::new_job, http::outgoing> read_new_job(const http::incoming& req) const;
   boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> submit_new_job(store::new_job& j);
+  boost::asio::awaitable<http::outgoing> retry_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> get_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> list_jobs(http::incoming& req);
   boost::asio::awaitable<http::outgoing> cancel_job(http::incoming& req);

@@ -44,6 +44,7 @@ struct job {
   std::optional<std::string> callback_token_hash; // SHA-256 hex of the run's callback token
   std::optional<std::string> notify_url;          // local webhook for this job
   bool notify_all = false;                        // notify on every transition, not only the end
+  std::optional<std::string> retry_of;            // the failed or canceled job this one retries
 };
 
 // One row of the append-only audit trail: a state change.

@@ -48,6 +48,7 @@ job read_job(const statement& st)
   j.callback_token_hash = st.opt_text(21);
   j.notify_url = st.opt_text(22);
   j.notify_all = st.int64(23) != 0;
+  j.retry_of = st.opt_text(24);
   return j;
 }
 

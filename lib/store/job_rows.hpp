@@ -12,7 +12,7 @@ namespace weshopd::store {
 inline constexpr std::string_view job_columns =
   "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
   " error_message, error_retryable, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
-  " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all";
+  " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all, retry_of";
 
 inline constexpr std::string_view event_columns = "id, job_id, from_state, to_state, at, detail";
 

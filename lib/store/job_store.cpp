@@ -207,12 +207,14 @@ void job_store::async_insert(new_job j, callback<insert_result> done)
         deadline = to_unix_ms(*j.deadline_at);
       row.notify_url = j.notify_url;
       row.notify_all = j.notify_all;
+      row.retry_of = j.retry_of;
       db.prepare("INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash,"
-                 " idempotency_key, deadline_at, created_at, updated_at, notify_url, notify_all)"
-                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                 " idempotency_key, deadline_at, created_at, updated_at, notify_url, notify_all, retry_of)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         ->bind_all(row.id, row.agent, row.agent_version, boost::json::serialize(row.input),
                    boost::json::serialize(row.params), to_string(job_state::queued), row.request_hash,
-                   row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now), row.notify_url, row.notify_all)
+                   row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now), row.notify_url, row.notify_all,
+                   row.retry_of)
         .step();
       // The other columns are the schema's defaults, which job's are too (the
       // store test reads a new job back to hold them to that).

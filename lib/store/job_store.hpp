@@ -45,6 +45,7 @@ struct new_job {
   std::optional<timestamp> deadline_at;
   std::optional<std::string> notify_url; // local webhook (see deliveries)
   bool notify_all = false;
+  std::optional<std::string> retry_of{}; // POST /v1/jobs/{id}/retry: the job retried
 };
 
 struct insert_result {

@@ -297,6 +297,43 @@ TEST_F(Daemon, AJobCaughtSubmittingByACrashIsNeverSentAgain)
   EXPECT_EQ(sim_->stats().at("runs_by_task").at("caught"), 1);
 }
 
+// The explicit retry a submit_outcome_unknown job needs: a new linked job, one
+// new run; only failed or canceled jobs; an Idempotency-Key makes it once.
+TEST_F(Daemon, RetryingAFailedJobMakesOneLinkedJob)
+{
+  start();
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"reset_after_read","count":1}])");
+  const auto r = post_job(job_body("aipose", R"({"textDescription":"x"})", "https://x.test/a.png", "retried"));
+  const std::string id(r.body.at("id").as_string());
+  const auto failed = daemon_->wait_terminal(id);
+  ASSERT_EQ(failed.at("error").at("code"), "submit_outcome_unknown") << json::serialize(failed);
+  EXPECT_TRUE(failed.at("retryOf").is_null());
+
+  const std::vector<std::pair<std::string, std::string>> key = {{"Idempotency-Key", "retry-once"}};
+  const auto retry = daemon_->call("POST", "/v1/jobs/" + id + "/retry", "", key);
+  ASSERT_EQ(retry.status, 201u) << json::serialize(retry.body);
+  const std::string again(retry.body.at("id").as_string());
+  EXPECT_NE(again, id);
+  EXPECT_EQ(retry.body.at("retryOf"), json::value(id));
+  EXPECT_EQ(retry.body.at("params"), failed.at("params"));
+  EXPECT_EQ(retry.body.at("input"), failed.at("input"));
+  const auto repeated = daemon_->call("POST", "/v1/jobs/" + id + "/retry", "", key);
+  EXPECT_EQ(repeated.status, 200u);
+  EXPECT_EQ(repeated.body.at("id"), json::value(again));
+
+  const auto done = daemon_->wait_terminal(again);
+  EXPECT_EQ(done.at("state"), "succeeded") << json::serialize(done);
+  EXPECT_EQ(done.at("retryOf"), json::value(id));
+  EXPECT_EQ(sim_->stats().at("runs_by_task").at("retried"), 2) << "the lost run, and the retry's";
+
+  const auto not_failed = daemon_->call("POST", "/v1/jobs/" + again + "/retry");
+  EXPECT_EQ(not_failed.status, 409u);
+  EXPECT_EQ(not_failed.body.at("error").at("code"), "conflict");
+  EXPECT_EQ(daemon_->call("POST", "/v1/jobs/01890000-0000-7000-8000-000000000000/retry").status, 404u);
+  EXPECT_EQ(daemon_->call("POST", "/v1/jobs/nonsense/retry").status, 404u);
+  EXPECT_EQ(sim_->stats().at("runs_by_task").at("retried"), 2);
+}
+
 TEST_F(Daemon, CancelingAQueuedJobSendsNothing)
 {
   start();
