@@ -239,7 +239,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
     auto loaded = store.get(id);
     for (int attempt = 0; !loaded && is_storage_failure(loaded.error()) && !stopped; ++attempt) {
-      asio::steady_timer t(executor, std::chrono::milliseconds(std::min(100 << std::min(attempt, 6), 5000)));
+      asio::steady_timer t(executor, backoff(attempt, std::chrono::milliseconds(100), std::chrono::seconds(5), unit()));
       co_await t.async_wait(use_tuple); // the disk is failing: it stays queued in the database meanwhile
       loaded = store.get(id);
     }

@@ -178,7 +178,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
       add("Content-Type", out.content_type);
     for (const auto& h : out.headers)
       add(h.name, h.value);
-    if (out.status >= 200 && out.status != 204 && out.status != 304)
+    // (A streamed body has no length: it ends when the connection closes.)
+    if (!out.stream && out.status >= 200 && out.status != 204 && out.status != 304)
       add("Content-Length", std::to_string(out.body.size()));
     if (version == 10 && keep_alive)
       add("Connection", "keep-alive");
@@ -218,15 +219,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
   static asio::awaitable<void> stream_response(std::shared_ptr<impl> self, connection& c, outgoing& out,
                                                unsigned version)
   {
-    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(out.status), version};
-    if (!out.content_type.empty())
-      head.set(bhttp::field::content_type, out.content_type);
-    for (const auto& h : out.headers)
-      head.set(h.name, h.value);
-    head.keep_alive(false);
-    bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    const auto head = head_of(out, version, false);
     c.stream.expires_after(self->options.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(c.stream, serializer, use_tuple);
+    auto [ec, n] = co_await asio::async_write(c.stream, asio::buffer(head), use_tuple);
     if (ec)
       co_return;
     stream_writer writer{c, self->options.write_timeout};

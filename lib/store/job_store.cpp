@@ -36,15 +36,6 @@ std::int64_t insert_event(connection& db, const job& j, std::optional<job_state>
   return event_id;
 }
 
-// Runs a statement that ends in "RETURNING <job_columns>": the row it wrote,
-// read without a second lookup; nothing when it wrote no row.
-std::optional<job> returned_job(statement& st)
-{
-  if (!st.step())
-    return std::nullopt;
-  return read_job(st);
-}
-
 std::vector<delivery> select_deliveries(connection& db, std::string_view where_order,
                                         const std::function<void(statement&)>& bind)
 {
@@ -273,7 +264,8 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
                    patch.attempts, patch.next_attempt_at.has_value(), next_attempt, is_terminal(to),
                    to_unix_ms(now), id, to_string(from), input.has_value(), input,
                    patch.callback_token_hash.has_value(), patch.callback_token_hash);
-        updated = returned_job(*st);
+        if (st->step()) // RETURNING: the row as written, without a second lookup
+          updated = read_job(*st);
       }
       if (!updated) {
         auto current = select_job(db, id);
