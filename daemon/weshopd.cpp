@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "config/credentials.hpp"
+#include "daemon_metrics.hpp"
 #include "engine/engine.hpp"
 #include "notify/notifier.hpp"
 #include "notify/signature.hpp"
@@ -184,6 +185,12 @@ int main(int argc, char** argv)
       callback_server = std::make_unique<http::server>(io.get_executor(), o,
                                                        [&callbacks](http::incoming& req) { return callbacks.handle(req); });
     }
+
+    collect_daemon_metrics(metrics::process_registry(), {.engine = engine,
+                                                         .store = **store,
+                                                         .client = client,
+                                                         .api_server = server,
+                                                         .callback_server = callback_server.get()});
 
     // SIGHUP must not kill a daemon; logs go to stderr (journald), so there is nothing to reopen.
     asio::signal_set hangup(io, SIGHUP);

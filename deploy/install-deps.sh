@@ -11,6 +11,8 @@ packages=(
   libssl-dev openssl libsqlite3-dev sqlite3 libsystemd-dev libcli11-dev libtomlplusplus-dev
   # tests (nginx: the callback proxy test runs a real one, started by the test)
   libgtest-dev libgmock-dev googletest nginx-light
+  # promtool checks the /metrics text (the Prometheus server itself is never started)
+  prometheus
   # systemd-analyze checks the unit (offline; no running systemd needed)
   systemd
   # fuzzing: clang with libFuzzer

@@ -10,6 +10,7 @@
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
 #include "engine/local_image.hpp"
+#include "metrics/registry.hpp"
 #include "weshop/catalog.hpp"
 #include "weshop/catalog_json.hpp"
 #include "weshop/envelope.hpp"
@@ -69,6 +70,7 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/v1/events", [this](http::incoming& r) { return events_.all_events(r); })
     .add("GET", "/v1/agents", bind(&local_api::agents))
     .add("GET", "/v1/agents/{name}/info", bind(&local_api::agent_info))
+    .add("GET", "/metrics", bind(&local_api::metrics_text))
     .add("GET", "/healthz", bind(&local_api::health));
 }
 
@@ -319,6 +321,14 @@ asio::awaitable<http::outgoing> local_api::health(http::incoming&)
                                                                        {"late", stats.callbacks_late},
                                                                        {"forged", stats.callbacks_forged},
                                                                        {"coalesced", stats.callbacks_coalesced}}}});
+}
+
+asio::awaitable<http::outgoing> local_api::metrics_text(http::incoming&)
+{
+  http::outgoing out;
+  out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  out.body = metrics::process_registry().render();
+  co_return out;
 }
 
 } // namespace weshopd::api

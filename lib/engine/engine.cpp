@@ -6,6 +6,7 @@
 #include "common/uuid7.hpp"
 #include "engine/local_image.hpp"
 #include "engine/submit_policy.hpp"
+#include "metrics/registry.hpp"
 #include "weshop/image_ref.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -74,6 +75,15 @@ json::array results_json(const weshop::run& r)
   for (const auto& item : r.results)
     out.push_back(json::object{{"status", item.status}, {"image", item.image}});
   return out;
+}
+
+// step: uploading, submitting (the job goes back to queued) or poll.
+void count_retry(std::string_view step)
+{
+  metrics::process_registry()
+    .counter_of("weshopd_upstream_retries_total", "WeShop calls to be tried again after a failure, by step.",
+                {{"step", std::string(step)}})
+    .add();
 }
 
 } // namespace
@@ -296,6 +306,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     p.error = error;
     p.next_attempt_at = next;
     const std::string detail = "retry: " + e.message;
+    count_retry(to_string(j.state));
     co_return co_await move(j, job_state::queued, p, detail);
   }
 
@@ -517,6 +528,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
         }
       }
     } else {
+      count_retry("poll");
       delay = backoff(state.failures++, options.poll_initial, options.poll_cap, unit(), r.error().retry_after);
     }
     auto due = now + delay;
@@ -696,6 +708,8 @@ engine::statistics engine::stats() const
 {
   auto s = impl_->counters;
   s.polling = impl_->polls.size();
+  if (const auto due = impl_->polls.next_due(); due && *due < now_ms())
+    s.poll_lag = std::chrono::duration_cast<std::chrono::milliseconds>(now_ms() - *due);
   s.active = impl_->active;
   return s;
 }

@@ -93,6 +93,7 @@ public:
 
   struct statistics {
     std::size_t polling = 0; // jobs in the poll queue
+    std::chrono::milliseconds poll_lag{0}; // how overdue the most overdue poll is
     std::size_t active = 0;  // uploads/submits in progress
     std::uint64_t callbacks_accepted = 0;
     std::uint64_t callbacks_late = 0;

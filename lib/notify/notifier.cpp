@@ -4,6 +4,7 @@
 #include "common/backoff.hpp"
 #include "common/log.hpp"
 #include "http/client.hpp"
+#include "metrics/registry.hpp"
 #include "notify/signature.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -108,6 +109,11 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
           {{"job", d.job_id}, {"event", id}, {"error", attempt.error}, {"attempt", std::to_string(d.attempts + 1)},
            {"next", attempt.retry_at ? to_rfc3339(*attempt.retry_at) : std::string("given up")}});
     }
+    const std::string_view outcome = attempt.delivered ? "delivered" : attempt.retry_at ? "retrying" : "given_up";
+    metrics::process_registry()
+      .counter_of("weshopd_notify_attempts_total", "Local webhook delivery attempts, by outcome.",
+                  {{"outcome", std::string(outcome)}})
+      .add();
     co_await record(attempt);
   }
 

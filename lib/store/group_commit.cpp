@@ -1,11 +1,19 @@
 #include "store/group_commit.hpp"
 
+#include <chrono>
 #include <exception>
 
 namespace weshopd::store {
 
 group_commit::group_commit(std::unique_ptr<connection> db, group_commit_options options)
-  : db_(std::move(db)), options_(options), thread_([this] { run(); })
+  : db_(std::move(db)), options_(options),
+    batch_sizes_(metrics::process_registry().histogram_of(
+      "weshopd_store_commit_writes", "Writes per SQLite transaction (group commit).", {},
+      {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
+    commit_seconds_(metrics::process_registry().histogram_of(
+      "weshopd_store_commit_duration_seconds", "Time to run and durably commit one group of writes.", {},
+      metrics::latency_buckets())),
+    thread_([this] { run(); })
 {
 }
 
@@ -62,6 +70,7 @@ void group_commit::commit_batch(std::deque<unit>& batch)
   // Each unit's own outcome, known before the commit decides the rest.
   std::vector<boost::system::error_code> outcome(batch.size());
   boost::system::error_code batch_error;
+  const auto started = std::chrono::steady_clock::now();
   try {
     transaction tx(*db_);
     // (Savepoints as cached statements: exec() would parse them for every unit.)
@@ -88,6 +97,8 @@ void group_commit::commit_batch(std::deque<unit>& batch)
     batch_error = e.to_errc();
   }
 
+  batch_sizes_.observe(static_cast<double>(batch.size()));
+  commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   {
     std::lock_guard lock(mutex_);
     ++stats_.batches;

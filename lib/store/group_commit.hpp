@@ -11,6 +11,7 @@
 // The queue is bounded: submit() answers errc::overloaded when it is full.
 
 #include "common/error.hpp"
+#include "metrics/registry.hpp"
 #include "store/sqlite.hpp"
 
 #include <condition_variable>
@@ -66,6 +67,8 @@ private:
   std::deque<unit> queue_;
   bool stopping_ = false;
   statistics stats_;
+  metrics::histogram& batch_sizes_;
+  metrics::histogram& commit_seconds_;
   std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
 #include "store/job_store.hpp"
 
+#include "metrics/registry.hpp"
 #include "store/job_rows.hpp"
 #include "store/migrator.hpp"
 
@@ -61,6 +62,15 @@ result<job> select_job(connection& db, std::string_view id)
 // Thrown inside a write unit that refuses (its result is an error) so that
 // the unit's SAVEPOINT is rolled back; the refusal itself is reported.
 struct unit_refused : std::exception {};
+
+// Counted after the commit, so a rolled-back change is never counted.
+void count_transition(job_state from, job_state to)
+{
+  metrics::process_registry()
+    .counter_of("weshopd_job_transitions_total", "Job state changes, by the states left and entered.",
+                {{"from", std::string(to_string(from))}, {"to", std::string(to_string(to))}})
+    .add();
+}
 
 } // namespace
 
@@ -275,8 +285,10 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
         updated->last_event_id = insert_event(db, *updated, from, to, now, detail);
       return std::move(*updated);
     },
-    [this, written = std::move(written), done = std::move(done)](result<job> r) {
+    [this, written = std::move(written), from, to, done = std::move(done)](result<job> r) {
       views_.invalidate(written); // after the commit: a view rendered before it is dropped
+      if (r && from != to)
+        count_transition(from, to);
       done(std::move(r));
     });
 }
@@ -455,6 +467,17 @@ result<std::vector<job>> job_store::unfinished()
     std::vector<job> out;
     while (st->step())
       out.push_back(read_job(*st));
+    return out;
+  });
+}
+
+result<std::vector<job_count>> job_store::counts()
+{
+  return read<std::vector<job_count>>([&](connection& db) {
+    auto st = db.prepare("SELECT agent, state, n FROM job_counts WHERE n > 0 ORDER BY agent, state");
+    std::vector<job_count> out;
+    while (st->step())
+      out.push_back({st->text(0), st->text(1), st->int64(2)});
     return out;
   });
 }

@@ -86,6 +86,13 @@ struct job_page {
   std::optional<std::string> next_before; // set when more jobs follow
 };
 
+// How many jobs one agent has in one state.
+struct job_count {
+  std::string agent;
+  std::string state;
+  std::int64_t jobs = 0;
+};
+
 struct upload_record {
   std::string sha256;
   std::string url;
@@ -136,6 +143,8 @@ public:
   result<std::optional<upload_record>> find_upload(std::string_view sha256);
   // Every job not in a terminal state, oldest first (recovery on start).
   result<std::vector<job>> unfinished();
+  // Jobs by agent and state (kept by triggers: a few rows, never a table scan).
+  result<std::vector<job_count>> counts();
 
   group_commit::statistics writer_stats() const { return writer_->stats(); }
   // Rendered jobs, each dropped after a durable write to its job.

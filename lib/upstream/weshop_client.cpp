@@ -3,6 +3,7 @@
 #include "common/image_type.hpp"
 #include "http/origin.hpp"
 #include "http/retry_after.hpp"
+#include "metrics/registry.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/url.hpp>
@@ -56,6 +57,31 @@ http::client_options with_ca(http::client_options options, const std::string& ca
   return options;
 }
 
+std::string_view kind_name(error_kind k)
+{
+  switch (k) {
+  case error_kind::transport: return "transport";
+  case error_kind::http_status: return "http_status";
+  case error_kind::api: return "api_error";
+  case error_kind::parse: return "parse";
+  case error_kind::local: return "local";
+  }
+  return "unknown";
+}
+
+// status "0": no HTTP answer (refused locally, or the connection failed).
+void count_request(std::string_view endpoint, unsigned status, std::string_view outcome,
+                   std::chrono::steady_clock::duration took)
+{
+  auto& m = metrics::process_registry();
+  m.counter_of("weshopd_upstream_requests_total", "Requests to the WeShop API, by endpoint, HTTP status and outcome.",
+               {{"endpoint", std::string(endpoint)}, {"status", std::to_string(status)}, {"outcome", std::string(outcome)}})
+    .add();
+  m.histogram_of("weshopd_upstream_request_duration_seconds", "Time from sending a WeShop request to its answer.",
+                 {{"endpoint", std::string(endpoint)}}, metrics::latency_buckets())
+    .observe(std::chrono::duration<double>(took).count());
+}
+
 } // namespace
 
 weshop_client::weshop_client(asio::any_io_executor executor, api_key key, weshop_client_options options)
@@ -64,7 +90,17 @@ weshop_client::weshop_client(asio::any_io_executor executor, api_key key, weshop
 {
 }
 
-asio::awaitable<outcome<weshop::envelope>> weshop_client::call(http::request req)
+asio::awaitable<outcome<weshop::envelope>> weshop_client::call(std::string_view endpoint, http::request req)
+{
+  const auto started = std::chrono::steady_clock::now();
+  unsigned status = 0;
+  auto r = co_await exchange(std::move(req), status);
+  count_request(endpoint, status, r ? std::string_view("ok") : kind_name(r.error().kind),
+                std::chrono::steady_clock::now() - started);
+  co_return r;
+}
+
+asio::awaitable<outcome<weshop::envelope>> weshop_client::exchange(http::request req, unsigned& status)
 {
   // The one place the key is attached, and only for the API origin itself.
   if (const auto o = http::origin_of(req.url); o && o->to_string() == api_origin_ && !key_.empty())
@@ -81,7 +117,7 @@ asio::awaitable<outcome<weshop::envelope>> weshop_client::call(http::request req
     co_return e;
   }
 
-  const unsigned status = r.resp.status;
+  status = r.resp.status;
   std::optional<std::chrono::seconds> retry_after;
   if (const auto v = r.resp.header_value("Retry-After"); !v.empty())
     retry_after = http::parse_retry_after(v);
@@ -135,7 +171,7 @@ asio::awaitable<outcome<std::string>> weshop_client::upload_image(std::string pa
   req.method = "POST";
   req.url = api_origin_ + "/openapi/agent/assets/images";
   req.file = http::multipart_file{"image", path, std::filesystem::path(path).filename().string(), std::string(*type)};
-  auto env = co_await call(std::move(req));
+  auto env = co_await call("upload_image", std::move(req));
   if (!env)
     co_return env.error();
   const auto* data = env->data.if_object();
@@ -157,7 +193,7 @@ asio::awaitable<outcome<run_started>> weshop_client::start_run(std::string agent
   if (callback_url)
     callback = *callback_url;
   req.body = json::serialize(weshop::make_run_request(agent, version, input, params, callback));
-  auto env = co_await call(std::move(req));
+  auto env = co_await call("start_run", std::move(req));
   if (!env)
     co_return env.error();
   std::string id = env->execution_id;
@@ -177,7 +213,7 @@ asio::awaitable<outcome<weshop::run>> weshop_client::get_run(std::string executi
   u.segments().push_back(execution_id); // percent-encoded: an id cannot change the path
   http::request req;
   req.url = std::string(u.buffer());
-  auto env = co_await call(std::move(req));
+  auto env = co_await call("get_run", std::move(req));
   if (!env)
     co_return env.error();
   auto run = weshop::parse_run(*env);
@@ -196,7 +232,7 @@ asio::awaitable<outcome<json::value>> weshop_client::agent_info(std::string agen
   u.params().append({"agentVersion", version});
   http::request req;
   req.url = std::string(u.buffer());
-  auto env = co_await call(std::move(req));
+  auto env = co_await call("agent_info", std::move(req));
   if (!env)
     co_return env.error();
   co_return std::move(env->data);

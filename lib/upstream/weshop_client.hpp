@@ -91,7 +91,9 @@ public:
   http::client_stats http_stats() const { return http_.stats(); }
 
 private:
-  boost::asio::awaitable<outcome<weshop::envelope>> call(http::request req);
+  // One request, counted in /metrics by endpoint, status and outcome.
+  boost::asio::awaitable<outcome<weshop::envelope>> call(std::string_view endpoint, http::request req);
+  boost::asio::awaitable<outcome<weshop::envelope>> exchange(http::request req, unsigned& status);
 
   api_key key_;
   std::string api_origin_;

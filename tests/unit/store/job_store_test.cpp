@@ -354,3 +354,24 @@ TEST_F(JobStore, EveryTransitionQueuesAWebhookWhenAskedFor)
   EXPECT_EQ(store_->events_after(0, 100)->size(), 2u);
   EXPECT_EQ(store_->events_after(store_->events(id)->front().id, 100)->size(), 1u);
 }
+
+TEST_F(JobStore, CountsByAgentAndStateFollowEveryChangeAndSurviveReopening)
+{
+  const auto a = store_->insert(make_job("aipose"))->created_or_existing.id;
+  store_->insert(make_job("aipose", "stand"));
+  const auto c = store_->insert(make_job("aimodel"))->created_or_existing.id;
+  ASSERT_TRUE(store_->transition(a, job_state::queued, job_state::canceled));
+  ASSERT_TRUE(store_->transition(c, job_state::queued, job_state::uploading));
+  ASSERT_FALSE(store_->transition(c, job_state::queued, job_state::canceled)) << "a lost CAS counts nothing";
+  const auto expected = [](const std::vector<store::job_count>& counts) {
+    std::vector<std::string> out;
+    for (const auto& k : counts)
+      out.push_back(k.agent + "/" + k.state + "=" + std::to_string(k.jobs));
+    return out;
+  };
+  const std::vector<std::string> want{"aimodel/uploading=1", "aipose/canceled=1", "aipose/queued=1"};
+  EXPECT_EQ(expected(*store_->counts()), want);
+  store_.reset();
+  store_ = open_store(path_);
+  EXPECT_EQ(expected(*store_->counts()), want);
+}

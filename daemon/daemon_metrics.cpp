@@ -1,0 +1,58 @@
+#include "daemon_metrics.hpp"
+
+namespace weshopd {
+
+using samples = std::vector<metrics::registry::sample>;
+
+namespace {
+
+samples one(double v)
+{
+  return {{{}, v}};
+}
+
+} // namespace
+
+void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts)
+{
+  auto& engine = parts.engine;
+  auto& store = parts.store;
+  auto& client = parts.client;
+  r.collect("weshopd_jobs", "Jobs in the store, by agent and state.", "gauge", [&store] {
+    samples out;
+    if (auto counts = store.counts())
+      for (const auto& c : *counts)
+        out.push_back({{{"agent", c.agent}, {"state", c.state}}, static_cast<double>(c.jobs)});
+    return out;
+  });
+  r.collect("weshopd_poll_queue_jobs", "Running jobs waiting for their next poll of WeShop.", "gauge",
+            [&engine] { return one(static_cast<double>(engine.stats().polling)); });
+  r.collect("weshopd_poll_lag_seconds", "How overdue the most overdue poll is (0 when none is).", "gauge",
+            [&engine] { return one(std::chrono::duration<double>(engine.stats().poll_lag).count()); });
+  r.collect("weshopd_jobs_in_progress", "Uploads and submits being made now.", "gauge",
+            [&engine] { return one(static_cast<double>(engine.stats().active)); });
+  r.collect("weshopd_callbacks_total", "WeShop callbacks received, by verdict (late: the job had finished).",
+            "counter", [&engine] {
+              const auto s = engine.stats();
+              return samples{{{{"verdict", "accepted"}}, static_cast<double>(s.callbacks_accepted)},
+                             {{{"verdict", "late"}}, static_cast<double>(s.callbacks_late)},
+                             {{{"verdict", "forged"}}, static_cast<double>(s.callbacks_forged)}};
+            });
+  r.collect("weshopd_callbacks_coalesced_total",
+            "Accepted callbacks that needed no fetch of their own (duplicates of one due or in flight).", "counter",
+            [&engine] { return one(static_cast<double>(engine.stats().callbacks_coalesced)); });
+  r.collect("weshopd_upstream_connections_opened_total", "Connections opened to WeShop (each a TLS handshake).",
+            "counter", [&client] { return one(static_cast<double>(client.http_stats().connections_opened)); });
+  r.collect("weshopd_store_failed_commits_total", "Group commits that the database refused (each write in it failed).",
+            "counter", [&store] { return one(static_cast<double>(store.writer_stats().failed_batches)); });
+  r.collect("weshopd_http_open_connections", "Open connections to weshopd's listeners.", "gauge",
+            [api = &parts.api_server, callbacks = parts.callback_server] {
+              samples out{{{{"listener", "api"}}, static_cast<double>(api->open_connections())}};
+              if (callbacks)
+                out.push_back({{{"listener", "callbacks"}}, static_cast<double>(callbacks->open_connections())});
+              return out;
+            });
+  metrics::collect_process_metrics(r);
+}
+
+} // namespace weshopd
