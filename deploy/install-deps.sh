@@ -19,6 +19,8 @@ packages=(
   clang libclang-rt-14-dev
   # tools the scripts use
   curl python3 procps
+  # weshopctl watch is tested in a real terminal
+  tmux
   # benchmarks (bench/run.sh; the suite runs its --quick smoke test)
   wrk
 )

@@ -12,12 +12,13 @@ dest=${DESTDIR:-}
 prefix=${PREFIX:-/usr/local}
 build=${WESHOPD_BUILD_DIR:-$root/build/default}
 
-if [[ ! -x $build/daemon/weshopd ]]; then
+if [[ ! -x $build/daemon/weshopd || ! -x $build/daemon/weshopctl ]]; then
   bash "$root/deploy/install-deps.sh"
-  (cd "$root" && cmake --preset default && cmake --build --preset default --target weshopd)
+  (cd "$root" && cmake --preset default && cmake --build --preset default --target weshopd weshopctl)
 fi
 
 install -D -m 0755 "$build/daemon/weshopd" "$dest$prefix/bin/weshopd"
+install -D -m 0755 "$build/daemon/weshopctl" "$dest$prefix/bin/weshopctl"
 install -d -m 0755 "$dest/etc/systemd/system"
 sed "s|/usr/local/bin/weshopd|$prefix/bin/weshopd|" "$root/deploy/systemd/weshopd.service" \
   >"$dest/etc/systemd/system/weshopd.service"
@@ -31,7 +32,7 @@ install -D -m 0644 "$root/README.md" "$dest$prefix/share/doc/weshopd/README.md"
 if [[ -z $dest && -d /run/systemd/system ]]; then
   systemctl daemon-reload
 fi
-echo "install: weshopd in $dest$prefix/bin; unit in $dest/etc/systemd/system; config in $dest/etc/weshopd"
+echo "install: weshopd and weshopctl in $dest$prefix/bin; unit in $dest/etc/systemd/system; config in $dest/etc/weshopd"
 if [[ ! -s $dest/etc/weshopd/credentials/weshop_api_key ]]; then
   echo "install: next, put the WeShop key in /etc/weshopd/credentials/weshop_api_key (mode 600), then: systemctl enable --now weshopd"
 fi

@@ -13,6 +13,8 @@ DESTDIR=$stage WESHOPD_BUILD_DIR=$build bash "$src/deploy/install.sh" >/dev/null
 fail() { echo "install_test: $*"; exit 1; }
 mode() { stat -c %a "$stage$1"; }
 [[ $(mode /usr/local/bin/weshopd) == 755 ]] || fail "binary mode"
+[[ $(mode /usr/local/bin/weshopctl) == 755 ]] || fail "weshopctl mode"
+"$stage/usr/local/bin/weshopctl" --help >/dev/null || fail "weshopctl --help"
 [[ $(mode /etc/systemd/system/weshopd.service) == 644 ]] || fail "unit mode"
 [[ $(mode /etc/weshopd/credentials) == 700 ]] || fail "credentials directory mode"
 [[ -f $stage/usr/local/share/weshopd/nginx/weshopd-callbacks.conf ]] || fail "nginx site"
