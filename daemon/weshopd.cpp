@@ -9,6 +9,7 @@
 #include "config/credentials.hpp"
 #include "daemon_metrics.hpp"
 #include "engine/engine.hpp"
+#include "mirror/result_mirror.hpp"
 #include "notify/notifier.hpp"
 #include "notify/signature.hpp"
 #include "http/server.hpp"
@@ -141,13 +142,26 @@ int main(int argc, char** argv)
     }
     // Local webhooks (only with a signing secret).
     std::unique_ptr<notify::notifier> notifier;
-    if (notify_key) {
+    if (notify_key)
       notifier = std::make_unique<notify::notifier>(io.get_executor(), **store, notify::notifier_options{.key = *notify_key});
-      engine_options.on_event = [&notifier](const job& j) {
-        if (j.notify_url)
-          notifier->poke();
-      };
+    // Copies of result images (WeShop's URLs expire).
+    std::unique_ptr<mirror::result_mirror> mirror;
+    if (cfg.results.mirror) {
+      mirror::result_mirror_options o;
+      o.dir = *cfg.results.dir;
+      o.max_image_bytes = cfg.results.max_image_bytes;
+      o.retention = std::chrono::hours(24 * cfg.results.retention_days);
+      o.max_total_bytes = cfg.results.max_total_bytes;
+      o.ca_file = cfg.upstream.ca_file.value_or("");
+      mirror = std::make_unique<mirror::result_mirror>(io.get_executor(), **store, o);
+      engine_options.mirror_results = true;
     }
+    engine_options.on_event = [&notifier, &mirror](const job& j) {
+      if (notifier && j.notify_url)
+        notifier->poke();
+      if (mirror && j.state == job_state::succeeded)
+        mirror->poke();
+    };
     engine::engine engine(io.get_executor(), **store, client, engine_options);
     api::local_api api(engine, **store,
                        {.upload_roots = cfg.uploads.roots,
@@ -221,6 +235,8 @@ int main(int argc, char** argv)
       engine.stop();
       if (notifier)
         notifier->stop();
+      if (mirror)
+        mirror->stop();
       hangup.cancel();
       // Let requests and submits in progress finish (at most 10 s), then stop;
       // the store's writer flushes what is queued on destruction.
@@ -244,6 +260,8 @@ int main(int argc, char** argv)
         co_await engine.start();
         if (notifier)
           notifier->start();
+        if (mirror)
+          mirror->start();
         server.start();
         if (callback_server) {
           callback_server->start();

@@ -19,6 +19,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <fstream>
+
 
 namespace weshopd::api {
 
@@ -66,6 +69,7 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/v1/jobs/{id}", bind(&local_api::get_job))
     .add("POST", "/v1/jobs/{id}/cancel", bind(&local_api::cancel_job))
     .add("POST", "/v1/jobs/{id}/retry", bind(&local_api::retry_job))
+    .add("GET", "/v1/jobs/{id}/results/{n}", bind(&local_api::result_file))
     .add("GET", "/v1/jobs/{id}/events", [this](http::incoming& r) { return events_.job_events(r); })
     .add("GET", "/v1/events", [this](http::incoming& r) { return events_.all_events(r); })
     .add("GET", "/v1/agents", bind(&local_api::agents))
@@ -321,6 +325,43 @@ asio::awaitable<http::outgoing> local_api::health(http::incoming&)
                                                                        {"late", stats.callbacks_late},
                                                                        {"forged", stats.callbacks_forged},
                                                                        {"coalesced", stats.callbacks_coalesced}}}});
+}
+
+// A mirrored result image, from the local copy (results.mirror).
+asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
+{
+  const auto& id = req.params.at("id");
+  const auto& n_text = req.params.at("n");
+  int n = -1;
+  if (n_text.size() <= 4 && !n_text.empty() && std::all_of(n_text.begin(), n_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    n = std::stoi(n_text);
+  if (!looks_like_uuid(id) || n < 0)
+    co_return error_response(404, "not_found", "no such result");
+  auto file = store_.find_result_file(id, n);
+  if (!file)
+    co_return error_response(file.error());
+  const auto missing = [] {
+    return error_response(404, "not_found",
+                          "no local copy of that result (results.mirror is off, it is not copied yet, or it expired)");
+  };
+  if (!*file)
+    co_return missing();
+  const auto etag = "\"" + (*file)->sha256 + "\"";
+  http::outgoing out;
+  out.content_type = (*file)->content_type;
+  out.headers.push_back({"ETag", etag});
+  out.headers.push_back({"Cache-Control", "private, max-age=31536000, immutable"}); // a copy never changes
+  if (req.header_value("If-None-Match") == etag) {
+    out.status = 304;
+    co_return out;
+  }
+  std::ifstream in((*file)->path, std::ios::binary);
+  out.body.assign(std::istreambuf_iterator<char>(in), {});
+  if (!in.good() && !in.eof())
+    co_return missing();
+  if (out.body.size() != static_cast<std::size_t>((*file)->bytes))
+    co_return missing(); // removed by the sweep meanwhile, or damaged
+  co_return out;
 }
 
 asio::awaitable<http::outgoing> local_api::metrics_text(http::incoming&)

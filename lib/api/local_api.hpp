@@ -44,6 +44,7 @@ private:
   boost::asio::awaitable<http::outgoing> agents(http::incoming& req);
   boost::asio::awaitable<http::outgoing> agent_info(http::incoming& req);
   boost::asio::awaitable<http::outgoing> health(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> result_file(http::incoming& req);
   boost::asio::awaitable<http::outgoing> metrics_text(http::incoming& req); // Prometheus text
 
   engine::engine& engine_;

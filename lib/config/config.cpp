@@ -103,6 +103,20 @@ setting list(std::string_view name, std::string_view of_what, std::function<std:
           }};
 }
 
+// true/false (TOML booleans; in the environment and flags also 1/0, yes/no, on/off).
+setting flag(std::string_view name, std::function<bool&(settings&)> field)
+{
+  return text(name, [field](settings& s, const std::string& t) -> std::string {
+    if (t == "true" || t == "1" || t == "yes" || t == "on")
+      field(s) = true;
+    else if (t == "false" || t == "0" || t == "no" || t == "off")
+      field(s) = false;
+    else
+      return "must be true or false";
+    return {};
+  });
+}
+
 setting number(std::string_view name, std::function<std::uint64_t&(settings&)> field)
 {
   return positive(name, kind::number, std::move(field));
@@ -152,6 +166,11 @@ const std::vector<setting>& table()
            return {};
          }),
     optional_text("notify.secret_file", [](settings& s) -> auto& { return s.notify.secret_file; }),
+    flag("results.mirror", [](settings& s) -> auto& { return s.results.mirror; }),
+    optional_text("results.dir", [](settings& s) -> auto& { return s.results.dir; }),
+    size("results.max_image_bytes", [](settings& s) -> auto& { return s.results.max_image_bytes; }),
+    number("results.retention_days", [](settings& s) -> auto& { return s.results.retention_days; }),
+    size("results.max_total_bytes", [](settings& s) -> auto& { return s.results.max_total_bytes; }),
     number("engine.deadline_seconds", [](settings& s) -> auto& { return s.engine.deadline_seconds; }),
     number("engine.poll_initial_ms", [](settings& s) -> auto& { return s.engine.poll_initial_ms; }),
     number("engine.poll_cap_ms", [](settings& s) -> auto& { return s.engine.poll_cap_ms; }),
@@ -268,6 +287,8 @@ void read_file(const std::string& path, settings& s, std::vector<error>& errors)
         v = known && known->type == kind::size ? from_text(kind::size, str->get()) : raw{str->get()};
       else if (const auto* i = value.as_integer())
         v = raw{i->get()};
+      else if (const auto* b = value.as_boolean())
+        v = raw{std::string(b->get() ? "true" : "false")};
       else if (const auto* arr = value.as_array()) {
         std::vector<std::string> items;
         bool all_strings = true;
@@ -298,6 +319,10 @@ void check(settings& s, const std::map<std::string, std::string>& env, std::vect
     else
       errors.push_back({"store.path", "is required (or run under systemd with StateDirectory=)"});
   }
+  if (s.results.dir && !fs::path(*s.results.dir).is_absolute())
+    errors.push_back({"results.dir", "must be an absolute path"});
+  if (!s.results.dir && !s.store.path.empty())
+    s.results.dir = (fs::absolute(s.store.path).parent_path() / "results").string();
   if (s.upstream.test_origin) {
     const auto o = http::origin_of(*s.upstream.test_origin);
     if (!o || !o->tls())

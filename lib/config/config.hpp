@@ -54,6 +54,13 @@ struct settings {
     std::optional<std::string> secret_file; // the Standard Webhooks signing secret
   } notify;
   struct {
+    bool mirror = false;                 // keep a copy of each result image (WeShop's URLs expire)
+    std::optional<std::string> dir;      // default: results/ beside store.path
+    std::uint64_t max_image_bytes = 32 * 1024 * 1024;
+    std::uint64_t retention_days = 30;   // copies older than this are deleted
+    std::uint64_t max_total_bytes = 10ull * 1024 * 1024 * 1024; // beyond it the oldest copies go first
+  } results;
+  struct {
     std::uint64_t deadline_seconds = 1800; // per job, unless the request sets ?deadline=
     std::uint64_t poll_initial_ms = 1000;
     std::uint64_t poll_cap_ms = 30000;

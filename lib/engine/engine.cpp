@@ -499,6 +499,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       const bool success = r->state == weshop::run_state::success;
       if (!success)
         p.error = run_failure(*r);
+      p.mirror_results = success && options.mirror_results;
       const std::string detail = success ? "run succeeded" : "run failed";
       co_await move(*current, success ? job_state::succeeded : job_state::failed, p, detail);
       polling.erase(id);

@@ -53,6 +53,8 @@ struct engine_options {
   std::optional<std::string> callback_base{};
   std::chrono::milliseconds safety_poll = 5min;
   std::chrono::milliseconds hint_interval = 1s; // at most one GET per job per interval from callbacks
+  // Mark succeeded jobs for result mirroring (see mirror/result_mirror.hpp).
+  bool mirror_results = false;
   // Called after each durable transition (and creation), e.g. to wake the notifier.
   std::function<void(const job&)> on_event{};
 };

@@ -4,6 +4,7 @@
 #include "store/job_rows.hpp"
 #include "store/migrator.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <future>
@@ -261,7 +262,8 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
                  " next_attempt_at = CASE WHEN ?16 THEN NULL WHEN ?14 THEN ?15 ELSE next_attempt_at END,"
                  " updated_at = ?17,"
                  " finished_at = CASE WHEN ?16 THEN ?17 ELSE NULL END,"
-                 " callback_token_hash = CASE WHEN ?22 THEN ?23 ELSE callback_token_hash END"
+                 " callback_token_hash = CASE WHEN ?22 THEN ?23 ELSE callback_token_hash END,"
+                 " mirror = CASE WHEN ?24 THEN 'pending' ELSE mirror END"
                  " WHERE id = ?18 AND state = ?19 RETURNING " + std::string(job_columns);
       std::optional<job> updated;
       {
@@ -273,7 +275,7 @@ void job_store::async_transition(std::string id, job_state from, job_state to, j
                    error ? std::optional<bool>(error->retryable) : std::nullopt, patch.attempts.has_value(),
                    patch.attempts, patch.next_attempt_at.has_value(), next_attempt, is_terminal(to),
                    to_unix_ms(now), id, to_string(from), input.has_value(), input,
-                   patch.callback_token_hash.has_value(), patch.callback_token_hash);
+                   patch.callback_token_hash.has_value(), patch.callback_token_hash, patch.mirror_results);
         if (st->step()) // RETURNING: the row as written, without a second lookup
           updated = read_job(*st);
       }
@@ -334,6 +336,95 @@ void job_store::async_record_delivery(delivery_attempt attempt, callback<deliver
         views_.invalidate(r->job_id); // the job's view shows its deliveries
       done(std::move(r));
     });
+}
+
+namespace {
+
+// A job's results array, for a write that changes its items.
+boost::json::array read_results(connection& db, const std::string& job_id)
+{
+  auto st = db.prepare("SELECT results FROM jobs WHERE id = ?");
+  st->bind_all(job_id);
+  if (!st->step())
+    return {};
+  return boost::json::parse(st->text(0)).as_array();
+}
+
+void write_results(connection& db, const std::string& job_id, const boost::json::array& results, std::string_view mirror)
+{
+  db.prepare("UPDATE jobs SET results = ?, mirror = ? WHERE id = ?")
+    ->bind_all(boost::json::serialize(results), mirror, job_id)
+    .step();
+}
+
+} // namespace
+
+void job_store::async_record_mirror(std::string job_id, std::vector<result_file> files, std::string failure,
+                                    callback<bool> done)
+{
+  auto written = job_id;
+  write<bool>(
+    [this, job_id = std::move(job_id), files = std::move(files), failure = std::move(failure)](
+      connection& db) -> result<bool> {
+      auto results = read_results(db, job_id);
+      for (const auto& f : files) {
+        db.prepare("INSERT OR REPLACE INTO result_files (job_id, n, path, sha256, bytes, content_type, stored_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?)")
+          ->bind_all(job_id, f.n, f.path, f.sha256, f.bytes, f.content_type, to_unix_ms(options_.clock()))
+          .step();
+        if (f.n >= 0 && static_cast<std::size_t>(f.n) < results.size() && results[f.n].is_object()) {
+          auto& item = results[f.n].as_object();
+          item["localUrl"] = "/v1/jobs/" + job_id + "/results/" + std::to_string(f.n);
+          item["sha256"] = f.sha256;
+          item["bytes"] = f.bytes;
+        }
+      }
+      write_results(db, job_id, results, failure.empty() ? "done" : "failed");
+      return db.changes() > 0;
+    },
+    [this, written = std::move(written), done = std::move(done)](result<bool> r) {
+      views_.invalidate(written);
+      done(std::move(r));
+    });
+}
+
+void job_store::async_expire_mirrors(std::vector<std::string> job_ids, callback<std::size_t> done)
+{
+  auto written = job_ids;
+  write<std::size_t>(
+    [job_ids = std::move(job_ids)](connection& db) -> result<std::size_t> {
+      std::size_t expired = 0;
+      for (const auto& id : job_ids) {
+        db.prepare("DELETE FROM result_files WHERE job_id = ?")->bind_all(id).step();
+        auto results = read_results(db, id);
+        for (auto& item : results)
+          if (auto* o = item.if_object()) {
+            o->erase("localUrl");
+            o->erase("sha256");
+            o->erase("bytes");
+          }
+        write_results(db, id, results, "expired");
+        expired += static_cast<std::size_t>(db.changes());
+      }
+      return expired;
+    },
+    [this, written = std::move(written), done = std::move(done)](result<std::size_t> r) {
+      for (const auto& id : written)
+        views_.invalidate(id);
+      done(std::move(r));
+    });
+}
+
+result<bool> job_store::record_mirror(std::string job_id, std::vector<result_file> files, std::string failure)
+{
+  return wait_for<bool>([&](auto done) {
+    async_record_mirror(std::move(job_id), std::move(files), std::move(failure), std::move(done));
+  });
+}
+
+result<std::size_t> job_store::expire_mirrors(std::vector<std::string> job_ids)
+{
+  return wait_for<std::size_t>([&](auto done) { async_expire_mirrors(std::move(job_ids), std::move(done)); });
 }
 
 result<insert_result> job_store::insert(new_job j)
@@ -467,6 +558,56 @@ result<std::vector<job>> job_store::unfinished()
     std::vector<job> out;
     while (st->step())
       out.push_back(read_job(*st));
+    return out;
+  });
+}
+
+result<std::vector<job>> job_store::mirror_backlog(std::size_t limit)
+{
+  return read<std::vector<job>>([&](connection& db) {
+    static const std::string sql = select_jobs("WHERE mirror = 'pending' ORDER BY id LIMIT ?");
+    auto st = db.prepare(sql);
+    st->bind_all(static_cast<std::int64_t>(limit));
+    std::vector<job> out;
+    while (st->step())
+      out.push_back(read_job(*st));
+    return out;
+  });
+}
+
+namespace {
+
+constexpr std::string_view result_file_columns = "job_id, n, path, sha256, bytes, content_type, stored_at";
+
+result_file read_result_file(const statement& st)
+{
+  return {st.text(0), static_cast<int>(st.int64(1)), st.text(2), st.text(3), st.int64(4), st.text(5),
+          from_unix_ms(st.int64(6))};
+}
+
+} // namespace
+
+result<std::optional<result_file>> job_store::find_result_file(std::string_view job_id, int n)
+{
+  return read<std::optional<result_file>>([&](connection& db) -> std::optional<result_file> {
+    static const std::string sql = "SELECT " + std::string(result_file_columns) + " FROM result_files WHERE job_id = ? AND n = ?";
+    auto st = db.prepare(sql);
+    st->bind_all(std::string(job_id), n);
+    if (!st->step())
+      return std::nullopt;
+    return read_result_file(*st);
+  });
+}
+
+result<std::vector<result_file>> job_store::result_files()
+{
+  return read<std::vector<result_file>>([&](connection& db) {
+    static const std::string sql =
+      "SELECT " + std::string(result_file_columns) + " FROM result_files ORDER BY stored_at, job_id, n";
+    auto st = db.prepare(sql);
+    std::vector<result_file> out;
+    while (st->step())
+      out.push_back(read_result_file(*st));
     return out;
   });
 }

@@ -63,6 +63,7 @@ struct job_patch {
   std::optional<int> attempts;
   std::optional<std::optional<timestamp>> next_attempt_at; // set, or clear
   std::optional<std::string> callback_token_hash;
+  bool mirror_results = false; // (on success) the result images are to be copied: see mirror_backlog()
 };
 
 // How one delivery attempt ended.
@@ -91,6 +92,17 @@ struct job_count {
   std::string agent;
   std::string state;
   std::int64_t jobs = 0;
+};
+
+// A result image copied to local disk (results.mirror).
+struct result_file {
+  std::string job_id;
+  int n = 0; // index in the job's results
+  std::string path;
+  std::string sha256;
+  std::int64_t bytes = 0;
+  std::string content_type;
+  timestamp stored_at{};
 };
 
 struct upload_record {
@@ -123,10 +135,20 @@ public:
   // Records a delivery attempt (delivered, to retry, or given up).
   void async_record_delivery(delivery_attempt attempt, callback<delivery> done);
 
+  // The copies of a job's results (maybe none) and how mirroring ended:
+  // failure empty means done. The job's results gain localUrl, sha256, bytes.
+  void async_record_mirror(std::string job_id, std::vector<result_file> files, std::string failure,
+                           callback<bool> done);
+  // Forgets the copies of these jobs (their files are to be deleted next):
+  // the rows go, and the fields the copies added to each job's results.
+  void async_expire_mirrors(std::vector<std::string> job_ids, callback<std::size_t> done);
+
   // Blocking forms of the writes (for tools and tests; not for I/O threads).
   result<insert_result> insert(new_job j);
   result<job> transition(std::string id, job_state from, job_state to, job_patch patch = {}, std::string detail = {});
   result<bool> record_upload(upload_record upload);
+  result<bool> record_mirror(std::string job_id, std::vector<result_file> files, std::string failure = {});
+  result<std::size_t> expire_mirrors(std::vector<std::string> job_ids);
   result<delivery> record_delivery(delivery_attempt attempt);
 
   // --- reads ---
@@ -143,6 +165,11 @@ public:
   result<std::optional<upload_record>> find_upload(std::string_view sha256);
   // Every job not in a terminal state, oldest first (recovery on start).
   result<std::vector<job>> unfinished();
+  // Succeeded jobs whose results still need copying, oldest first.
+  result<std::vector<job>> mirror_backlog(std::size_t limit);
+  result<std::optional<result_file>> find_result_file(std::string_view job_id, int n);
+  // Every copy, oldest first (the retention sweep chooses from these).
+  result<std::vector<result_file>> result_files();
   // Jobs by agent and state (kept by triggers: a few rows, never a table scan).
   result<std::vector<job_count>> counts();
 

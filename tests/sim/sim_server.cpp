@@ -513,6 +513,8 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
         return make_reply(200, *bytes, weshopd::sniff_image_type(*bytes).value_or("application/octet-stream"));
     if (path.starts_with("/results/") && path.ends_with(".png"))
       return make_reply(200, tiny_png, "image/png");
+    if (path.starts_with("/results/") && path.ends_with(".html")) // a CDN's error page, say
+      return make_reply(200, "<html><body>Access denied</body></html>", "text/html");
     if (path == "/redirected")
       return make_reply(200, "you followed a redirect", "text/plain");
     return make_reply(404, "not found", "text/plain");

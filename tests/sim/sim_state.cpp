@@ -157,6 +157,7 @@ const sim_run& sim_state::create_run(std::string agent, std::string version, jso
   const std::string task_name = task && task->is_string() ? std::string(task->get_string()) : "";
   run.will_fail = task_name.find("sim:fail") != std::string::npos ||
                   (fail_rate_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < fail_rate_);
+  run.page_results = task_name.find("sim:page-result") != std::string::npos;
   ++runs_created_;
   ++runs_by_task_[task_name];
   ++runs_by_input_[weshopd::sha256_hex(json::serialize(input)).substr(0, 16)];
@@ -190,7 +191,8 @@ json::object sim_state::run_data(const sim_run& run, steady::time_point now, boo
   if (status == "Success")
     for (int i = 0; i < run.batch_count; ++i)
       result.push_back(json::object{{"status", "Success"},
-                                    {"image", images_base_ + "/results/" + run.id + "/" + std::to_string(i) + ".png"}});
+                                    {"image", images_base_ + "/results/" + run.id + "/" + std::to_string(i) +
+                                                (run.page_results ? ".html" : ".png")}});
   json::object execution{{"executionId", run.id}, {"status", status},     {"executionTime", run.executed_at},
                          {"params", run.params},  {"result", std::move(result)}};
   if (status == "Failed")

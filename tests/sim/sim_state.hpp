@@ -70,6 +70,7 @@ struct sim_run {
   steady::time_point created;
   std::string executed_at; // "2026-04-01 10:00:00"
   bool will_fail = false;
+  bool page_results = false; // taskName has "sim:page-result": result URLs answer an HTML page
   int batch_count = 4;
 };
 

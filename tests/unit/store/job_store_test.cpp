@@ -375,3 +375,40 @@ TEST_F(JobStore, CountsByAgentAndStateFollowEveryChangeAndSurviveReopening)
   store_ = open_store(path_);
   EXPECT_EQ(expected(*store_->counts()), want);
 }
+
+TEST_F(JobStore, MirroredCopiesShowInTheJobUntilTheyExpire)
+{
+  const auto id = store_->insert(make_job())->created_or_existing.id;
+  ASSERT_TRUE(store_->transition(id, job_state::queued, job_state::submitting));
+  ASSERT_TRUE(store_->transition(id, job_state::submitting, job_state::running));
+  job_patch p;
+  p.results = boost::json::array{boost::json::object{{"status", "Success"}, {"image", "https://cdn.test/0.png"}},
+                                 boost::json::object{{"status", "Success"}, {"image", "https://cdn.test/1.png"}}};
+  p.mirror_results = true;
+  ASSERT_TRUE(store_->transition(id, job_state::running, job_state::succeeded, p));
+  ASSERT_EQ(store_->mirror_backlog(10)->size(), 1u);
+  (void)api::to_json(*store_->get(id)); // a cached view, which the writes below must drop
+
+  result_file f;
+  f.n = 1;
+  f.path = "/x/1.png";
+  f.sha256 = "ab";
+  f.bytes = 7;
+  f.content_type = "image/png";
+  ASSERT_TRUE(store_->record_mirror(id, {f}));
+  EXPECT_TRUE(store_->mirror_backlog(10)->empty());
+  auto results = store_->get(id)->results;
+  EXPECT_FALSE(results[0].as_object().contains("localUrl"));
+  EXPECT_EQ(results[1].at("localUrl"), boost::json::value("/v1/jobs/" + id + "/results/1"));
+  EXPECT_EQ(results[1].at("bytes"), 7);
+  EXPECT_EQ((*store_->find_result_file(id, 1))->path, "/x/1.png");
+  EXPECT_FALSE(*store_->find_result_file(id, 0));
+  EXPECT_EQ(store_->result_files()->size(), 1u);
+
+  EXPECT_EQ(*store_->expire_mirrors({id}), 1u);
+  results = store_->get(id)->results;
+  EXPECT_FALSE(results[1].as_object().contains("localUrl"));
+  EXPECT_EQ(results[1].at("image"), "https://cdn.test/1.png");
+  EXPECT_TRUE(store_->result_files()->empty());
+  EXPECT_EQ(store_->get(id)->state, job_state::succeeded);
+}

@@ -1,0 +1,276 @@
+#include "mirror/result_mirror.hpp"
+
+#include "common/backoff.hpp"
+#include "common/image_type.hpp"
+#include "common/log.hpp"
+#include "common/sha256.hpp"
+#include "http/client.hpp"
+#include "metrics/registry.hpp"
+#include "mirror/retention.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <unordered_set>
+#include <variant>
+
+namespace weshopd::mirror {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Writes `bytes` to `path` so that `path` is either absent or whole and on
+// disk: a temporary name, fsync, rename, fsync of the folder.
+bool write_durably(const fs::path& path, std::string_view bytes)
+{
+  auto partial = path;
+  partial += ".part";
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return false;
+  bool ok = true;
+  for (std::size_t done = 0; ok && done < bytes.size();) {
+    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    ok = n > 0;
+    done += ok ? static_cast<std::size_t>(n) : 0;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  std::error_code ec;
+  if (ok)
+    fs::rename(partial, path, ec);
+  if (!ok || ec) {
+    fs::remove(partial, ec);
+    return false;
+  }
+  if (const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return true;
+}
+
+std::string_view extension_of(std::string_view type)
+{
+  return type == "image/png" ? "png" : type == "image/jpeg" ? "jpg" : "webp";
+}
+
+void count(std::string_view outcome, std::uint64_t n = 1)
+{
+  metrics::process_registry()
+    .counter_of("weshopd_result_mirror_images_total", "Result images copied to local disk, by outcome.",
+                {{"outcome", std::string(outcome)}})
+    .add(n);
+}
+
+} // namespace
+
+struct result_mirror::impl : std::enable_shared_from_this<impl> {
+  asio::any_io_executor executor;
+  store::job_store& store;
+  result_mirror_options options;
+  http::client client;
+  asio::steady_timer wake;
+  asio::steady_timer sweep_timer;
+  std::unordered_set<std::string> in_flight;
+  bool stopped = false;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  static http::client_options client_options(const result_mirror_options& o)
+  {
+    http::client_options c;
+    c.ca_file = o.ca_file;
+    c.max_body = o.max_image_bytes;
+    c.max_per_origin = 4;
+    c.total_timeout = 120s;
+    return c;
+  }
+
+  impl(asio::any_io_executor ex, store::job_store& s, result_mirror_options o)
+    : executor(ex), store(s), options(std::move(o)), client(ex, client_options(options)), wake(ex), sweep_timer(ex)
+  {
+    std::error_code ec;
+    fs::create_directories(options.dir, ec);
+    if (ec || !fs::is_directory(options.dir))
+      throw std::runtime_error("results.dir " + options.dir + " cannot be created: " + ec.message());
+  }
+
+  asio::awaitable<void> run(std::shared_ptr<impl> self)
+  {
+    while (!stopped) {
+      if (in_flight.size() < options.max_in_flight)
+        if (auto backlog = store.mirror_backlog(options.max_in_flight + in_flight.size()); backlog)
+          for (auto& j : *backlog)
+            if (in_flight.size() < options.max_in_flight && in_flight.insert(j.id).second)
+              asio::co_spawn(executor, copy_job(self, std::move(j)), asio::detached);
+      wake.expires_after(1h); // until a poke, or a copy ends
+      co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  // One image, with retries for what may pass (network, 5xx, 429).
+  asio::awaitable<http::fetch_result> fetch(const std::string& url)
+  {
+    for (int attempt = 0;; ++attempt) {
+      http::request req;
+      req.url = url;
+      req.headers.push_back({"Accept", "image/png, image/jpeg, image/webp"});
+      auto r = co_await client.fetch(std::move(req));
+      const bool passing = (!r && r.failure != http::failure_kind::too_large && r.failure != http::failure_kind::redirect &&
+                            r.failure != http::failure_kind::bad_request) ||
+                           (r && (r.resp.status >= 500 || r.resp.status == 429));
+      if (!passing || attempt + 1 >= options.max_attempts || stopped)
+        co_return r;
+      asio::steady_timer pause(executor, backoff(attempt, options.retry_initial, 60s,
+                                                 std::uniform_real_distribution<double>(0, 1)(rng)));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  // The copy of result n, or why there is none.
+  asio::awaitable<std::variant<store::result_file, std::string>> copy_one(const job& j, int n)
+  {
+    const auto* item = j.results[static_cast<std::size_t>(n)].if_object();
+    const auto* image = item ? item->if_contains("image") : nullptr;
+    if (!image || !image->is_string())
+      co_return "result " + std::to_string(n) + " has no image URL";
+    const std::string url(image->get_string());
+    auto r = co_await fetch(url);
+    if (!r)
+      co_return "result " + std::to_string(n) + ": " + r.message;
+    if (r.resp.status != 200)
+      co_return "result " + std::to_string(n) + ": HTTP " + std::to_string(r.resp.status);
+    const auto declared = r.resp.header_value("Content-Type");
+    const auto type = sniff_image_type(r.resp.body);
+    if (!declared.starts_with("image/") || !type)
+      co_return "result " + std::to_string(n) + " is not a PNG, JPEG or WebP image (Content-Type " +
+        std::string(declared) + ")";
+    const auto folder = fs::path(options.dir) / j.id;
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    const auto path = folder / (std::to_string(n) + "." + std::string(extension_of(*type)));
+    if (!write_durably(path, r.resp.body))
+      co_return "cannot write " + path.string();
+    store::result_file f;
+    f.job_id = j.id;
+    f.n = n;
+    f.path = path.string();
+    f.sha256 = sha256_hex(r.resp.body);
+    f.bytes = static_cast<std::int64_t>(r.resp.body.size());
+    f.content_type = std::string(*type);
+    co_return f;
+  }
+
+  asio::awaitable<void> copy_job(std::shared_ptr<impl> self, job j)
+  {
+    struct done_guard {
+      impl& i;
+      std::string id;
+      ~done_guard()
+      {
+        i.in_flight.erase(id);
+        i.wake.cancel();
+      }
+    } guard{*self, j.id};
+
+    std::vector<store::result_file> files;
+    std::string failure;
+    for (int n = 0; n < static_cast<int>(j.results.size()) && failure.empty() && !stopped; ++n) {
+      auto copied = co_await copy_one(j, n);
+      if (auto* f = std::get_if<store::result_file>(&copied))
+        files.push_back(std::move(*f));
+      else
+        failure = std::get<std::string>(copied);
+    }
+    if (stopped && failure.empty() && files.size() < j.results.size())
+      co_return; // stays pending: the next start copies it again
+    count("copied", files.size());
+    if (!failure.empty()) {
+      count("failed");
+      log(log_level::warning, "mirror_failed", {{"job", j.id}, {"error", failure}});
+    }
+    co_await on_store([&](auto done) { store.async_record_mirror(j.id, files, failure, std::move(done)); });
+  }
+
+  // Runs a store write and waits (on this executor) until it is durable.
+  template <class Start>
+  asio::awaitable<void> on_store(Start start)
+  {
+    auto written = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+    start([written](auto) { asio::post(written->get_executor(), [written] { written->cancel(); }); });
+    co_await written->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  asio::awaitable<void> sweep_loop(std::shared_ptr<impl>)
+  {
+    while (!stopped) {
+      co_await sweep();
+      sweep_timer.expires_after(options.sweep_interval);
+      co_await sweep_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  // Forget first, then delete: nothing points at a file that is gone.
+  asio::awaitable<void> sweep()
+  {
+    auto files = store.result_files();
+    if (!files)
+      co_return;
+    auto expired = jobs_to_expire(*files, now_ms(), options.retention, options.max_total_bytes);
+    if (expired.empty())
+      co_return;
+    co_await on_store([&](auto done) { store.async_expire_mirrors(expired, std::move(done)); });
+    std::unordered_set<std::string> gone(expired.begin(), expired.end());
+    std::uint64_t removed = 0;
+    for (const auto& f : *files)
+      if (gone.contains(f.job_id)) {
+        std::error_code ec;
+        removed += fs::remove(f.path, ec) ? 1 : 0;
+        fs::remove(fs::path(f.path).parent_path(), ec); // the job's folder, once empty
+      }
+    count("expired", removed);
+    log(log_level::info, "mirror_expired", {{"jobs", std::to_string(expired.size())}, {"files", std::to_string(removed)}});
+  }
+};
+
+result_mirror::result_mirror(asio::any_io_executor executor, store::job_store& store, result_mirror_options options)
+  : impl_(std::make_shared<impl>(std::move(executor), store, std::move(options)))
+{
+}
+
+result_mirror::~result_mirror()
+{
+  stop();
+}
+
+void result_mirror::start()
+{
+  asio::co_spawn(impl_->executor, impl_->run(impl_), asio::detached);
+  asio::co_spawn(impl_->executor, impl_->sweep_loop(impl_), asio::detached);
+}
+
+void result_mirror::stop()
+{
+  impl_->stopped = true;
+  impl_->wake.cancel();
+  impl_->sweep_timer.cancel();
+}
+
+void result_mirror::poke()
+{
+  impl_->wake.cancel();
+}
+
+} // namespace weshopd::mirror
