@@ -45,3 +45,16 @@ if ((${#missing[@]})); then
 else
   echo "install-deps: all ${#packages[@]} packages present"
 fi
+
+# Node.js tools from the npm registry, pinned by openapi/package-lock.json: the
+# OpenAPI linter (@redocly/cli) and the response checker's JSON Schema validator.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install-deps: installing nodejs npm"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+openapi="$(cd "$(dirname "$0")/.." && pwd)/openapi"
+if [[ ! -e $openapi/node_modules/.package-lock.json || $openapi/package-lock.json -nt $openapi/node_modules/.package-lock.json ]]; then
+  echo "install-deps: npm ci in openapi/"
+  (cd "$openapi" && npm ci --no-audit --no-fund --loglevel=error)
+fi

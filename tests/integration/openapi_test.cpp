@@ -1,0 +1,168 @@
+// The contract written down: openapi/weshopd.yaml passes Redocly's linter,
+// and a real weshopd's responses on every route (successes and errors, JSON,
+// images, event streams, the callback listener) validate against it.
+
+#include "common/daemon_fixture.hpp"
+#include "common/sse_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+using namespace weshopd;
+namespace json = boost::json;
+using test::Daemon;
+
+namespace {
+
+class OpenApi : public Daemon {
+protected:
+  std::ofstream recording_{dir_.file("recording.jsonl")};
+
+  void record(const std::string& method, const std::string& path, const test::api_reply& r)
+  {
+    recording_ << json::serialize(json::object{{"method", method},
+                                               {"path", path},
+                                               {"status", r.status},
+                                               {"content_type", r.header("Content-Type")},
+                                               {"body", r.text}})
+               << "\n";
+  }
+
+  test::api_reply call(const std::string& method, const std::string& path, const std::string& body = "",
+                       std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}})
+  {
+    auto r = daemon_->call(method, path, body, headers);
+    record(method, path, r);
+    return r;
+  }
+
+  // Runs a command in openapi/ (where npm put the tools); its output on failure.
+  static std::pair<int, std::string> in_openapi(const std::string& command, const std::string& output)
+  {
+    const int status = std::system(("cd " WESHOPD_SOURCE_DIR "/openapi && " + command + " > " + output + " 2>&1").c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::read_file(output)};
+  }
+};
+
+} // namespace
+
+TEST(OpenApiSpec, PassesTheLinter)
+{
+  test::temp_dir dir;
+  const auto out = dir.file("lint.txt");
+  const int status =
+    std::system(("cd " WESHOPD_SOURCE_DIR "/openapi && npx --no-install redocly lint weshopd.yaml > " + out + " 2>&1").c_str());
+  EXPECT_EQ(status, 0) << test::read_file(out);
+}
+
+TEST(OpenApiSpec, TheCheckerRefusesWhatBreaksTheSpec)
+{
+  test::temp_dir dir;
+  const auto recording = dir.file("bad.jsonl");
+  std::ofstream(recording)
+    << R"({"method":"GET","path":"/healthz","status":200,"content_type":"application/json","body":"{\"status\":\"ok\"}"})" "\n"
+    << R"({"method":"GET","path":"/v1/jobs/x","status":418,"content_type":"application/json","body":"{}"})" "\n"
+    << R"({"method":"GET","path":"/v2/nothing","status":200,"content_type":"text/plain","body":""})" "\n";
+  const auto out = dir.file("check.txt");
+  const int status = std::system(
+    ("cd " WESHOPD_SOURCE_DIR "/openapi && node check-responses.mjs weshopd.yaml " + recording + " > " + out + " 2>&1").c_str());
+  const auto report = test::read_file(out);
+  EXPECT_NE(status, 0) << report;
+  EXPECT_NE(report.find("must have required property 'polling'"), std::string::npos) << report;
+  EXPECT_NE(report.find("status 418 is not documented"), std::string::npos) << report;
+  EXPECT_NE(report.find("/v2/nothing -> 200: the route is not in the spec"), std::string::npos) << report;
+  EXPECT_NE(report.find("POST /v1/jobs: in the spec but not exercised"), std::string::npos) << report;
+}
+
+TEST_F(OpenApi, RealResponsesOnEveryRouteMatchTheSpec)
+{
+  const auto listen = "127.0.0.1:" + std::to_string(test::free_port());
+  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", "WESHOPD_CALLBACKS_LISTEN=" + listen,
+                 "WESHOPD_CALLBACKS_PUBLIC_BASE_URL=http://" + listen};
+  start();
+  const auto body = job_body("aipose", R"({"textDescription":"sit","batchCount":2})", images_ + "/shirt.png");
+
+  call("GET", "/healthz");
+  call("GET", "/v1/agents");
+  call("GET", "/v1/agents/aipose/info");
+  call("GET", "/v1/agents/nope/info");
+  call("GET", "/metrics");
+
+  const auto created = call("POST", "/v1/jobs", body);
+  ASSERT_EQ(created.status, 201u);
+  const std::string id(created.body.at("id").as_string());
+  const std::vector<std::pair<std::string, std::string>> keyed{{"Content-Type", "application/json"}, {"Idempotency-Key", "k1"}};
+  EXPECT_EQ(call("POST", "/v1/jobs", job_body("aipose", R"({"textDescription":"x"})"), keyed).status, 201u);
+  EXPECT_EQ(call("POST", "/v1/jobs", job_body("aipose", R"({"textDescription":"x"})"), keyed).status, 200u);
+  EXPECT_EQ(call("POST", "/v1/jobs", job_body("aipose", R"({"textDescription":"y"})"), keyed).status, 409u);
+  EXPECT_EQ(call("POST", "/v1/jobs", "{").status, 400u);
+  EXPECT_EQ(call("POST", "/v1/jobs", body, {{"Content-Type", "text/plain"}}).status, 415u);
+  EXPECT_EQ(call("POST", "/v1/jobs", job_body("aipose", R"({"batchCount":0})")).status, 422u);
+  EXPECT_EQ(call("POST", "/v1/jobs?deadline=1", body).status, 422u);
+  EXPECT_EQ(call("DELETE", "/v1/jobs").status, 405u);
+
+  ASSERT_EQ(daemon_->wait_terminal(id).at("state"), "succeeded");
+  for (int i = 0; i < 100 && !daemon_->call("GET", "/v1/jobs/" + id).body.at("results").at(1).as_object().contains("localUrl"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  call("GET", "/v1/jobs/" + id);
+  call("GET", "/v1/jobs/" + id + "?wait=1");
+  call("GET", "/v1/jobs/" + id + "?wait=99");
+  call("GET", "/v1/jobs/01a216b4-3194-74ba-a0cf-943f8ad4dd6d");
+  const auto page = call("GET", "/v1/jobs?limit=1");
+  call("GET", "/v1/jobs?limit=1&cursor=" + std::string(page.body.at("next_cursor").as_string()));
+  call("GET", "/v1/jobs?state=succeeded&agent=aipose");
+  call("GET", "/v1/jobs?cursor=not-ours");
+  call("GET", "/v1/jobs?limit=0");
+
+  const auto image = call("GET", "/v1/jobs/" + id + "/results/0");
+  ASSERT_EQ(image.status, 200u);
+  call("GET", "/v1/jobs/" + id + "/results/0", "", {{"If-None-Match", image.header("ETag")}});
+  call("GET", "/v1/jobs/" + id + "/results/7");
+
+  EXPECT_EQ(call("POST", "/v1/jobs/" + id + "/cancel").status, 409u);
+  call("POST", "/v1/jobs/01a216b4-3194-74ba-a0cf-943f8ad4dd6d/cancel");
+  const auto other = call("POST", "/v1/jobs", job_body("aipose", R"({"textDescription":"z"})"));
+  const std::string other_id(other.body.at("id").as_string());
+  EXPECT_EQ(call("POST", "/v1/jobs/" + other_id + "/cancel").status, 200u);
+  EXPECT_EQ(call("POST", "/v1/jobs/" + other_id + "/retry").status, 201u);
+  EXPECT_EQ(call("POST", "/v1/jobs/" + id + "/retry").status, 409u);
+
+  // Event streams: a finished job's replay ends by itself; the live stream is read for its replay.
+  call("GET", "/v1/jobs/" + id + "/events");
+  call("GET", "/v1/jobs/" + id + "/events", "", {{"Last-Event-ID", "nope"}});
+  call("GET", "/v1/events?state=bogus");
+  {
+    test::sse_client all(daemon_->api(), "/v1/events", 0);
+    std::string text;
+    for (int i = 0; i < 6; ++i)
+      if (const auto e = all.next(std::chrono::seconds(5)))
+        text += "id: " + e->id + "\nevent: " + e->event + "\ndata: " + e->data + "\n\n";
+    test::api_reply r;
+    r.status = all.status();
+    r.headers = {{"Content-Type", "text/event-stream"}};
+    r.text = text;
+    ASSERT_FALSE(text.empty());
+    record("GET", "/v1/events", r);
+  }
+
+  // The callback listener: a forged callback.
+  const auto forged = test::http_call("http://" + listen, "POST", "/callbacks/weshop/" + id + "/forged-token", "{}",
+                                      {{"Content-Type", "application/json"}});
+  record("POST", "/callbacks/weshop/" + id + "/forged-token", forged);
+  EXPECT_EQ(forged.status, 404u);
+
+  // With a token configured, a request without it.
+  std::ofstream(dir_.file("token")) << "openapi-token-0123456789\n";
+  daemon_->stop();
+  daemon_env_.push_back("WESHOPD_API_TOKEN_FILE=" + dir_.file("token"));
+  restart();
+  EXPECT_EQ(call("GET", "/v1/jobs/" + id).status, 401u);
+  recording_.close();
+
+  const auto [rc, report] = in_openapi("node check-responses.mjs weshopd.yaml " + dir_.file("recording.jsonl"),
+                                       dir_.file("check.txt"));
+  EXPECT_EQ(rc, 0) << report;
+  EXPECT_NE(report.find("every operation exercised"), std::string::npos) << report;
+}
