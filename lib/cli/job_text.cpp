@@ -28,6 +28,13 @@ std::string padded(std::string text, std::size_t width)
   return text;
 }
 
+// The job's error code, or "" when it has none.
+std::string error_code_of(const json::object& job)
+{
+  const auto* e = job.if_contains("error");
+  return e && e->is_object() ? text_at(e->get_object(), "code") : std::string();
+}
+
 // Steps a job has done, of 6: queued, uploading, submitting, then WeShop's
 // Pending, Segmenting and Running, then finished.
 int steps_done(const json::object& job)
@@ -105,8 +112,8 @@ std::string progress_line(const json::object& job, unsigned frame)
   const auto upstream = nested_text(job, "upstream", "status");
   if (upstream != "-")
     line += " " + upstream;
-  if (const auto* e = job.if_contains("error"); e && e->is_object())
-    line += " " + text_at(e->get_object(), "code");
+  if (const auto code = error_code_of(job); !code.empty())
+    line += " " + code;
   return line;
 }
 
@@ -119,8 +126,8 @@ std::string event_line(const json::object& job, std::string_view event_state)
   const auto upstream = nested_text(job, "upstream", "status");
   if (upstream != "-")
     line += " upstream=" + upstream;
-  if (const auto* e = job.if_contains("error"); e && e->is_object())
-    line += " error=" + text_at(e->get_object(), "code");
+  if (const auto code = error_code_of(job); !code.empty())
+    line += " error=" + code;
   return line;
 }
 

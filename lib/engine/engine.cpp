@@ -1,5 +1,6 @@
 #include "engine/engine.hpp"
 
+#include "common/await_callback.hpp"
 #include "common/log.hpp"
 #include "common/secret.hpp"
 #include "common/sha256.hpp"
@@ -132,28 +133,11 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   double unit() { return std::uniform_real_distribution<double>(0, 1)(rng); }
 
-  // Awaits a callback-style store operation; the result comes back on our
-  // executor. `start` is taken by reference and called before the first
-  // suspension: GCC 12 destroys closures passed by value into coroutines (or
-  // into use_awaitable's initiation) twice, so none are.
+  // A store write, awaited on our executor (see common/await_callback.hpp).
   template <class T, class Start>
   asio::awaitable<result<T>> on_store(Start&& start)
   {
-    struct pending {
-      asio::steady_timer timer;
-      std::optional<result<T>> value;
-      explicit pending(asio::any_io_executor ex) : timer(std::move(ex), asio::steady_timer::time_point::max()) {}
-    };
-    auto p = std::make_shared<pending>(executor);
-    start([p](result<T> r) {
-      asio::post(p->timer.get_executor(), [p, r = std::move(r)]() mutable {
-        p->value = std::move(r);
-        p->timer.cancel();
-      });
-    });
-    while (!p->value)
-      co_await p->timer.async_wait(use_tuple);
-    co_return std::move(*p->value);
+    co_return co_await await_callback<result<T>>(executor, start);
   }
 
   // Coroutine parameters here are references to named objects of the caller:

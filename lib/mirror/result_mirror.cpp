@@ -1,5 +1,6 @@
 #include "mirror/result_mirror.hpp"
 
+#include "common/await_callback.hpp"
 #include "common/backoff.hpp"
 #include "common/image_type.hpp"
 #include "common/log.hpp"
@@ -201,16 +202,8 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
       count("failed");
       log(log_level::warning, "mirror_failed", {{"job", j.id}, {"error", failure}});
     }
-    co_await on_store([&](auto done) { store.async_record_mirror(j.id, files, failure, std::move(done)); });
-  }
-
-  // Runs a store write and waits (on this executor) until it is durable.
-  template <class Start>
-  asio::awaitable<void> on_store(Start start)
-  {
-    auto written = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-    start([written](auto) { asio::post(written->get_executor(), [written] { written->cancel(); }); });
-    co_await written->async_wait(asio::as_tuple(asio::use_awaitable));
+    const auto record = [&](auto done) { store.async_record_mirror(j.id, files, failure, std::move(done)); };
+    co_await await_callback<result<bool>>(executor, record);
   }
 
   asio::awaitable<void> sweep_loop(std::shared_ptr<impl>)
@@ -231,7 +224,8 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
     auto expired = jobs_to_expire(*files, now_ms(), options.retention, options.max_total_bytes);
     if (expired.empty())
       co_return;
-    co_await on_store([&](auto done) { store.async_expire_mirrors(expired, std::move(done)); });
+    const auto forget = [&](auto done) { store.async_expire_mirrors(expired, std::move(done)); };
+    co_await await_callback<result<std::size_t>>(executor, forget);
     std::unordered_set<std::string> gone(expired.begin(), expired.end());
     std::uint64_t removed = 0;
     for (const auto& f : *files)

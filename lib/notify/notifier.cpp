@@ -1,6 +1,7 @@
 #include "notify/notifier.hpp"
 
 #include "api/job_json.hpp"
+#include "common/await_callback.hpp"
 #include "common/backoff.hpp"
 #include "common/log.hpp"
 #include "http/client.hpp"
@@ -120,11 +121,8 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
   // Writes the attempt's outcome and waits until it is durable.
   asio::awaitable<void> record(const store::delivery_attempt& attempt)
   {
-    auto written = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-    store.async_record_delivery(attempt, [written](result<delivery>) {
-      asio::post(written->get_executor(), [written] { written->cancel(); });
-    });
-    co_await written->async_wait(asio::as_tuple(asio::use_awaitable));
+    const auto write = [&](auto done) { store.async_record_delivery(attempt, std::move(done)); };
+    co_await await_callback<result<delivery>>(executor, write);
   }
 };
 
