@@ -17,13 +17,13 @@ enum class errc {
   idempotency_conflict, // same Idempotency-Key, different request body
   overloaded,           // a bounded queue is full; try again later
   shutting_down,        // the component is stopping and takes no new work
-  // storage failures (from SQLite), kept apart so the API can answer 503 clearly
+  // storage failures (from the database), kept apart so the API can answer 503 clearly
   storage_full,
   storage_readonly,
   storage_io,
   storage_busy,
   storage_corrupt,
-  storage_failed, // any other SQLite error
+  storage_failed, // any other database error
   // schema
   migration_tampered,   // an applied migration's text changed since it ran
   database_too_new,     // the database has migrations this binary does not know

@@ -1,18 +1,18 @@
 #pragma once
-// The durable job store on SQLite: the only code that knows the jobs tables.
+// The durable job store: the contract every backend keeps (SQLite, the
+// embedded default: sqlite_job_store.hpp; PostgreSQL for several hosts:
+// postgres_job_store.hpp). The only code that knows the jobs tables.
 //
-// Writes go through one group-commit writer thread: each write's callback runs
-// (on that thread) only after the transaction holding it is durable. Reads use
-// a small pool of separate read-only connections (WAL lets them run beside the
-// writer). Every method is thread-safe. Expected failures are values:
-// not_found, stale_state (compare-and-set lost), illegal_transition,
-// idempotency_conflict, overloaded, and storage_* for a failing disk.
+// Each write's callback runs (on a thread of the store's) only after the
+// transaction holding it is durable. Reads block the calling thread. Every
+// method is thread-safe. Expected failures are values: not_found,
+// stale_state (compare-and-set lost), illegal_transition,
+// idempotency_conflict, overloaded, and storage_* for a failing database.
 
 #include "common/error.hpp"
 #include "common/uuid7.hpp"
 #include "job/job.hpp"
 #include "store/group_commit.hpp"
-#include "store/sqlite.hpp"
 #include "store/view_cache.hpp"
 
 #include <condition_variable>
@@ -26,7 +26,10 @@
 namespace weshopd::store {
 
 struct job_store_options {
-  std::string path{};
+  std::string backend = "sqlite"; // or "postgres"
+  std::string path{};             // sqlite: the database file
+  std::string url{};              // postgres: a libpq connection URI or keyword string
+  std::string password{};         // postgres: from a credential file, never in the URL
   std::string synchronous = "full";
   int busy_timeout_ms = 5000;
   std::size_t readers = 4;
@@ -116,32 +119,33 @@ public:
   template <class T>
   using callback = std::function<void(result<T>)>;
 
-  // Opens (creating if needed) and migrates the database. A tampered or too
-  // new schema, or an unopenable file, is an error with a message.
+  // Opens (creating if needed) and migrates the database of options.backend.
+  // A tampered or too new schema, or an unreachable database, is an error
+  // with a message.
   static result<std::unique_ptr<job_store>> open(const job_store_options& options, std::string* message = nullptr);
 
   job_store(const job_store&) = delete;
   job_store& operator=(const job_store&) = delete;
-  ~job_store();
+  virtual ~job_store() = default;
 
-  // --- writes (group-committed) ---
-  void async_insert(new_job j, callback<insert_result> done);
+  // --- writes (durable when `done` runs, on a thread of the store's) ---
+  virtual void async_insert(new_job j, callback<insert_result> done) = 0;
   // Compare-and-set: applies only while the job is in `from`. from == to
   // updates a non-terminal job without an event; otherwise the state machine
   // must allow from -> to and an event row is written in the same transaction.
-  void async_transition(std::string id, job_state from, job_state to, job_patch patch, std::string detail,
-                        callback<job> done);
-  void async_record_upload(upload_record upload, callback<bool> done);
+  virtual void async_transition(std::string id, job_state from, job_state to, job_patch patch, std::string detail,
+                        callback<job> done) = 0;
+  virtual void async_record_upload(upload_record upload, callback<bool> done) = 0;
   // Records a delivery attempt (delivered, to retry, or given up).
-  void async_record_delivery(delivery_attempt attempt, callback<delivery> done);
+  virtual void async_record_delivery(delivery_attempt attempt, callback<delivery> done) = 0;
 
   // The copies of a job's results (maybe none) and how mirroring ended:
   // failure empty means done. The job's results gain localUrl, sha256, bytes.
-  void async_record_mirror(std::string job_id, std::vector<result_file> files, std::string failure,
-                           callback<bool> done);
+  virtual void async_record_mirror(std::string job_id, std::vector<result_file> files, std::string failure,
+                           callback<bool> done) = 0;
   // Forgets the copies of these jobs (their files are to be deleted next):
   // the rows go, and the fields the copies added to each job's results.
-  void async_expire_mirrors(std::vector<std::string> job_ids, callback<std::size_t> done);
+  virtual void async_expire_mirrors(std::vector<std::string> job_ids, callback<std::size_t> done) = 0;
 
   // Blocking forms of the writes (for tools and tests; not for I/O threads).
   result<insert_result> insert(new_job j);
@@ -152,47 +156,40 @@ public:
   result<delivery> record_delivery(delivery_attempt attempt);
 
   // --- reads ---
-  result<job> get(std::string_view id);
-  result<job_page> list(const list_query& query);
-  result<std::vector<job_event>> events(std::string_view job_id, std::int64_t after_event_id = 0);
+  virtual result<job> get(std::string_view id) = 0;
+  virtual result<job_page> list(const list_query& query) = 0;
+  virtual result<std::vector<job_event>> events(std::string_view job_id, std::int64_t after_event_id = 0) = 0;
   // Events of every job after an event id, in order (resuming a live stream).
-  result<std::vector<job_event>> events_after(std::int64_t after_event_id, std::size_t limit);
-  result<std::vector<delivery>> deliveries(std::string_view job_id);
+  virtual result<std::vector<job_event>> events_after(std::int64_t after_event_id, std::size_t limit) = 0;
+  virtual result<std::vector<delivery>> deliveries(std::string_view job_id) = 0;
   // Pending deliveries due at `now`, oldest due first.
-  result<std::vector<delivery>> due_deliveries(timestamp now, std::size_t limit);
+  virtual result<std::vector<delivery>> due_deliveries(timestamp now, std::size_t limit) = 0;
   // When the next pending delivery is due, if any.
-  result<std::optional<timestamp>> next_delivery_due();
-  result<std::optional<upload_record>> find_upload(std::string_view sha256);
+  virtual result<std::optional<timestamp>> next_delivery_due() = 0;
+  virtual result<std::optional<upload_record>> find_upload(std::string_view sha256) = 0;
   // Every job not in a terminal state, oldest first (recovery on start).
-  result<std::vector<job>> unfinished();
+  virtual result<std::vector<job>> unfinished() = 0;
   // Succeeded jobs whose results still need copying, oldest first.
-  result<std::vector<job>> mirror_backlog(std::size_t limit);
-  result<std::optional<result_file>> find_result_file(std::string_view job_id, int n);
+  virtual result<std::vector<job>> mirror_backlog(std::size_t limit) = 0;
+  virtual result<std::optional<result_file>> find_result_file(std::string_view job_id, int n) = 0;
   // Every copy, oldest first (the retention sweep chooses from these).
-  result<std::vector<result_file>> result_files();
+  virtual result<std::vector<result_file>> result_files() = 0;
   // Jobs by agent and state (kept by triggers: a few rows, never a table scan).
-  result<std::vector<job_count>> counts();
+  virtual result<std::vector<job_count>> counts() = 0;
 
-  group_commit::statistics writer_stats() const { return writer_->stats(); }
+  // Write batches, for /metrics.
+  struct write_statistics {
+    std::uint64_t batches = 0;
+    std::uint64_t units = 0;
+    std::uint64_t failed_batches = 0;
+  };
+  virtual write_statistics writer_stats() const = 0;
   // Rendered jobs, each dropped after a durable write to its job.
   view_cache& views() { return views_; }
 
-private:
-  explicit job_store(const job_store_options& options);
+protected:
+  explicit job_store(std::size_t view_cache_bytes) : views_(view_cache_bytes) {}
 
-  class reader_lease;
-  reader_lease acquire_reader();
-  template <class T, class F>
-  result<T> read(F&& f);
-  template <class T>
-  void write(std::function<result<T>(connection&)> op, callback<T> done);
-
-  job_store_options options_;
-  uuid7_generator ids_;
-  std::unique_ptr<group_commit> writer_;
-  std::mutex readers_mutex_;
-  std::condition_variable reader_free_;
-  std::vector<std::unique_ptr<connection>> idle_readers_;
   view_cache views_;
 };
 

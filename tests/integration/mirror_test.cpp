@@ -97,6 +97,17 @@ TEST_F(Mirror, WhatIsNotAnImageIsNotKeptAndTheJobStillSucceeded)
   EXPECT_FALSE(std::filesystem::exists(dir_.file("results/" + id + "/0.png")));
 }
 
+TEST_F(Mirror, AnImageOverTheSizeCapIsNotKept)
+{
+  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", "WESHOPD_RESULTS_MAX_IMAGE_BYTES=32"}; // the sim's PNGs are bigger
+  start();
+  const auto id = succeeded_job();
+  const auto job = job_after_mirroring(id, 2);
+  EXPECT_FALSE(job.at("results").as_array().front().as_object().contains("localUrl")) << json::serialize(job);
+  EXPECT_NE(test::read_file(dir_.file("daemon.log")).find("event=mirror_failed job=" + id), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("results/" + id + "/0.png")));
+}
+
 TEST_F(Mirror, OffByDefault)
 {
   start();

@@ -119,6 +119,12 @@ TEST_F(Weshopctl, SubmitWaitStatusListDownloadAndTheirExitCodes)
   EXPECT_EQ(ctl("status").exit, 2) << "the id is required";
   EXPECT_EQ(ctl("frobnicate").exit, 2);
   EXPECT_EQ(ctl("--help").exit, 0);
+  for (const auto* command : {"submit", "status", "list", "cancel", "watch", "agents", "download"}) {
+    const auto help = ctl(std::string(command) + " --help");
+    EXPECT_EQ(help.exit, 0) << command;
+    EXPECT_NE(help.out.find("Usage:"), std::string::npos) << command << ":\n" << help.out;
+  }
+  EXPECT_NE(ctl("submit --help").out.find("--param"), std::string::npos);
   EXPECT_EQ(ctl("agents").exit, 0);
   EXPECT_EQ(count_of(ctl("agents --json").out, "\"purpose\""), 6u);
 
