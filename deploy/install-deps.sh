@@ -8,9 +8,11 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries (Boost 1.81, not Debian's default 1.74)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev openssl libsqlite3-dev sqlite3 libsystemd-dev libcli11-dev libtomlplusplus-dev
+  libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev libsystemd-dev libcli11-dev libtomlplusplus-dev
   # tests (nginx: the callback proxy test runs a real one, started by the test)
   libgtest-dev libgmock-dev googletest nginx-light
+  # the PostgreSQL backend's tests start their own server (initdb/pg_ctl in a temp dir)
+  postgresql-15
   # promtool checks the /metrics text (the Prometheus server itself is never started)
   prometheus
   # systemd-analyze checks the unit (offline; no running systemd needed)

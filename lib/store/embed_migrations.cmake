@@ -1,5 +1,5 @@
 # Writes a C++ file holding every migrations/NNNN_name.sql as a raw string.
-# Invoked at build time with -DOUT=<file.cpp> -DFILES=<list>.
+# Invoked at build time with -DOUT=<file.cpp> -DFILES=<list> -DFUNCTION=<name>.
 set(body "")
 foreach(f IN LISTS FILES)
   get_filename_component(base ${f} NAME_WE)
@@ -12,12 +12,12 @@ foreach(f IN LISTS FILES)
   endif()
   string(APPEND body "    {${version}, \"${name}\", R\"weshopd_sql(${sql})weshopd_sql\"},\n")
 endforeach()
-file(WRITE ${OUT}.tmp "// Generated from migrations/*.sql by embed_migrations.cmake. Do not edit.
+file(WRITE ${OUT}.tmp "// Generated from migrations by embed_migrations.cmake. Do not edit.
 #include \"store/migration.hpp\"
 
 namespace weshopd::store {
 
-const std::vector<migration>& embedded_migrations()
+const std::vector<migration>& ${FUNCTION}()
 {
   static const std::vector<migration> all{
 ${body}  };

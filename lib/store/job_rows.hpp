@@ -3,8 +3,11 @@
 // column lists and the readers, so every query selects the same way.
 
 #include "job/job.hpp"
-#include "store/sqlite.hpp"
 
+#include <boost/json/parse.hpp>
+
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace weshopd::store {
@@ -14,6 +17,12 @@ inline constexpr std::string_view job_columns =
   " error_message, error_retryable, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
   " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all, retry_of";
 
+// The same for PostgreSQL, whose booleans are read as integers.
+inline constexpr std::string_view pg_job_columns =
+  "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
+  " error_message, error_retryable::int, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
+  " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all::int, retry_of";
+
 inline constexpr std::string_view event_columns = "id, job_id, from_state, to_state, at, detail";
 
 // Selected FROM deliveries d JOIN job_events e ON e.id = d.event_id.
@@ -21,11 +30,89 @@ inline constexpr std::string_view delivery_columns =
   "d.id, d.job_id, d.event_id, d.url, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error,"
   " d.created_at, d.delivered_at, e.to_state";
 
-// Reads the current row of a statement that selected job_columns.
-job read_job(const statement& st);
-// Reads the current row of a statement that selected event_columns.
-job_event read_event(const statement& st);
-// Reads the current row of a statement that selected delivery_columns.
-delivery read_delivery(const statement& st);
+// A state as the database spells it; throws std::runtime_error for one the
+// schema's CHECK should have refused.
+job_state state_of(const std::string& text);
+
+// The readers take a row of either backend: anything with text(c),
+// opt_text(c), int64(c) and opt_int64(c) (a SQLite statement, a pg_row).
+// Booleans are read as integers (PostgreSQL selects them ::int).
+template <class Row>
+std::optional<timestamp> opt_time(const Row& r, int col)
+{
+  const auto v = r.opt_int64(col);
+  return v ? std::optional(from_unix_ms(*v)) : std::nullopt;
+}
+
+// A row that selected job_columns.
+template <class Row>
+job read_job(const Row& st)
+{
+  job j;
+  j.id = st.text(0);
+  j.agent = st.text(1);
+  j.agent_version = st.text(2);
+  j.input = boost::json::parse(st.text(3)).as_object();
+  j.params = boost::json::parse(st.text(4)).as_object();
+  j.state = state_of(st.text(5));
+  j.execution_id = st.opt_text(6);
+  j.upstream_status = st.opt_text(7);
+  j.results = boost::json::parse(st.text(8)).as_array();
+  if (auto code = st.opt_text(9))
+    j.error = job_error{std::move(*code), st.text(10), st.int64(11) != 0};
+  j.idempotency_key = st.opt_text(12);
+  j.request_hash = st.text(13);
+  j.attempts = static_cast<int>(st.int64(14));
+  j.next_attempt_at = opt_time(st, 15);
+  j.deadline_at = opt_time(st, 16);
+  j.created_at = from_unix_ms(st.int64(17));
+  j.updated_at = from_unix_ms(st.int64(18));
+  j.finished_at = opt_time(st, 19);
+  j.last_event_id = st.int64(20);
+  j.callback_token_hash = st.opt_text(21);
+  j.notify_url = st.opt_text(22);
+  j.notify_all = st.int64(23) != 0;
+  j.retry_of = st.opt_text(24);
+  return j;
+}
+
+// A row that selected event_columns.
+template <class Row>
+job_event read_event(const Row& st)
+{
+  job_event e;
+  e.id = st.int64(0);
+  e.job_id = st.text(1);
+  if (auto from = st.opt_text(2))
+    e.from = state_of(*from);
+  e.to = state_of(st.text(3));
+  e.at = from_unix_ms(st.int64(4));
+  e.detail = st.text(5);
+  return e;
+}
+
+// A row that selected delivery_columns.
+template <class Row>
+delivery read_delivery(const Row& st)
+{
+  delivery d;
+  d.id = st.int64(0);
+  d.job_id = st.text(1);
+  d.event_id = st.int64(2);
+  d.url = st.text(3);
+  const auto state = st.text(4);
+  d.state = state == "delivered" ? delivery_state::delivered
+            : state == "failed"  ? delivery_state::failed
+                                 : delivery_state::pending;
+  d.attempts = static_cast<int>(st.int64(5));
+  d.next_attempt_at = opt_time(st, 6);
+  if (const auto status = st.opt_int64(7))
+    d.last_status = static_cast<int>(*status);
+  d.last_error = st.opt_text(8);
+  d.created_at = from_unix_ms(st.int64(9));
+  d.delivered_at = opt_time(st, 10);
+  d.event_state = state_of(st.text(11));
+  return d;
+}
 
 } // namespace weshopd::store

@@ -1,5 +1,6 @@
 #include "store/job_store.hpp"
 
+#include "store/postgres_job_store.hpp"
 #include "store/sqlite_job_store.hpp"
 
 #include <future>
@@ -24,6 +25,8 @@ result<std::unique_ptr<job_store>> job_store::open(const job_store_options& opti
 {
   if (options.backend == "sqlite")
     return sqlite_job_store::open(options, message);
+  if (options.backend == "postgres")
+    return postgres_job_store::open(options, message);
   if (message)
     *message = "unknown store backend " + options.backend;
   return errc::storage_failed;

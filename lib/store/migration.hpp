@@ -1,5 +1,5 @@
 #pragma once
-// A schema migration: migrations/NNNN_name.sql, compiled into the binary.
+// A schema migration: migrations/[postgres/]NNNN_name.sql, compiled into the binary.
 
 #include <string_view>
 #include <vector>
@@ -12,7 +12,9 @@ struct migration {
   std::string_view sql;
 };
 
-// migrations/*.sql in version order (generated at build time).
+// migrations/*.sql (SQLite) in version order (generated at build time).
 const std::vector<migration>& embedded_migrations();
+// migrations/postgres/*.sql in version order.
+const std::vector<migration>& embedded_postgres_migrations();
 
 } // namespace weshopd::store

@@ -148,6 +148,8 @@ result<T> sqlite_job_store::read(F&& f)
     return f(*db);
   } catch (const sqlite_error& e) {
     return e.to_errc();
+  } catch (const std::runtime_error&) { // a row the schema should have refused
+    return errc::storage_corrupt;
   }
 }
 

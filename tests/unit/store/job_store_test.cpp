@@ -2,6 +2,7 @@
 
 #include "api/job_json.hpp"
 
+#include "common/postgres_server.hpp"
 #include "common/store_fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -16,14 +17,30 @@ using namespace weshopd::store;
 using weshopd::test::make_job;
 using weshopd::test::open_store;
 
-class JobStore : public ::testing::Test {
+// The store's contract, kept by every backend: each test runs on SQLite (a
+// file in a temp dir) and on PostgreSQL (a server of its own, started here).
+class JobStore : public ::testing::TestWithParam<std::string> {
 protected:
   weshopd::test::temp_dir dir_;
   std::string path_ = dir_.file("jobs.db");
-  std::unique_ptr<job_store> store_ = open_store(path_);
+  std::unique_ptr<weshopd::test::postgres_server> postgres_ =
+    GetParam() == "postgres" ? std::make_unique<weshopd::test::postgres_server>() : nullptr;
+  std::unique_ptr<job_store> store_ = open();
+
+  // The same database again (a restart).
+  std::unique_ptr<job_store> open()
+  {
+    job_store_options o;
+    o.backend = GetParam();
+    o.url = postgres_ ? postgres_->conninfo() : "";
+    return open_store(path_, o);
+  }
 };
 
-TEST_F(JobStore, InsertThenGetRoundTripsEveryField)
+INSTANTIATE_TEST_SUITE_P(Backends, JobStore, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& backend) { return backend.param; });
+
+TEST_P(JobStore, InsertThenGetRoundTripsEveryField)
 {
   auto j = make_job("aipose", "arms crossed");
   j.deadline_at = from_unix_ms(2'000'000'000'000);
@@ -56,13 +73,13 @@ TEST_F(JobStore, InsertThenGetRoundTripsEveryField)
   EXPECT_EQ((*events)[0].to, job_state::queued);
 }
 
-TEST_F(JobStore, UnknownIdIsNotFound)
+TEST_P(JobStore, UnknownIdIsNotFound)
 {
   EXPECT_EQ(store_->get("01900000-0000-7000-8000-000000000000").error(), errc::not_found);
   EXPECT_EQ(store_->transition("nope", job_state::queued, job_state::canceled).error(), errc::not_found);
 }
 
-TEST_F(JobStore, IdempotencyKeySameBodyReturnsTheJobDifferentBodyConflicts)
+TEST_P(JobStore, IdempotencyKeySameBodyReturnsTheJobDifferentBodyConflicts)
 {
   const auto first = store_->insert(make_job("aipose", "sit", "key-1"));
   ASSERT_TRUE(first && first->created);
@@ -80,7 +97,7 @@ TEST_F(JobStore, IdempotencyKeySameBodyReturnsTheJobDifferentBodyConflicts)
   EXPECT_EQ(page->jobs.size(), 1u);
 }
 
-TEST_F(JobStore, ConcurrentRequestsWithOneKeyCreateOneJob)
+TEST_P(JobStore, ConcurrentRequestsWithOneKeyCreateOneJob)
 {
   constexpr int threads = 8;
   std::latch start(threads);
@@ -101,7 +118,7 @@ TEST_F(JobStore, ConcurrentRequestsWithOneKeyCreateOneJob)
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 1u);
 }
 
-TEST_F(JobStore, TransitionAppliesPatchAndWritesAnEvent)
+TEST_P(JobStore, TransitionAppliesPatchAndWritesAnEvent)
 {
   const auto id = store_->insert(make_job())->created_or_existing.id;
   ASSERT_TRUE(store_->transition(id, job_state::queued, job_state::submitting, {}, "submit"));
@@ -144,7 +161,7 @@ TEST_F(JobStore, TransitionAppliesPatchAndWritesAnEvent)
   EXPECT_EQ(after->size(), 2u);
 }
 
-TEST_F(JobStore, ErrorsAreSetAndClearedByPatch)
+TEST_P(JobStore, ErrorsAreSetAndClearedByPatch)
 {
   const auto id = store_->insert(make_job())->created_or_existing.id;
   job_patch fail;
@@ -160,7 +177,7 @@ TEST_F(JobStore, ErrorsAreSetAndClearedByPatch)
   EXPECT_FALSE(r->finished_at);
 }
 
-TEST_F(JobStore, IllegalTransitionsAreRefusedAndChangeNothing)
+TEST_P(JobStore, IllegalTransitionsAreRefusedAndChangeNothing)
 {
   const auto id = store_->insert(make_job())->created_or_existing.id;
   ASSERT_TRUE(store_->transition(id, job_state::queued, job_state::canceled));
@@ -175,7 +192,7 @@ TEST_F(JobStore, IllegalTransitionsAreRefusedAndChangeNothing)
   EXPECT_EQ(store_->events(id)->size(), 2u);
 }
 
-TEST_F(JobStore, CompareAndSetLetsExactlyOneRacerWin)
+TEST_P(JobStore, CompareAndSetLetsExactlyOneRacerWin)
 {
   constexpr int jobs = 100;
   for (int n = 0; n < jobs; ++n) {
@@ -199,7 +216,7 @@ TEST_F(JobStore, CompareAndSetLetsExactlyOneRacerWin)
   }
 }
 
-TEST_F(JobStore, KeysetPaginationReturnsEveryJobOnceNewestFirst)
+TEST_P(JobStore, KeysetPaginationReturnsEveryJobOnceNewestFirst)
 {
   std::vector<std::string> ids;
   for (int i = 0; i < 1000; ++i)
@@ -243,7 +260,7 @@ TEST_F(JobStore, KeysetPaginationReturnsEveryJobOnceNewestFirst)
   EXPECT_FALSE(canceled->next_before);
 }
 
-TEST_F(JobStore, UploadsAreRecordedOncePerDigest)
+TEST_P(JobStore, UploadsAreRecordedOncePerDigest)
 {
   EXPECT_FALSE(store_->find_upload("abc").value());
   EXPECT_EQ(store_->record_upload({"abc", "https://cdn.test/u1.png", 10}).value(), true);
@@ -253,7 +270,7 @@ TEST_F(JobStore, UploadsAreRecordedOncePerDigest)
   EXPECT_EQ((*found)->url, "https://cdn.test/u1.png");
 }
 
-TEST_F(JobStore, TenThousandConcurrentInsertsFromEightThreadsSurviveReopen)
+TEST_P(JobStore, TenThousandConcurrentInsertsFromEightThreadsSurviveReopen)
 {
   constexpr int threads = 8, per_thread = 1250;
   std::vector<std::vector<std::string>> acked(threads);
@@ -289,7 +306,7 @@ TEST_F(JobStore, TenThousandConcurrentInsertsFromEightThreadsSurviveReopen)
   EXPECT_LT(stats.batches, stats.units); // writes were grouped
   store_.reset();
 
-  auto reopened = open_store(path_);
+  auto reopened = open();
   std::size_t total = 0;
   for (const auto& ids : acked)
     for (const auto& id : ids) {
@@ -299,7 +316,7 @@ TEST_F(JobStore, TenThousandConcurrentInsertsFromEightThreadsSurviveReopen)
   EXPECT_EQ(total, static_cast<std::size_t>(threads * per_thread));
 }
 
-TEST_F(JobStore, EachTransitionIsTheJobsLatestEventAndQueuesItsWebhook)
+TEST_P(JobStore, EachTransitionIsTheJobsLatestEventAndQueuesItsWebhook)
 {
   auto j = make_job();
   j.notify_url = "http://127.0.0.1:9/hook";
@@ -343,7 +360,7 @@ TEST_F(JobStore, EachTransitionIsTheJobsLatestEventAndQueuesItsWebhook)
   EXPECT_EQ(store_->record_delivery({.id = d.id, .delivered = true}).error(), errc::stale_state);
 }
 
-TEST_F(JobStore, EveryTransitionQueuesAWebhookWhenAskedFor)
+TEST_P(JobStore, EveryTransitionQueuesAWebhookWhenAskedFor)
 {
   auto j = make_job();
   j.notify_url = "http://127.0.0.1:9/hook";
@@ -355,7 +372,7 @@ TEST_F(JobStore, EveryTransitionQueuesAWebhookWhenAskedFor)
   EXPECT_EQ(store_->events_after(store_->events(id)->front().id, 100)->size(), 1u);
 }
 
-TEST_F(JobStore, CountsByAgentAndStateFollowEveryChangeAndSurviveReopening)
+TEST_P(JobStore, CountsByAgentAndStateFollowEveryChangeAndSurviveReopening)
 {
   const auto a = store_->insert(make_job("aipose"))->created_or_existing.id;
   store_->insert(make_job("aipose", "stand"));
@@ -372,11 +389,11 @@ TEST_F(JobStore, CountsByAgentAndStateFollowEveryChangeAndSurviveReopening)
   const std::vector<std::string> want{"aimodel/uploading=1", "aipose/canceled=1", "aipose/queued=1"};
   EXPECT_EQ(expected(*store_->counts()), want);
   store_.reset();
-  store_ = open_store(path_);
+  store_ = open();
   EXPECT_EQ(expected(*store_->counts()), want);
 }
 
-TEST_F(JobStore, MirroredCopiesShowInTheJobUntilTheyExpire)
+TEST_P(JobStore, MirroredCopiesShowInTheJobUntilTheyExpire)
 {
   const auto id = store_->insert(make_job())->created_or_existing.id;
   ASSERT_TRUE(store_->transition(id, job_state::queued, job_state::submitting));

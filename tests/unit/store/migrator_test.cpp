@@ -1,6 +1,8 @@
 #include "store/migrator.hpp"
 
+#include "common/postgres_server.hpp"
 #include "common/store_fixtures.hpp"
+#include "store/postgres.hpp"
 #include "store/sqlite.hpp"
 
 #include <gtest/gtest.h>
@@ -112,4 +114,28 @@ TEST(Migrator, JobStoreOpenRefusesAFileThatIsNotADatabase)
   auto store = job_store::open({.path = path}, &message);
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error(), errc::storage_corrupt) << message;
+}
+
+TEST(Migrator, PostgresSchemaAppliesOnceRefusesTamperingAndRollsBackAFailure)
+{
+  test::postgres_server server;
+  pg_connection db(server.conninfo(), "");
+  const auto first = migrate(db, embedded_postgres_migrations());
+  ASSERT_FALSE(first.error) << first.message;
+  EXPECT_EQ(first.applied, static_cast<int>(embedded_postgres_migrations().size()));
+  const auto again = migrate(db, embedded_postgres_migrations());
+  EXPECT_EQ(again.applied, 0);
+  EXPECT_EQ(again.version, first.version);
+
+  db.exec("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
+  EXPECT_EQ(migrate(db, embedded_postgres_migrations()).error, errc::migration_tampered);
+
+  pg_connection fresh(server.conninfo("template1"), "");
+  fresh.exec("CREATE DATABASE other");
+  pg_connection other(server.conninfo("other"), "");
+  const auto out = migrate(other, {{1, "one", "CREATE TABLE one(x int);"},
+                                   {2, "two", "CREATE TABLE half(x int); CREATE TABL broken(x int);"}});
+  EXPECT_EQ(out.error, errc::storage_failed);
+  EXPECT_EQ(out.version, 1);
+  EXPECT_EQ(other.run("SELECT count(*) FROM pg_tables WHERE tablename IN ('one', 'half')").int64(0, 0), 1);
 }
