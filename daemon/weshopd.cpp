@@ -5,6 +5,7 @@
 #include "api/errors.hpp"
 #include "api/local_api.hpp"
 #include "common/log.hpp"
+#include "common/secret.hpp"
 #include "config/config.hpp"
 #include "config/credentials.hpp"
 #include "daemon_metrics.hpp"
@@ -27,6 +28,7 @@
 
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include <cctype>
@@ -47,6 +49,24 @@ void raise_file_limit()
     files.rlim_cur = files.rlim_max;
     setrlimit(RLIMIT_NOFILE, &files);
   }
+}
+
+// A secret file's text without its trailing newline and spaces.
+std::string first_line_of(const std::string& path)
+{
+  std::ifstream in(path);
+  std::string text{std::istreambuf_iterator<char>(in), {}};
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.pop_back();
+  return text;
+}
+
+// This daemon's name in shared claims: host, pid and a random part (new at every start).
+std::string instance_name()
+{
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + "/" + std::to_string(::getpid()) + "/" + random_token().substr(0, 8);
 }
 
 int fail(std::string_view what, std::string_view why)
@@ -93,10 +113,7 @@ int main(int argc, char** argv)
 
   std::optional<std::string> api_token;
   if (cfg.api.token_file) {
-    std::ifstream in(*cfg.api.token_file);
-    std::string text{std::istreambuf_iterator<char>(in), {}};
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-      text.pop_back();
+    auto text = first_line_of(*cfg.api.token_file);
     if (text.size() < 16)
       return fail("api.token_file", "the token must be at least 16 characters");
     api_token = std::move(text);
@@ -111,10 +128,20 @@ int main(int argc, char** argv)
       return fail("notify.secret_file", "needs whsec_<base64> or at least 16 bytes of secret");
   }
 
+  store::job_store_options store_options;
+  store_options.backend = cfg.store.backend;
+  store_options.path = cfg.store.path;
+  store_options.synchronous = cfg.store.synchronous;
+  store_options.url = cfg.store.url.value_or("");
+  if (cfg.store.password_file)
+    store_options.password = first_line_of(*cfg.store.password_file);
+  store_options.owner = instance_name();
+  store_options.lease = std::chrono::seconds(cfg.store.lease_seconds);
+  const auto store_name = cfg.store.backend == "sqlite" ? cfg.store.path : cfg.store.url.value_or("");
   std::string message;
-  auto store = store::job_store::open({.path = cfg.store.path, .synchronous = cfg.store.synchronous}, &message);
+  auto store = store::job_store::open(store_options, &message);
   if (!store)
-    return fail("job store " + cfg.store.path, store.error().message() + (message.empty() ? "" : ": " + message));
+    return fail("job store " + store_name, store.error().message() + (message.empty() ? "" : ": " + message));
 
   try {
     asio::io_context io(1);
@@ -133,6 +160,8 @@ int main(int argc, char** argv)
     engine_options.max_concurrent_submits = cfg.engine.max_concurrent_submits;
     engine_options.polls_per_second = static_cast<double>(cfg.engine.polls_per_second);
     engine_options.max_waiting_jobs = cfg.engine.max_waiting_jobs;
+    if (cfg.store.backend == "postgres") // several daemons may share the queue
+      engine_options.lease_heartbeat = std::chrono::seconds(cfg.store.lease_seconds) / 3;
     if (cfg.callbacks.public_base_url) {
       auto base = *cfg.callbacks.public_base_url;
       while (base.ends_with('/'))
@@ -273,7 +302,7 @@ int main(int argc, char** argv)
             {{"api", "http://" + cfg.api.listen.host + ":" + std::to_string(server.port())},
              {"unix_socket", cfg.api.unix_socket.value_or("-")},
              {"token", api_token ? "required" : "none"},
-             {"store", cfg.store.path}});
+             {"store", store_name}});
         sd_notify(0, "READY=1");
         heartbeat.start();
       },
@@ -285,6 +314,9 @@ int main(int argc, char** argv)
   } catch (const std::exception& e) {
     return fail("service", e.what());
   }
+  // Our claims go at once: another daemon need not wait for the lease to run out.
+  if (const auto released = (*store)->release_lease(); !released)
+    log(log_level::warning, "lease_release_failed", {{"error", released.error().message()}});
   log(log_level::info, "stopped");
   return 0;
 }

@@ -129,6 +129,16 @@ const std::vector<setting>& table()
     optional_text("api.unix_socket", [](settings& s) -> auto& { return s.api.unix_socket; }),
     optional_text("api.token_file", [](settings& s) -> auto& { return s.api.token_file; }),
     number("api.heartbeat_seconds", [](settings& s) -> auto& { return s.api.heartbeat_seconds; }),
+    text("store.backend",
+         [](settings& s, const std::string& t) -> std::string {
+           if (t != "sqlite" && t != "postgres")
+             return "must be sqlite or postgres";
+           s.store.backend = t;
+           return {};
+         }),
+    optional_text("store.url", [](settings& s) -> auto& { return s.store.url; }),
+    optional_text("store.password_file", [](settings& s) -> auto& { return s.store.password_file; }),
+    number("store.lease_seconds", [](settings& s) -> auto& { return s.store.lease_seconds; }),
     text("store.path", [](settings& s, const std::string& t) {
       s.store.path = t;
       return std::string{};
@@ -305,6 +315,18 @@ void read_file(const std::string& path, settings& s, std::vector<error>& errors)
   }
 }
 
+// A libpq URI with user:password@, or a key=value string with password=.
+bool has_password(const std::string& url)
+{
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    const auto rest = url.substr(url.find("://") + 3);
+    const auto at = rest.find('@');
+    const auto userinfo = rest.substr(0, at == std::string::npos ? 0 : at);
+    return userinfo.find(':') != std::string::npos || url.find("password=") != std::string::npos;
+  }
+  return url.find("password") != std::string::npos;
+}
+
 bool readable_file(const std::string& path)
 {
   std::error_code ec;
@@ -313,16 +335,33 @@ bool readable_file(const std::string& path)
 
 void check(settings& s, const std::map<std::string, std::string>& env, std::vector<error>& errors)
 {
-  if (s.store.path.empty()) {
-    if (const auto it = env.find("STATE_DIRECTORY"); it != env.end() && !it->second.empty())
-      s.store.path = it->second.substr(0, it->second.find(':')) + "/weshopd.db";
+  std::string state_dir;
+  if (const auto it = env.find("STATE_DIRECTORY"); it != env.end() && !it->second.empty())
+    state_dir = it->second.substr(0, it->second.find(':'));
+  if (s.store.backend == "sqlite" && s.store.path.empty()) {
+    if (!state_dir.empty())
+      s.store.path = state_dir + "/weshopd.db";
     else
       errors.push_back({"store.path", "is required (or run under systemd with StateDirectory=)"});
   }
+  if (s.store.backend == "postgres") {
+    if (!s.store.url)
+      errors.push_back({"store.url", "is required with store.backend = \"postgres\""});
+    else if (has_password(*s.store.url))
+      errors.push_back({"store.url", "must not hold the password: put it in store.password_file"});
+    if (s.store.lease_seconds < 3)
+      errors.push_back({"store.lease_seconds", "must be at least 3 (heartbeats come every third of it)"});
+    if (s.store.password_file && !readable_file(*s.store.password_file))
+      errors.push_back({"store.password_file", *s.store.password_file + " is not a readable file"});
+  }
   if (s.results.dir && !fs::path(*s.results.dir).is_absolute())
     errors.push_back({"results.dir", "must be an absolute path"});
-  if (!s.results.dir && !s.store.path.empty())
+  if (!s.results.dir && !s.store.path.empty() && s.store.backend == "sqlite")
     s.results.dir = (fs::absolute(s.store.path).parent_path() / "results").string();
+  if (!s.results.dir && !state_dir.empty())
+    s.results.dir = state_dir + "/results";
+  if (s.results.mirror && !s.results.dir)
+    errors.push_back({"results.dir", "is required for results.mirror (or run under systemd with StateDirectory=)"});
   if (s.upstream.test_origin) {
     const auto o = http::origin_of(*s.upstream.test_origin);
     if (!o || !o->tls())

@@ -28,8 +28,12 @@ struct settings {
     std::uint64_t heartbeat_seconds = 15; // a comment line on idle event streams
   } api;
   struct {
-    std::string path;
-    std::string synchronous = "full";
+    std::string backend = "sqlite";          // sqlite | postgres (several hosts, one queue)
+    std::string path;                        // sqlite
+    std::string synchronous = "full";        // sqlite
+    std::optional<std::string> url;          // postgres: libpq URI or key=value string, TLS options included
+    std::optional<std::string> password_file; // postgres: the password, never in the URL
+    std::uint64_t lease_seconds = 30;        // postgres: a dead daemon's jobs wait this long for another
   } store;
   struct {
     std::optional<std::string> test_origin;

@@ -18,6 +18,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <limits>
+
 #include <deque>
 #include <map>
 #include <unordered_set>
@@ -116,9 +118,11 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   std::unordered_set<std::string> uploads_in_flight; // content digests being uploaded now
   asio::system_timer wake;
   std::optional<timestamp> wake_at;
+  asio::steady_timer lease_timer;
   // Accepted jobs waiting for a submit slot: ids only (the rest is in
   // SQLite), so a backlog of 100k jobs costs a few MB, not a coroutine each.
   std::deque<std::string> queued_ids;
+  std::unordered_set<std::string> driving; // in queued_ids or in drive()
   std::size_t polls_in_flight = 0;
   std::size_t active = 0; // drives under way (at most max_concurrent_submits)
   std::map<std::string, std::pair<timestamp, json::value>> agent_info_cache; // "name/version" -> (fetched, data)
@@ -127,7 +131,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   statistics counters;
 
   impl(asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
-    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), feed(ex), wake(ex)
+    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), feed(ex), wake(ex), lease_timer(ex)
   {
   }
 
@@ -205,9 +209,14 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   void enqueue(const std::shared_ptr<impl>& self, std::string id)
   {
+    if (!driving.insert(id).second)
+      return; // already on its way
     queued_ids.push_back(std::move(id));
     start_drives(self);
   }
+
+  // Is this daemon working on the job already?
+  bool follows(const std::string& id) const { return driving.contains(id) || polling.contains(id); }
 
   void start_drives(const std::shared_ptr<impl>& self)
   {
@@ -224,12 +233,14 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   {
     struct release {
       std::shared_ptr<impl> self;
+      std::string id;
       ~release()
       {
         --self->active;
+        self->driving.erase(id);
         self->start_drives(self);
       }
-    } guard{self};
+    } guard{self, id};
 
     auto loaded = store.get(id);
     for (int attempt = 0; !loaded && is_storage_failure(loaded.error()) && !stopped; ++attempt) {
@@ -535,9 +546,15 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       hint(id, it->second);
       return callback_verdict::accepted;
     }
-    // Not followed now: a finished job's late callback, or a forgery.
+    // Not followed here: a job another daemon follows (sharing the
+    // database), a finished job's late callback, or a forgery.
     if (looks_like_uuid(id))
       if (const auto j = store.get(id); j && j->callback_token_hash && constant_time_equal(hash, *j->callback_token_hash)) {
+        if (j->state == job_state::running && j->execution_id && !j->execution_id->empty()) {
+          ++counters.callbacks_accepted;
+          follow_running(*j, now_ms()); // fetched here now; the compare-and-set settles who records the end
+          return callback_verdict::accepted;
+        }
         ++counters.callbacks_late;
         return callback_verdict::late;
       }
@@ -564,12 +581,54 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   // --- recovery ---
 
+  // Every unfinished job this daemon may take (with SQLite: all of them; with
+  // PostgreSQL: those no live daemon holds), then, with a lease, a heartbeat.
   asio::awaitable<void> recover(std::shared_ptr<impl> self)
   {
-    auto unfinished = store.unfinished();
-    if (!unfinished)
-      throw std::runtime_error("cannot read unfinished jobs: " + unfinished.error().message());
-    for (auto& j : *unfinished) {
+    auto claimed = store.claim_unfinished(std::numeric_limits<std::int64_t>::max());
+    if (!claimed)
+      throw std::runtime_error("cannot read unfinished jobs: " + claimed.error().message());
+    co_await adopt(self, *claimed);
+  }
+
+  static constexpr std::size_t claim_batch = 10000; // per heartbeat
+
+  // The heartbeat of a daemon sharing its database: renews its lease, and
+  // takes over the jobs of daemons whose lease ran out.
+  asio::awaitable<void> lease_keeper(std::shared_ptr<impl> self)
+  {
+    while (!stopped) {
+      lease_timer.expires_after(*options.lease_heartbeat);
+      co_await lease_timer.async_wait(use_tuple);
+      if (stopped)
+        break;
+      if (auto renewed = store.renew_lease(); !renewed)
+        log(log_level::error, "lease_renewal_failed", {{"error", renewed.error().message()}});
+      if (auto orphans = store.claim_unfinished(claim_batch); orphans && !orphans->empty()) {
+        log(log_level::info, "jobs_taken_over", {{"count", std::to_string(orphans->size())}});
+        co_await adopt(self, *orphans);
+      }
+    }
+  }
+
+  // Polls a running job from now on (found at start, taken over, or
+  // called back here while another daemon follows it).
+  void follow_running(const job& j, timestamp due)
+  {
+    auto& s = polling[j.id];
+    s.execution_id = j.execution_id.value_or("");
+    s.deadline = j.deadline_at;
+    s.last_status = j.upstream_status.value_or("");
+    s.token_hash = j.callback_token_hash.value_or("");
+    schedule_poll(j.id, due);
+  }
+
+  // Starts working on jobs found unfinished (at start, or taken over).
+  asio::awaitable<void> adopt(std::shared_ptr<impl> self, std::vector<job>& jobs)
+  {
+    for (auto& j : jobs) {
+      if (follows(j.id))
+        continue;
       switch (j.state) {
       case job_state::queued:
       case job_state::uploading: enqueue(self, j.id); break;
@@ -580,15 +639,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
         co_await fail(j, error);
         break;
       }
-      case job_state::running: {
-        auto& s = polling[j.id];
-        s.execution_id = j.execution_id.value_or("");
-        s.deadline = j.deadline_at;
-        s.last_status = j.upstream_status.value_or("");
-        s.token_hash = j.callback_token_hash.value_or("");
-        schedule_poll(j.id, j.next_attempt_at.value_or(now_ms()));
-        break;
-      }
+      case job_state::running: follow_running(j, j.next_attempt_at.value_or(now_ms())); break;
       default: break;
       }
     }
@@ -610,12 +661,15 @@ asio::awaitable<void> engine::start()
 {
   co_await impl_->recover(impl_);
   asio::co_spawn(impl_->executor, impl_->scheduler(impl_), asio::detached);
+  if (impl_->options.lease_heartbeat)
+    asio::co_spawn(impl_->executor, impl_->lease_keeper(impl_), asio::detached);
 }
 
 void engine::stop()
 {
   impl_->stopped = true;
   impl_->wake.cancel();
+  impl_->lease_timer.cancel();
   impl_->feed.close(); // live streams end
 }
 

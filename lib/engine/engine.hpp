@@ -53,6 +53,10 @@ struct engine_options {
   std::optional<std::string> callback_base{};
   std::chrono::milliseconds safety_poll = 5min;
   std::chrono::milliseconds hint_interval = 1s; // at most one GET per job per interval from callbacks
+  // Daemons sharing a database (PostgreSQL): how often to renew this daemon's
+  // lease and take over the jobs of daemons whose lease ran out (a third of
+  // the lease, say). Unset: one daemon, no heartbeat.
+  std::optional<std::chrono::milliseconds> lease_heartbeat{};
   // Mark succeeded jobs for result mirroring (see mirror/result_mirror.hpp).
   bool mirror_results = false;
   // Called after each durable transition (and creation), e.g. to wake the notifier.

@@ -15,6 +15,7 @@
 #include "store/group_commit.hpp"
 #include "store/view_cache.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -30,6 +31,10 @@ struct job_store_options {
   std::string path{};             // sqlite: the database file
   std::string url{};              // postgres: a libpq connection URI or keyword string
   std::string password{};         // postgres: from a credential file, never in the URL
+  // postgres: this daemon's name in claims (new at every start), and how long
+  // its claims outlive its last heartbeat (renew_lease()).
+  std::string owner{};
+  std::chrono::milliseconds lease = std::chrono::seconds(30);
   std::string synchronous = "full";
   int busy_timeout_ms = 5000;
   std::size_t readers = 4;
@@ -176,6 +181,17 @@ public:
   virtual result<std::vector<result_file>> result_files() = 0;
   // Jobs by agent and state (kept by triggers: a few rows, never a table scan).
   virtual result<std::vector<job_count>> counts() = 0;
+
+  // --- work distribution (several daemons on PostgreSQL; with SQLite, one
+  // daemon holds everything and these are trivial) ---
+  // Claims for this daemon up to `limit` unfinished jobs that no live daemon
+  // holds, oldest first. New jobs are claimed by the daemon that took them in.
+  // With SQLite, every unfinished job (it has one daemon; no limit applies).
+  virtual result<std::vector<job>> claim_unfinished(std::size_t limit) = 0;
+  // The heartbeat: this daemon's claims hold for options.lease from now.
+  virtual result<bool> renew_lease() = 0;
+  // A clean stop: this daemon's claims can be taken at once.
+  virtual result<bool> release_lease() = 0;
 
   // Write batches, for /metrics.
   struct write_statistics {

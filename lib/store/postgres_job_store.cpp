@@ -106,6 +106,10 @@ result<std::unique_ptr<job_store>> postgres_job_store::open(const job_store_opti
       return outcome.error;
     }
     std::unique_ptr<postgres_job_store> store(new postgres_job_store(options));
+    const auto now = to_unix_ms(options.clock());
+    db->run("INSERT INTO daemons (owner, lease_until, started_at) VALUES ($1, $2, $3)"
+            " ON CONFLICT (owner) DO UPDATE SET lease_until = EXCLUDED.lease_until",
+            pg_params().add(store->owner()).add(now + options.lease.count()).add(now));
     store->writer_db_ = std::move(db);
     store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
     return store;
@@ -119,6 +123,13 @@ result<std::unique_ptr<job_store>> postgres_job_store::open(const job_store_opti
 postgres_job_store::postgres_job_store(const job_store_options& options)
   : job_store(options.view_cache_bytes), options_(options)
 {
+  if (options_.owner.empty()) // tools and tests: a name of their own
+    options_.owner = "store-" + ids_.next(options_.clock());
+}
+
+const std::string& postgres_job_store::owner() const
+{
+  return options_.owner;
 }
 
 postgres_job_store::~postgres_job_store()
@@ -264,9 +275,9 @@ result<T> postgres_job_store::read(F&& f)
   } catch (const pg_error& e) {
     if (!e.connection_lost() && db)
       give_back();
-    return e.to_errc();
+    return result<T>(boost::system::in_place_error, e.to_errc());
   } catch (const std::runtime_error&) { // a row the schema should have refused
-    return errc::storage_corrupt;
+    return result<T>(boost::system::in_place_error, make_error_code(errc::storage_corrupt));
   }
 }
 
@@ -295,8 +306,8 @@ void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
       // its commit and inserts nothing; the row is then read as above.
       static const std::string insert =
         "INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash, idempotency_key,"
-        " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of)"
-        " VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $9, $10, $11, $12)"
+        " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of, claimed_by)"
+        " VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $9, $10, $11, $12, $13)"
         " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
         " RETURNING " + std::string(pg_job_columns);
       const auto rows = db.run(insert, pg_params()
@@ -311,7 +322,8 @@ void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
                                          .add(to_unix_ms(now))
                                          .add(j.notify_url)
                                          .add(j.notify_all)
-                                         .add(j.retry_of));
+                                         .add(j.retry_of)
+                                         .add(options_.owner));
       if (rows.size() == 0)
         return std::move(*existing());
       auto row = read_job(pg_row(rows, 0));
@@ -637,6 +649,46 @@ result<std::vector<job_count>> postgres_job_store::counts()
     for (int r = 0; r < rows.size(); ++r)
       out.push_back({rows.text(r, 0), rows.text(r, 1), rows.int64(r, 2)});
     return out;
+  });
+}
+
+result<std::vector<job>> postgres_job_store::claim_unfinished(std::size_t limit)
+{
+  return read<std::vector<job>>([&](pg_connection& db) {
+    // One statement, so one transaction: rows another daemon is claiming
+    // right now are skipped, not waited for.
+    static const std::string sql =
+      "UPDATE jobs SET claimed_by = $1 WHERE id IN ("
+      " SELECT j.id FROM jobs j WHERE j.state IN ('queued', 'uploading', 'submitting', 'running')"
+      " AND (j.claimed_by IS NULL OR NOT EXISTS (SELECT 1 FROM daemons d WHERE d.owner = j.claimed_by"
+      " AND d.lease_until >= $2)) ORDER BY j.id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+      " RETURNING " + std::string(pg_job_columns);
+    auto jobs = jobs_of(db.run(
+      sql, pg_params().add(options_.owner).add(to_unix_ms(options_.clock())).add(static_cast<std::int64_t>(limit))));
+    std::sort(jobs.begin(), jobs.end(), [](const job& a, const job& b) { return a.id < b.id; });
+    return jobs;
+  });
+}
+
+result<bool> postgres_job_store::renew_lease()
+{
+  return read<bool>([&](pg_connection& db) {
+    const auto now = to_unix_ms(options_.clock());
+    // (Re)inserted if a cleanup took the row: the claims still name this owner.
+    db.run("INSERT INTO daemons (owner, lease_until, started_at) VALUES ($1, $2, $3)"
+           " ON CONFLICT (owner) DO UPDATE SET lease_until = EXCLUDED.lease_until",
+           pg_params().add(options_.owner).add(now + options_.lease.count()).add(now));
+    // Rows of daemons gone for a day tell nothing more.
+    db.run("DELETE FROM daemons WHERE lease_until < $1", pg_params().add(now - 24 * 3600 * 1000));
+    return true;
+  });
+}
+
+result<bool> postgres_job_store::release_lease()
+{
+  return read<bool>([&](pg_connection& db) {
+    db.run("DELETE FROM daemons WHERE owner = $1", pg_params().add(options_.owner));
+    return true;
   });
 }
 

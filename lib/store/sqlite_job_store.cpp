@@ -587,4 +587,20 @@ result<std::vector<job_count>> sqlite_job_store::counts()
   });
 }
 
+// One daemon per SQLite file: everything unfinished is its own.
+result<std::vector<job>> sqlite_job_store::claim_unfinished(std::size_t)
+{
+  return unfinished();
+}
+
+result<bool> sqlite_job_store::renew_lease()
+{
+  return true;
+}
+
+result<bool> sqlite_job_store::release_lease()
+{
+  return true;
+}
+
 } // namespace weshopd::store

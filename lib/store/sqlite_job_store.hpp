@@ -41,6 +41,9 @@ public:
   result<std::optional<result_file>> find_result_file(std::string_view job_id, int n) override;
   result<std::vector<result_file>> result_files() override;
   result<std::vector<job_count>> counts() override;
+  result<std::vector<job>> claim_unfinished(std::size_t limit) override;
+  result<bool> renew_lease() override;
+  result<bool> release_lease() override;
 
   write_statistics writer_stats() const override;
 
