@@ -142,7 +142,8 @@ TEST_F(Events, AThousandClientsOnOneJobAllSeeItsEnd)
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);
   ASSERT_GE(files.rlim_cur, 2100u);
 
-  start({"--pending-ms", "500", "--segmenting-ms", "500", "--running-ms", "1500"});
+  // A run long enough to outlast 1,000 connects on a loaded machine (ASan, 2 cores).
+  start({"--pending-ms", "500", "--segmenting-ms", "500", "--running-ms", "8000"});
   const auto id = submit();
   std::vector<std::unique_ptr<test::sse_client>> clients;
   for (int i = 0; i < 1000; ++i)
