@@ -15,6 +15,7 @@
 #include "notify/signature.hpp"
 #include "http/server.hpp"
 #include "store/job_store.hpp"
+#include "store/postgres_listener.hpp"
 #include "service_heartbeat.hpp"
 #include "upstream/weshop_client.hpp"
 
@@ -192,6 +193,13 @@ int main(int argc, char** argv)
         mirror->poke();
     };
     engine::engine engine(io.get_executor(), **store, client, engine_options);
+    // Daemons sharing PostgreSQL: the others' job events reach our streams.
+    std::unique_ptr<store::postgres_listener> listener;
+    if (cfg.store.backend == "postgres")
+      listener = std::make_unique<store::postgres_listener>(
+        io.get_executor(),
+        store::postgres_listener_options{store_options.url, store_options.password, store_options.owner},
+        [&engine](const std::string& id) { engine.remote_change(id); });
     api::local_api api(engine, **store,
                        {.upload_roots = cfg.uploads.roots,
                         .events = {.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds)},
@@ -266,6 +274,8 @@ int main(int argc, char** argv)
         notifier->stop();
       if (mirror)
         mirror->stop();
+      if (listener)
+        listener->stop();
       hangup.cancel();
       // Let requests and submits in progress finish (at most 10 s), then stop;
       // the store's writer flushes what is queued on destruction.
@@ -291,6 +301,8 @@ int main(int argc, char** argv)
           notifier->start();
         if (mirror)
           mirror->start();
+        if (listener)
+          listener->start();
         server.start();
         if (callback_server) {
           callback_server->start();

@@ -738,6 +738,17 @@ job_feed& engine::feed()
   return impl_->feed;
 }
 
+void engine::remote_change(const std::string& job_id)
+{
+  auto j = impl_->store.get(job_id);
+  if (!j)
+    return;
+  if (is_terminal(j->state) && impl_->polling.erase(job_id) > 0)
+    impl_->polls.remove(job_id);
+  impl_->hub.publish(job_id);
+  impl_->feed.publish(*j);
+}
+
 callback_verdict engine::callback(const std::string& job_id, std::string_view token)
 {
   return impl_->callback(job_id, token);

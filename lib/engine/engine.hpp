@@ -94,6 +94,11 @@ public:
   // body is not believed). Never waits; the GET happens later, coalesced.
   callback_verdict callback(const std::string& job_id, std::string_view token);
 
+  // Another daemon sharing the database changed this job: streams and
+  // long-polls here hear of it; a job this daemon polls that ended there is
+  // polled no more.
+  void remote_change(const std::string& job_id);
+
   change_hub& changes();
   job_feed& feed(); // every transition, live
 

@@ -106,6 +106,8 @@ public:
   // A statement with $1.. parameters, prepared on first use on this connection.
   pg_rows run(const std::string& sql, const pg_params& params = {});
   bool healthy() const;
+  // The libpq connection, for LISTEN on an event loop (postgres_listener).
+  ::pg_conn* native() const { return conn_; }
 
 private:
   ::pg_conn* conn_ = nullptr;

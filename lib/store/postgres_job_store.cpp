@@ -110,6 +110,7 @@ result<std::unique_ptr<job_store>> postgres_job_store::open(const job_store_opti
     db->run("INSERT INTO daemons (owner, lease_until, started_at) VALUES ($1, $2, $3)"
             " ON CONFLICT (owner) DO UPDATE SET lease_until = EXCLUDED.lease_until",
             pg_params().add(store->owner()).add(now + options.lease.count()).add(now));
+    db->run("SELECT set_config('weshopd.owner', $1, false)", pg_params().add(store->owner()));
     store->writer_db_ = std::move(db);
     store->writer_ = std::thread([s = store.get()] { s->run_writer(); });
     return store;
@@ -120,8 +121,8 @@ result<std::unique_ptr<job_store>> postgres_job_store::open(const job_store_opti
   }
 }
 
-postgres_job_store::postgres_job_store(const job_store_options& options)
-  : job_store(options.view_cache_bytes), options_(options)
+// No view cache: another daemon's writes would not drop this one's views.
+postgres_job_store::postgres_job_store(const job_store_options& options) : job_store(0), options_(options)
 {
   if (options_.owner.empty()) // tools and tests: a name of their own
     options_.owner = "store-" + ids_.next(options_.clock());
@@ -178,8 +179,11 @@ void postgres_job_store::commit_batch(std::deque<unit>& batch)
   std::vector<boost::system::error_code> outcome(batch.size());
   boost::system::error_code batch_error;
   try {
-    if (!writer_db_ || !writer_db_->healthy())
+    if (!writer_db_ || !writer_db_->healthy()) {
       writer_db_ = std::make_unique<pg_connection>(options_.url, options_.password);
+      // Names this daemon in its events' notifications (migration 0003).
+      writer_db_->run("SELECT set_config('weshopd.owner', $1, false)", pg_params().add(options_.owner));
+    }
     auto& db = *writer_db_;
     pg_transaction tx(db);
     for (std::size_t i = 0; i < batch.size(); ++i) {

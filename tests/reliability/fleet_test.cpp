@@ -6,6 +6,7 @@
 
 #include "common/daemon_fixture.hpp"
 #include "common/postgres_server.hpp"
+#include "common/sse_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -134,4 +135,27 @@ TEST_F(Fleet, PostgresRestartingMidRunLosesNothing)
     acknowledged.insert(std::string(r.body.at("id").as_string()));
   }
   expect_all_finished(acknowledged, *fleet_[1]);
+}
+
+TEST_F(Fleet, EventsWrittenByOneDaemonReachStreamsOnAnother)
+{
+  start_fleet(2);
+  test::sse_client all(fleet_[0]->api(), "/v1/events");
+  ASSERT_EQ(all.status(), 200u);
+  const auto r = fleet_[1]->call("POST", "/v1/jobs", body(1));
+  ASSERT_EQ(r.status, 201u);
+  const std::string id(r.body.at("id").as_string());
+  std::vector<std::string> states;
+  while (auto e = all.next(std::chrono::seconds(20))) {
+    const auto job = json::parse(e->data);
+    if (job.at("id").as_string() != id)
+      continue;
+    states.push_back(e->event);
+    if (e->event == "succeeded")
+      break;
+  }
+  ASSERT_FALSE(states.empty()) << "daemon 0 heard nothing of daemon 1's job";
+  EXPECT_EQ(states.back(), "succeeded");
+  // And daemon 0 answers for it, as it is now.
+  EXPECT_EQ(fleet_[0]->call("GET", "/v1/jobs/" + id).body.at("state"), "succeeded");
 }

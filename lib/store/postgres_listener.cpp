@@ -1,0 +1,101 @@
+#include "store/postgres_listener.hpp"
+
+#include "common/log.hpp"
+#include "store/postgres.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace weshopd::store {
+
+namespace asio = boost::asio;
+
+struct postgres_listener::impl : std::enable_shared_from_this<impl> {
+  asio::any_io_executor executor;
+  postgres_listener_options options;
+  std::function<void(const std::string&)> on_remote;
+  asio::steady_timer pause;
+  std::optional<asio::posix::stream_descriptor> socket;
+  bool stopped = false;
+
+  impl(asio::any_io_executor ex, postgres_listener_options o, std::function<void(const std::string&)> f)
+    : executor(ex), options(std::move(o)), on_remote(std::move(f)), pause(ex)
+  {
+  }
+
+  // Each notification's payload: "<job id> <daemon>".
+  void deliver(PGconn* conn)
+  {
+    while (PGnotify* n = PQnotifies(conn)) {
+      const std::string payload = n->extra ? n->extra : "";
+      PQfreemem(n);
+      const auto space = payload.find(' ');
+      if (space != std::string::npos && payload.substr(space + 1) != options.owner)
+        on_remote(payload.substr(0, space));
+    }
+  }
+
+  asio::awaitable<void> run(std::shared_ptr<impl>)
+  {
+    auto wait = std::chrono::milliseconds(100);
+    while (!stopped) {
+      try {
+        pg_connection db(options.url, options.password); // (a short blocking connect, at start and after a loss)
+        db.exec("LISTEN weshopd_events");
+        wait = std::chrono::milliseconds(100);
+        socket.emplace(executor, PQsocket(db.native()));
+        while (!stopped) {
+          auto [ec] = co_await socket->async_wait(asio::posix::stream_descriptor::wait_read,
+                                                  asio::as_tuple(asio::use_awaitable));
+          if (ec || PQconsumeInput(db.native()) == 0)
+            break;
+          deliver(db.native());
+        }
+        socket->release(); // libpq owns the descriptor
+        socket.reset();
+      } catch (const pg_error& e) {
+        log(log_level::warning, "listen_failed", {{"error", e.what()}, {"retry_in_ms", std::to_string(wait.count())}});
+      }
+      if (stopped)
+        break;
+      pause.expires_after(wait);
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+    }
+  }
+};
+
+postgres_listener::postgres_listener(asio::any_io_executor executor, postgres_listener_options options,
+                                     std::function<void(const std::string& job_id)> on_remote)
+  : impl_(std::make_shared<impl>(std::move(executor), std::move(options), std::move(on_remote)))
+{
+}
+
+postgres_listener::~postgres_listener()
+{
+  stop();
+}
+
+void postgres_listener::start()
+{
+  asio::co_spawn(impl_->executor, impl_->run(impl_), asio::detached);
+}
+
+void postgres_listener::stop()
+{
+  impl_->stopped = true;
+  impl_->pause.cancel();
+  if (impl_->socket)
+    impl_->socket->cancel();
+}
+
+} // namespace weshopd::store
