@@ -10,6 +10,7 @@ bench/run.sh installs what this needs and builds first. --quick runs every
 benchmark at a small size (the suite's smoke test); its figures mean little.
 """
 import argparse
+import glob
 import http.client as http_client
 import atexit
 import json
@@ -28,9 +29,10 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = dict(read_jobs=100_000, seconds=10, intake_seconds=10, ceiling_rows=100_000,
-            scale=(10_000, 100_000), window=20, restart=(1_000_000, 100_000), dedupe=1000, latency=10_000)
+            scale=(10_000, 100_000), window=20, restart=(1_000_000, 100_000), dedupe=1000, latency=10_000,
+            fleet_jobs=5000)
 QUICK = dict(read_jobs=2000, seconds=2, intake_seconds=2, ceiling_rows=5000,
-             scale=(500, 2000), window=3, restart=(20_000, 2000), dedupe=50, latency=200)
+             scale=(500, 2000), window=3, restart=(20_000, 2000), dedupe=50, latency=200, fleet_jobs=300)
 AIPOSE = {"agent": {"name": "aipose", "version": "v1.0"},
           "input": {"originalImage": "https://example.com/a.png"},
           "params": {"textDescription": "sit", "batchCount": 1}}
@@ -223,6 +225,36 @@ http {{
                 return True
         except OSError:
             return False
+
+
+class Postgres:
+    """A PostgreSQL server of the benchmark's own (initdb/pg_ctl in the work dir, a unix socket)."""
+    def __init__(self):
+        # A folder of its own: the server runs as `postgres`, which cannot enter the 0700 work dir.
+        self.dir = tempfile.mkdtemp(prefix="weshopd-bench-pg-")
+        os.chmod(self.dir, 0o777)
+        binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not binaries:
+            raise SystemExit("bench: no PostgreSQL server (deploy/install-deps.sh installs postgresql-15)")
+        self.bin = os.path.dirname(binaries[-1])
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.data = f"{self.dir}/data"
+        subprocess.run(self.as_user + [f"{self.bin}/initdb", "-D", self.data, "-A", "trust", "-U", "weshopd",
+                                       "-E", "UTF8"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(self.as_user + [f"{self.bin}/pg_ctl", "-D", self.data, "-l", f"{self.dir}/server.log", "-w",
+                                       "-o", f"-k {self.dir} -p 5432 -c listen_addresses='' -c max_connections=300",
+                                       "start"], check=True, stdout=subprocess.DEVNULL)
+
+    def url(self, database):
+        return f"host={self.dir} port=5432 user=weshopd dbname={database}"
+
+    def create(self, database):
+        subprocess.run(["psql", "-q", self.url("postgres"), "-c", f"CREATE DATABASE {database}"], check=True)
+
+    def stop(self):
+        subprocess.run(self.as_user + [f"{self.bin}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def ratio(a, b):
@@ -425,6 +457,66 @@ def notification_latency(cfg, work, build, rows):
                  "goal: p99 5 ms on loopback", f"p99 at {ratio(p99, 5):.0%} of the allowance"))
 
 
+def fleet(cfg, work, build, rows):
+    """#9: intake and status reads with 1 and 3 daemons on one PostgreSQL, beside 1 daemon on SQLite."""
+    pg = Postgres()
+    try:
+        fleet_figures(cfg, work, build, rows, pg)
+    finally:
+        stop_all()  # the daemons first, then their database
+        pg.stop()
+
+
+def fleet_figures(cfg, work, build, rows, pg):
+    # Submits flow (runs then stay pending): every job is also sent and written twice more,
+    # on both backends alike; a daemon with stalled submits would take 10 s to stop.
+    sim = Sim(work, build, "--pending-ms", "86400000")
+    body = {"WESHOPD_BENCH_BODY": json.dumps(AIMODEL), "WESHOPD_BENCH_COUNT": "1000000000"}
+    create_script = os.path.join(ROOT, "bench", "create_jobs.lua")
+    read_script = os.path.join(ROOT, "bench", "status_reads.lua")
+
+    def on_all(daemons, run):
+        """Runs run(daemon) for every daemon at once; the results in order."""
+        out = [None] * len(daemons)
+        threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, run(daemons[i]))) for i in range(len(daemons))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return out
+
+    figures = {}
+    for label, count in (("SQLite, 1 daemon", 1), ("PostgreSQL, 1 daemon", 1), ("PostgreSQL, 3 daemons", 3)):
+        log(f"fleet: {label} ...")
+        env = {}
+        if label.startswith("PostgreSQL"):
+            database = f"fleet{count}"
+            pg.create(database)
+            env = {"WESHOPD_STORE_BACKEND": "postgres", "WESHOPD_STORE_URL": pg.url(database)}
+        daemons = [Daemon(work, build, sim, f"fleet-{count}-{i}-{len(env)}", env) for i in range(count)]
+        connections = 64 // count
+        made = on_all(daemons, lambda d: wrk(d.api + "/v1/jobs", connections, cfg["intake_seconds"], create_script, body))
+        intake_rate = sum(w["created"] / w["seconds"] for w in made)
+        # Status reads over jobs every daemon can answer for (any daemon reads any job).
+        ids = daemons[0].ids()[: cfg["fleet_jobs"]]
+        with open(f"{work}/fleet-ids.txt", "w") as f:
+            f.write("\n".join(ids) + "\n")
+        reads = on_all(daemons, lambda d: wrk(d.api, connections, cfg["seconds"], read_script,
+                                              {"WESHOPD_BENCH_IDS": f"{work}/fleet-ids.txt"}))
+        figures[label] = dict(intake=intake_rate, reads=sum(r["rps"] for r in reads),
+                              p99=max(r["p99_ms"] for r in reads), failed=sum(r["failed"] for r in made + reads))
+        for d in daemons:
+            d.stop()
+    base = figures["SQLite, 1 daemon"]
+    for label in ("PostgreSQL, 1 daemon", "PostgreSQL, 3 daemons"):
+        f = figures[label]
+        rows.append((f"{label}: intake and status reads",
+                     f"{f['intake']:.0f} jobs/s in, {f['reads']:.0f} reads/s (p99 {f['p99']:.1f} ms; {f['failed']} failed)",
+                     f"SQLite, 1 daemon, same run: {base['intake']:.0f} jobs/s, {base['reads']:.0f} reads/s",
+                     f"{ratio(f['intake'], base['intake']):.0%} of the intake, {ratio(f['reads'], base['reads']):.0%} "
+                     f"of the reads"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
@@ -439,7 +531,7 @@ def main():
     started = time.monotonic()
     rows = []
     with tempfile.TemporaryDirectory(prefix="weshopd-bench-") as work:
-        for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency):
+        for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency, fleet):
             if args.only and bench.__name__ != args.only:
                 continue
             bench(cfg, work, args.build, rows)
@@ -461,7 +553,10 @@ def main():
               "the answer), on the same 2 cores as wrk and the SQLite writer thread; the reference loop does only "
               "the inserts. With submits flowing each job is also sent to the sim and written twice more.",
               "- Polls are paced by `engine.polls_per_second` (50 by default): the figures are CPU at that cap and "
-              "the CPU each poll costs at both sizes."]
+              "the CPU each poll costs at both sizes.",
+              "- Fleet: PostgreSQL (durable commits, its defaults) runs on the same 2 cores as the daemons and wrk; "
+              "with 3 daemons wrk's 64 connections are split among them. On PostgreSQL there is no view cache and "
+              "each read is a round trip on the daemon's event loop."]
     report = "\n".join(lines) + "\n"
     print(report)
     with open(args.out, "w") as f:

@@ -648,7 +648,8 @@ result<std::vector<result_file>> postgres_job_store::result_files()
 result<std::vector<job_count>> postgres_job_store::counts()
 {
   return read<std::vector<job_count>>([&](pg_connection& db) {
-    const auto rows = db.run("SELECT agent, state, n FROM job_counts WHERE n > 0 ORDER BY agent, state");
+    const auto rows = db.run("SELECT agent, state, sum(n)::bigint FROM job_counts GROUP BY agent, state"
+                             " HAVING sum(n) > 0 ORDER BY agent, state");
     std::vector<job_count> out;
     for (int r = 0; r < rows.size(); ++r)
       out.push_back({rows.text(r, 0), rows.text(r, 1), rows.int64(r, 2)});

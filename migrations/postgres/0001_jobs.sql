@@ -85,21 +85,27 @@ CREATE TABLE result_files (
 CREATE INDEX result_files_by_age ON result_files(stored_at);
 
 -- Jobs by (agent, state), kept exact by a trigger in the changing transaction.
+-- Sharded by the writing session (pg_backend_pid), so daemons never queue on
+-- (or deadlock over) the same counter rows; a reader sums the shards.
 CREATE TABLE job_counts (
   agent TEXT NOT NULL,
   state TEXT NOT NULL,
+  shard INTEGER NOT NULL,
   n     BIGINT NOT NULL,
-  PRIMARY KEY (agent, state)
+  PRIMARY KEY (agent, state, shard)
 );
 
 CREATE FUNCTION job_counts_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  s INTEGER := pg_backend_pid() % 64;
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    UPDATE job_counts SET n = n - 1 WHERE agent = OLD.agent AND state = OLD.state;
+    INSERT INTO job_counts (agent, state, shard, n) VALUES (OLD.agent, OLD.state, s, -1)
+      ON CONFLICT (agent, state, shard) DO UPDATE SET n = job_counts.n - 1;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO job_counts (agent, state, n) VALUES (NEW.agent, NEW.state, 1)
-      ON CONFLICT (agent, state) DO UPDATE SET n = job_counts.n + 1;
+    INSERT INTO job_counts (agent, state, shard, n) VALUES (NEW.agent, NEW.state, s, 1)
+      ON CONFLICT (agent, state, shard) DO UPDATE SET n = job_counts.n + 1;
   END IF;
   RETURN NULL;
 END $$;
