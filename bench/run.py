@@ -555,8 +555,8 @@ def main():
               "- Polls are paced by `engine.polls_per_second` (50 by default): the figures are CPU at that cap and "
               "the CPU each poll costs at both sizes.",
               "- Fleet: PostgreSQL (durable commits, its defaults) runs on the same 2 cores as the daemons and wrk; "
-              "with 3 daemons wrk's 64 connections are split among them. On PostgreSQL there is no view cache and "
-              "each read is a round trip on the daemon's event loop."]
+              "with 3 daemons wrk's 64 connections are split among them. On PostgreSQL there is no view cache; "
+              "reads run on a pool of threads, each a round trip."]
     report = "\n".join(lines) + "\n"
     print(report)
     with open(args.out, "w") as f:

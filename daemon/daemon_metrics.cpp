@@ -13,16 +13,27 @@ samples one(double v)
 
 } // namespace
 
-void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts)
+void job_counts_snapshot::set(std::vector<store::job_count> counts)
+{
+  std::lock_guard lock(mutex_);
+  counts_ = std::move(counts);
+}
+
+std::vector<store::job_count> job_counts_snapshot::get() const
+{
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, const job_counts_snapshot& jobs)
 {
   auto& engine = parts.engine;
   auto& store = parts.store;
   auto& client = parts.client;
-  r.collect("weshopd_jobs", "Jobs in the store, by agent and state.", "gauge", [&store] {
+  r.collect("weshopd_jobs", "Jobs in the store, by agent and state.", "gauge", [&jobs] {
     samples out;
-    if (auto counts = store.counts())
-      for (const auto& c : *counts)
-        out.push_back({{{"agent", c.agent}, {"state", c.state}}, static_cast<double>(c.jobs)});
+    for (const auto& c : jobs.get())
+      out.push_back({{{"agent", c.agent}, {"state", c.state}}, static_cast<double>(c.jobs)});
     return out;
   });
   r.collect("weshopd_poll_queue_jobs", "Running jobs waiting for their next poll of WeShop.", "gauge",

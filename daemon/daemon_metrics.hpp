@@ -9,6 +9,9 @@
 #include "store/job_store.hpp"
 #include "upstream/weshop_client.hpp"
 
+#include <mutex>
+#include <vector>
+
 namespace weshopd {
 
 struct daemon_parts {
@@ -19,6 +22,18 @@ struct daemon_parts {
   http::server* callback_server = nullptr;
 };
 
-void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts);
+// Jobs by agent and state as last read: the read may be a database round
+// trip, so it is made (awaited) before each scrape, not inside the collector.
+class job_counts_snapshot {
+public:
+  void set(std::vector<store::job_count> counts);
+  std::vector<store::job_count> get() const;
+
+private:
+  mutable std::mutex mutex_;
+  std::vector<store::job_count> counts_;
+};
+
+void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, const job_counts_snapshot& jobs);
 
 } // namespace weshopd

@@ -16,6 +16,7 @@
 #include "http/server.hpp"
 #include "store/job_store.hpp"
 #include "store/postgres_listener.hpp"
+#include "store/read_async.hpp"
 #include "service_heartbeat.hpp"
 #include "upstream/weshop_client.hpp"
 
@@ -200,6 +201,7 @@ int main(int argc, char** argv)
         io.get_executor(),
         store::postgres_listener_options{store_options.url, store_options.password, store_options.owner},
         [&engine](const std::string& id) { engine.remote_change(id); });
+    job_counts_snapshot job_counts; // /metrics' jobs by agent and state, read before each scrape
     api::local_api api(engine, **store,
                        {.upload_roots = cfg.uploads.roots,
                         .events = {.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds)},
@@ -207,7 +209,13 @@ int main(int argc, char** argv)
                         .default_notify = cfg.notify.url ? std::optional<api::notify_target>(api::notify_target{
                                                              *cfg.notify.url, cfg.notify.events == "all"})
                                                          : std::nullopt,
-                        .token = api_token});
+                        .token = api_token,
+                        .before_metrics = [&]() -> asio::awaitable<void> {
+                          auto& s = **store;
+                          auto counts = co_await store::read_async(s, [&] { return s.counts(); });
+                          if (counts)
+                            job_counts.set(std::move(*counts));
+                        }});
 
     http::server_options server_options;
     server_options.host = cfg.api.listen.host;
@@ -237,11 +245,13 @@ int main(int argc, char** argv)
                                                        [&callbacks](http::incoming& req) { return callbacks.handle(req); });
     }
 
-    collect_daemon_metrics(metrics::process_registry(), {.engine = engine,
-                                                         .store = **store,
-                                                         .client = client,
-                                                         .api_server = server,
-                                                         .callback_server = callback_server.get()});
+    collect_daemon_metrics(metrics::process_registry(),
+                           {.engine = engine,
+                            .store = **store,
+                            .client = client,
+                            .api_server = server,
+                            .callback_server = callback_server.get()},
+                           job_counts);
 
     // SIGHUP must not kill a daemon; logs go to stderr (journald), so there is nothing to reopen.
     asio::signal_set hangup(io, SIGHUP);

@@ -21,7 +21,8 @@ boost::asio::awaitable<http::outgoing> callback_api::handle(http::incoming& req)
 boost::asio::awaitable<http::outgoing> callback_api::weshop_callback(http::incoming& req)
 {
   const auto& id = req.params.at("id");
-  const auto verdict = engine_.callback(id, req.params.at("token"));
+  const auto& token = req.params.at("token");
+  const auto verdict = co_await engine_.callback(id, token);
   const auto client = http::client_address(req, options_.trusted_proxies);
   const std::string_view outcome = verdict == engine::callback_verdict::accepted ? "accepted"
                                    : verdict == engine::callback_verdict::late   ? "late"

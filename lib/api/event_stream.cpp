@@ -4,6 +4,7 @@
 #include "api/job_json.hpp"
 #include "api/query.hpp"
 #include "common/uuid7.hpp"
+#include "store/read_async.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -65,7 +66,7 @@ asio::awaitable<http::outgoing> event_stream::job_events(http::incoming& req)
     co_return error_response(400, "invalid_last_event_id", "Last-Event-ID must be an event id from this stream");
   if (!looks_like_uuid(id))
     co_return error_response(404, "not_found", "no job with that id");
-  if (auto j = store_.get(id); !j)
+  if (auto j = co_await store::read_async(store_, [&] { return store_.get(id); }); !j)
     co_return error_response(j.error());
   auto out = stream_head();
   out.stream = [this, id, from = after.value_or(0)](http::body_writer& w) { return follow_job(w, id, from); };
@@ -91,8 +92,8 @@ asio::awaitable<http::outgoing> event_stream::all_events(http::incoming& req)
 asio::awaitable<void> event_stream::follow_job(http::body_writer& out, const std::string& id, std::int64_t after)
 {
   auto live = feed_.subscribe({.job_id = id}, options_.queue); // before the table is read: nothing falls between
-  const auto events = store_.events(id, after);
-  const auto current = store_.get(id);
+  const auto events = co_await store::read_async(store_, [&] { return store_.events(id, after); });
+  const auto current = co_await store::read_async(store_, [&] { return store_.get(id); });
   if (!events || !current)
     co_return;
   const auto data = boost::json::serialize(to_json(*current));
@@ -117,7 +118,7 @@ asio::awaitable<void> event_stream::follow_all(http::body_writer& out, const eng
   if (after) {
     // Replay from the table, a page at a time; the job of each event is read once per page.
     for (bool more = true; more;) {
-      const auto page = store_.events_after(sent, options_.replay_page);
+      const auto page = co_await store::read_async(store_, [&] { return store_.events_after(sent, options_.replay_page); });
       if (!page)
         co_return;
       more = page->size() == options_.replay_page;
@@ -127,9 +128,11 @@ asio::awaitable<void> event_stream::follow_all(http::body_writer& out, const eng
         if (filter.state && *filter.state != e.to)
           continue;
         auto [it, fresh] = jobs.try_emplace(e.job_id);
-        if (fresh)
-          if (const auto j = store_.get(e.job_id); j && (!filter.agent || *filter.agent == j->agent))
+        if (fresh) {
+          const auto j = co_await store::read_async(store_, [&] { return store_.get(e.job_id); });
+          if (j && (!filter.agent || *filter.agent == j->agent))
             it->second = boost::json::serialize(to_json(*j));
+        }
         if (it->second && !co_await out.write(frame(e.id, e.to, *it->second)))
           co_return;
       }

@@ -11,6 +11,7 @@
 #include "common/uuid7.hpp"
 #include "engine/local_image.hpp"
 #include "metrics/registry.hpp"
+#include "store/read_async.hpp"
 #include "weshop/catalog.hpp"
 #include "weshop/catalog_json.hpp"
 #include "weshop/envelope.hpp"
@@ -200,7 +201,7 @@ asio::awaitable<http::outgoing> local_api::retry_job(http::incoming& req)
   const auto key = req.header_value("Idempotency-Key");
   if (key.size() > 255)
     co_return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
-  const auto original = store_.get(id);
+  const auto original = co_await store::read_async(store_, [&] { return store_.get(id); });
   if (!original)
     co_return error_response(original.error());
   if (original->state != job_state::failed && original->state != job_state::canceled)
@@ -234,16 +235,17 @@ asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
     if (auto view = views.get(id))
       co_return json_response(200, std::move(*view));
   const auto epoch = views.epoch();
-  auto j = store_.get(id);
+  const auto read = [&] { return store_.get(id); };
+  auto j = co_await store::read_async(store_, read);
   if (j && wait && *wait > 0 && !is_terminal(j->state)) {
     co_await engine_.changes().wait(id, std::chrono::seconds(*wait));
-    j = store_.get(id);
+    j = co_await store::read_async(store_, read);
   }
   if (!j)
     co_return error_response(j.error());
   auto out = to_json(*j);
   if (j->notify_url)
-    if (const auto deliveries = store_.deliveries(id); deliveries)
+    if (const auto deliveries = co_await store::read_async(store_, [&] { return store_.deliveries(id); }); deliveries)
       out["notify"].as_object()["deliveries"] = to_json(*deliveries);
   auto response = json_response(200, out);
   views.put(id, response.body, epoch);
@@ -269,7 +271,7 @@ asio::awaitable<http::outgoing> local_api::list_jobs(http::incoming& req)
     if (!q.before_id)
       co_return error_response(400, "invalid_cursor", "this cursor was not issued by weshopd");
   }
-  auto page = store_.list(q);
+  auto page = co_await store::read_async(store_, [&] { return store_.list(q); });
   if (!page)
     co_return error_response(page.error());
   json::array jobs;
@@ -337,7 +339,7 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
     n = std::stoi(n_text);
   if (!looks_like_uuid(id) || n < 0)
     co_return error_response(404, "not_found", "no such result");
-  auto file = store_.find_result_file(id, n);
+  auto file = co_await store::read_async(store_, [&] { return store_.find_result_file(id, n); });
   if (!file)
     co_return error_response(file.error());
   const auto missing = [] {
@@ -366,6 +368,8 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
 
 asio::awaitable<http::outgoing> local_api::metrics_text(http::incoming&)
 {
+  if (options_.before_metrics)
+    co_await options_.before_metrics();
   http::outgoing out;
   out.content_type = "text/plain; version=0.0.4; charset=utf-8";
   out.body = metrics::process_registry().render();

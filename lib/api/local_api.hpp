@@ -25,6 +25,8 @@ struct api_options {
   bool notify_enabled = false;                 // a signing secret is configured
   std::optional<notify_target> default_notify{}; // for jobs that name none
   std::optional<std::string> token{};           // when set, every route but /healthz needs "Authorization: Bearer <token>"
+  // Awaited before /metrics is rendered (e.g. to read gauges that take a database read).
+  std::function<boost::asio::awaitable<void>()> before_metrics{};
 };
 
 class local_api {

@@ -8,6 +8,7 @@
 #include "engine/local_image.hpp"
 #include "engine/submit_policy.hpp"
 #include "metrics/registry.hpp"
+#include "store/read_async.hpp"
 #include "weshop/image_ref.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -242,11 +243,12 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       }
     } guard{self, id};
 
-    auto loaded = store.get(id);
+    const auto read = [&] { return store.get(id); };
+    auto loaded = co_await store::read_async(store, read);
     for (int attempt = 0; !loaded && is_storage_failure(loaded.error()) && !stopped; ++attempt) {
       asio::steady_timer t(executor, backoff(attempt, std::chrono::milliseconds(100), std::chrono::seconds(5), unit()));
       co_await t.async_wait(use_tuple); // the disk is failing: it stays queued in the database meanwhile
-      loaded = store.get(id);
+      loaded = co_await store::read_async(store, read);
     }
     if (!loaded)
       co_return;
@@ -336,7 +338,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       const auto topic = "upload:" + digest;
       while (uploads_in_flight.contains(digest))
         co_await hub.wait(topic, std::chrono::minutes(2));
-      auto known = store.find_upload(digest);
+      auto known = co_await store::read_async(store, [&] { return store.find_upload(digest); });
       if (known && *known) {
         *v = (*known)->url;
         continue;
@@ -537,29 +539,42 @@ struct engine::impl : std::enable_shared_from_this<impl> {
 
   // --- callbacks ---
 
-  callback_verdict callback(const std::string& id, std::string_view token)
+  asio::awaitable<callback_verdict> callback(const std::string& id, const std::string& token)
   {
     const auto hash = sha256_hex(token);
     if (const auto it = polling.find(id);
         it != polling.end() && !it->second.token_hash.empty() && constant_time_equal(hash, it->second.token_hash)) {
       ++counters.callbacks_accepted;
       hint(id, it->second);
-      return callback_verdict::accepted;
+      co_return callback_verdict::accepted;
     }
     // Not followed here: a job another daemon follows (sharing the
     // database), a finished job's late callback, or a forgery.
-    if (looks_like_uuid(id))
-      if (const auto j = store.get(id); j && j->callback_token_hash && constant_time_equal(hash, *j->callback_token_hash)) {
-        if (j->state == job_state::running && j->execution_id && !j->execution_id->empty()) {
+    if (looks_like_uuid(id)) {
+      const auto j = co_await store::read_async(store, [&] { return store.get(id); });
+      if (j && j->callback_token_hash && constant_time_equal(hash, *j->callback_token_hash)) {
+        if (j->state == job_state::running && j->execution_id && !j->execution_id->empty() && !polling.contains(id)) {
           ++counters.callbacks_accepted;
           follow_running(*j, now_ms()); // fetched here now; the compare-and-set settles who records the end
-          return callback_verdict::accepted;
+          co_return callback_verdict::accepted;
         }
         ++counters.callbacks_late;
-        return callback_verdict::late;
+        co_return callback_verdict::late;
       }
+    }
     ++counters.callbacks_forged;
-    return callback_verdict::forged;
+    co_return callback_verdict::forged;
+  }
+
+  asio::awaitable<void> remote_change(std::shared_ptr<impl>, std::string job_id)
+  {
+    auto j = co_await store::read_async(store, [&] { return store.get(job_id); });
+    if (!j)
+      co_return;
+    if (is_terminal(j->state) && polling.erase(job_id) > 0)
+      polls.remove(job_id);
+    hub.publish(job_id);
+    feed.publish(*j);
   }
 
   // Re-fetch the run soon, but at most once per hint_interval: bursts of
@@ -585,7 +600,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   // PostgreSQL: those no live daemon holds), then, with a lease, a heartbeat.
   asio::awaitable<void> recover(std::shared_ptr<impl> self)
   {
-    auto claimed = store.claim_unfinished(std::numeric_limits<std::int64_t>::max());
+    auto claimed = co_await store::read_async(
+      store, [&] { return store.claim_unfinished(std::numeric_limits<std::int64_t>::max()); });
     if (!claimed)
       throw std::runtime_error("cannot read unfinished jobs: " + claimed.error().message());
     co_await adopt(self, *claimed);
@@ -602,9 +618,10 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       co_await lease_timer.async_wait(use_tuple);
       if (stopped)
         break;
-      if (auto renewed = store.renew_lease(); !renewed)
+      if (auto renewed = co_await store::read_async(store, [&] { return store.renew_lease(); }); !renewed)
         log(log_level::error, "lease_renewal_failed", {{"error", renewed.error().message()}});
-      if (auto orphans = store.claim_unfinished(claim_batch); orphans && !orphans->empty()) {
+      auto orphans = co_await store::read_async(store, [&] { return store.claim_unfinished(claim_batch); });
+      if (orphans && !orphans->empty()) {
         log(log_level::info, "jobs_taken_over", {{"count", std::to_string(orphans->size())}});
         co_await adopt(self, *orphans);
       }
@@ -693,7 +710,7 @@ asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
 asio::awaitable<result<cancel_outcome>> engine::cancel(std::string id)
 {
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto current = impl_->store.get(id);
+    auto current = co_await store::read_async(impl_->store, [&] { return impl_->store.get(id); });
     if (!current)
       co_return current.error();
     if (current->state == job_state::canceled)
@@ -740,18 +757,12 @@ job_feed& engine::feed()
 
 void engine::remote_change(const std::string& job_id)
 {
-  auto j = impl_->store.get(job_id);
-  if (!j)
-    return;
-  if (is_terminal(j->state) && impl_->polling.erase(job_id) > 0)
-    impl_->polls.remove(job_id);
-  impl_->hub.publish(job_id);
-  impl_->feed.publish(*j);
+  asio::co_spawn(impl_->executor, impl_->remote_change(impl_, job_id), asio::detached);
 }
 
-callback_verdict engine::callback(const std::string& job_id, std::string_view token)
+asio::awaitable<callback_verdict> engine::callback(const std::string& job_id, const std::string& token)
 {
-  return impl_->callback(job_id, token);
+  co_return co_await impl_->callback(job_id, token);
 }
 
 engine::statistics engine::stats() const

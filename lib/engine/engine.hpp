@@ -92,7 +92,7 @@ public:
   boost::asio::awaitable<upstream::outcome<boost::json::value>> agent_info(std::string name, std::string version);
   // A callback from WeShop for a job: only a hint to re-fetch the run (the
   // body is not believed). Never waits; the GET happens later, coalesced.
-  callback_verdict callback(const std::string& job_id, std::string_view token);
+  boost::asio::awaitable<callback_verdict> callback(const std::string& job_id, const std::string& token);
 
   // Another daemon sharing the database changed this job: streams and
   // long-polls here hear of it; a job this daemon polls that ended there is

@@ -8,6 +8,7 @@
 #include "http/client.hpp"
 #include "metrics/registry.hpp"
 #include "mirror/retention.hpp"
+#include "store/read_async.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -111,11 +112,14 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<void> run(std::shared_ptr<impl> self)
   {
     while (!stopped) {
-      if (in_flight.size() < options.max_in_flight)
-        if (auto backlog = store.mirror_backlog(options.max_in_flight + in_flight.size()); backlog)
+      if (in_flight.size() < options.max_in_flight) {
+        auto backlog = co_await store::read_async(
+          store, [&] { return store.mirror_backlog(options.max_in_flight + in_flight.size()); });
+        if (backlog)
           for (auto& j : *backlog)
             if (in_flight.size() < options.max_in_flight && in_flight.insert(j.id).second)
               asio::co_spawn(executor, copy_job(self, std::move(j)), asio::detached);
+      }
       wake.expires_after(1h); // until a poke, or a copy ends
       co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -218,7 +222,7 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
   // Forget first, then delete: nothing points at a file that is gone.
   asio::awaitable<void> sweep()
   {
-    auto files = store.result_files();
+    auto files = co_await store::read_async(store, [&] { return store.result_files(); });
     if (!files)
       co_return;
     auto expired = jobs_to_expire(*files, now_ms(), options.retention, options.max_total_bytes);

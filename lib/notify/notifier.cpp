@@ -7,6 +7,7 @@
 #include "http/client.hpp"
 #include "metrics/registry.hpp"
 #include "notify/signature.hpp"
+#include "store/read_async.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -45,13 +46,15 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
   {
     while (!stopped) {
       const auto now = now_ms();
-      if (in_flight.size() < options.max_in_flight)
-        if (auto due = store.due_deliveries(now, options.max_in_flight); due)
+      if (in_flight.size() < options.max_in_flight) {
+        auto due = co_await store::read_async(store, [&] { return store.due_deliveries(now, options.max_in_flight); });
+        if (due)
           for (auto& d : *due)
             if (in_flight.size() < options.max_in_flight && in_flight.insert(d.id).second)
               asio::co_spawn(executor, deliver(self, std::move(d)), asio::detached);
+      }
       // Sleep until the next due row (or a poke, or a finished attempt).
-      auto next = store.next_delivery_due();
+      auto next = co_await store::read_async(store, [&] { return store.next_delivery_due(); });
       auto at = now + std::chrono::hours(1);
       if (next && *next && in_flight.size() < options.max_in_flight)
         at = std::max(**next, now + std::chrono::milliseconds(10));
@@ -74,7 +77,7 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
 
     store::delivery_attempt attempt;
     attempt.id = d.id;
-    const auto j = store.get(d.job_id);
+    const auto j = co_await store::read_async(store, [&] { return store.get(d.job_id); });
     if (!j) { // the job is gone: nothing to announce
       attempt.error = "job not found";
       co_await record(attempt);

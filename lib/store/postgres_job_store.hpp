@@ -5,7 +5,8 @@
 // Writes go through one writer thread per store that runs everything queued
 // so far in one transaction, each unit in its own SAVEPOINT (group commit, as
 // with SQLite); a unit's constraint failure undoes only that unit. Reads use
-// a small pool of connections on the calling thread. A lost connection fails
+// a small pool of connections on the calling thread, which for the event
+// loop is the read pool (read_async.hpp: reads_block() is true). A lost connection fails
 // what was in flight (storage_io: try again) and is opened again, with
 // backoff, for the next work. Compare-and-set transitions hold across hosts:
 // every UPDATE names the state it expects.
@@ -53,6 +54,7 @@ public:
   result<bool> release_lease() override;
 
   write_statistics writer_stats() const override;
+  bool reads_block() const override { return true; }
   const std::string& owner() const;
 
 private:

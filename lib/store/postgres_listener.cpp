@@ -2,10 +2,12 @@
 
 #include "common/log.hpp"
 #include "store/postgres.hpp"
+#include "store/read_async.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -44,26 +46,47 @@ struct postgres_listener::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  // Connecting (and LISTEN) may wait on the network: done on the read pool,
+  // never on the event loop. nullptr when it failed (logged).
+  asio::awaitable<std::unique_ptr<pg_connection>> connect(std::chrono::milliseconds retry_in)
+  {
+    std::unique_ptr<pg_connection> db;
+    std::string failure;
+    const auto start = [&](auto done) {
+      asio::post(read_pool(), [&, done]() mutable {
+        try {
+          db = std::make_unique<pg_connection>(options.url, options.password);
+          db->exec("LISTEN weshopd_events");
+        } catch (const pg_error& e) {
+          db.reset();
+          failure = e.what();
+        }
+        done(true);
+      });
+    };
+    co_await await_callback<bool>(executor, start);
+    if (!db)
+      log(log_level::warning, "listen_failed", {{"error", failure}, {"retry_in_ms", std::to_string(retry_in.count())}});
+    co_return std::move(db);
+  }
+
   asio::awaitable<void> run(std::shared_ptr<impl>)
   {
     auto wait = std::chrono::milliseconds(100);
     while (!stopped) {
-      try {
-        pg_connection db(options.url, options.password); // (a short blocking connect, at start and after a loss)
-        db.exec("LISTEN weshopd_events");
+      if (auto db = co_await connect(wait)) {
         wait = std::chrono::milliseconds(100);
-        socket.emplace(executor, PQsocket(db.native()));
+        deliver(db->native()); // what came while LISTEN was set up
+        socket.emplace(executor, PQsocket(db->native()));
         while (!stopped) {
           auto [ec] = co_await socket->async_wait(asio::posix::stream_descriptor::wait_read,
                                                   asio::as_tuple(asio::use_awaitable));
-          if (ec || PQconsumeInput(db.native()) == 0)
+          if (ec || PQconsumeInput(db->native()) == 0)
             break;
-          deliver(db.native());
+          deliver(db->native());
         }
         socket->release(); // libpq owns the descriptor
         socket.reset();
-      } catch (const pg_error& e) {
-        log(log_level::warning, "listen_failed", {{"error", e.what()}, {"retry_in_ms", std::to_string(wait.count())}});
       }
       if (stopped)
         break;

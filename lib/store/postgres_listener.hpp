@@ -2,8 +2,8 @@
 // Job events written by other daemons sharing the PostgreSQL database: a
 // connection of its own LISTENs on weshopd_events (migration 0003) from the
 // event loop (its socket waited on with Asio, never blocking), and hands each
-// job id another daemon changed to `on_remote`. A lost connection is opened
-// again with backoff; events missed meanwhile are not replayed (streams
+// job id another daemon changed to `on_remote`. Connecting happens on the read
+// pool (read_async.hpp). A lost connection is opened again with backoff; events missed meanwhile are not replayed (streams
 // resume with Last-Event-ID from the table).
 
 #include <boost/asio/any_io_executor.hpp>

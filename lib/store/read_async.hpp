@@ -1,0 +1,38 @@
+#pragma once
+// Awaits a store read from a coroutine on the event loop. When the backend's
+// reads are network round trips (PostgreSQL: reads_block()), the read runs on
+// a small pool of threads and the coroutine resumes on its own executor, so
+// the event loop never waits on the database; with SQLite it runs inline (a
+// local read costs less than the hop). Include only in coroutine .cpp files.
+//
+// `read` is taken by reference and must stay alive until the result is back
+// (a lambda in the caller's co_await expression does).
+
+#include "common/await_callback.hpp"
+#include "store/job_store.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <type_traits>
+
+namespace weshopd::store {
+
+// The threads that run blocking reads (process-wide, started on first use).
+boost::asio::thread_pool& read_pool();
+
+template <class F>
+boost::asio::awaitable<std::invoke_result_t<F&>> read_async(job_store& store, F&& read)
+{
+  using value = std::invoke_result_t<F&>;
+  if (!store.reads_block())
+    co_return read();
+  const auto executor = co_await boost::asio::this_coro::executor;
+  const auto start = [&read](auto done) {
+    boost::asio::post(read_pool(), [&read, done = std::move(done)]() mutable { done(read()); });
+  };
+  co_return co_await await_callback<value>(executor, start);
+}
+
+} // namespace weshopd::store
