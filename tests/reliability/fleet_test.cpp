@@ -7,6 +7,7 @@
 #include "common/daemon_fixture.hpp"
 #include "common/postgres_server.hpp"
 #include "common/sse_client.hpp"
+#include "store/postgres.hpp"
 
 #include <gtest/gtest.h>
 
@@ -158,4 +159,29 @@ TEST_F(Fleet, EventsWrittenByOneDaemonReachStreamsOnAnother)
   EXPECT_EQ(states.back(), "succeeded");
   // And daemon 0 answers for it, as it is now.
   EXPECT_EQ(fleet_[0]->call("GET", "/v1/jobs/" + id).body.at("state"), "succeeded");
+}
+
+TEST_F(Fleet, AReadWaitingOnTheDatabaseDoesNotHoldUpTheDaemon)
+{
+  start_fleet(1);
+  const auto r = fleet_[0]->call("POST", "/v1/jobs", body(1));
+  ASSERT_EQ(r.status, 201u);
+  const std::string id(r.body.at("id").as_string());
+  ASSERT_EQ(fleet_[0]->wait_terminal(id).at("state"), "succeeded");
+
+  // Another session locks the jobs table: a read of a job now waits in PostgreSQL.
+  store::pg_connection locker(postgres_.conninfo(), "");
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE");
+  unsigned waited_status = 0;
+  std::thread waiting([&] { waited_status = fleet_[0]->call("GET", "/v1/jobs/" + id).status; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Meanwhile the daemon's event loop serves everyone else.
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(fleet_[0]->call("GET", "/healthz").status, 200u);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(1)) << "the read held up the event loop";
+  EXPECT_EQ(waited_status, 0u) << "the read should still be waiting on the lock";
+  locker.exec("COMMIT");
+  waiting.join();
+  EXPECT_EQ(waited_status, 200u);
 }
