@@ -3,6 +3,7 @@
 // column lists and the readers, so every query selects the same way.
 
 #include "job/job.hpp"
+#include "store/job_store.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -29,6 +30,11 @@ inline constexpr std::string_view event_columns = "id, job_id, from_state, to_st
 inline constexpr std::string_view delivery_columns =
   "d.id, d.job_id, d.event_id, d.url, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error,"
   " d.created_at, d.delivered_at, e.to_state";
+
+// results.mirror: a job's results gain each copy's localUrl, sha256 and
+// bytes (link), or lose them again when the copies expire (unlink).
+void link_copies(boost::json::array& results, const std::string& job_id, const std::vector<result_file>& files);
+void unlink_copies(boost::json::array& results);
 
 // A state as the database spells it; throws std::runtime_error for one the
 // schema's CHECK should have refused.

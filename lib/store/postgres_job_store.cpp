@@ -479,13 +479,8 @@ void postgres_job_store::async_record_mirror(std::string job_id, std::vector<res
                " stored_at = EXCLUDED.stored_at",
                pg_params().add(job_id).add(f.n).add(f.path).add(f.sha256).add(f.bytes).add(f.content_type).add(
                  to_unix_ms(options_.clock())));
-        if (f.n >= 0 && static_cast<std::size_t>(f.n) < results.size() && results[f.n].is_object()) {
-          auto& item = results[f.n].as_object();
-          item["localUrl"] = "/v1/jobs/" + job_id + "/results/" + std::to_string(f.n);
-          item["sha256"] = f.sha256;
-          item["bytes"] = f.bytes;
-        }
       }
+      link_copies(results, job_id, files);
       return write_results(db, job_id, results, failure.empty() ? "done" : "failed") > 0;
     },
     [this, written = std::move(written), done = std::move(done)](result<bool> r) {
@@ -503,12 +498,7 @@ void postgres_job_store::async_expire_mirrors(std::vector<std::string> job_ids, 
       for (const auto& id : job_ids) {
         db.run("DELETE FROM result_files WHERE job_id = $1", pg_params().add(id));
         auto results = read_results(db, id);
-        for (auto& item : results)
-          if (auto* o = item.if_object()) {
-            o->erase("localUrl");
-            o->erase("sha256");
-            o->erase("bytes");
-          }
+        unlink_copies(results);
         expired += static_cast<std::size_t>(write_results(db, id, results, "expired"));
       }
       return expired;

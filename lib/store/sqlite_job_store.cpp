@@ -370,13 +370,8 @@ void sqlite_job_store::async_record_mirror(std::string job_id, std::vector<resul
                    " VALUES (?, ?, ?, ?, ?, ?, ?)")
           ->bind_all(job_id, f.n, f.path, f.sha256, f.bytes, f.content_type, to_unix_ms(options_.clock()))
           .step();
-        if (f.n >= 0 && static_cast<std::size_t>(f.n) < results.size() && results[f.n].is_object()) {
-          auto& item = results[f.n].as_object();
-          item["localUrl"] = "/v1/jobs/" + job_id + "/results/" + std::to_string(f.n);
-          item["sha256"] = f.sha256;
-          item["bytes"] = f.bytes;
-        }
       }
+      link_copies(results, job_id, files);
       write_results(db, job_id, results, failure.empty() ? "done" : "failed");
       return db.changes() > 0;
     },
@@ -395,12 +390,7 @@ void sqlite_job_store::async_expire_mirrors(std::vector<std::string> job_ids, ca
       for (const auto& id : job_ids) {
         db.prepare("DELETE FROM result_files WHERE job_id = ?")->bind_all(id).step();
         auto results = read_results(db, id);
-        for (auto& item : results)
-          if (auto* o = item.if_object()) {
-            o->erase("localUrl");
-            o->erase("sha256");
-            o->erase("bytes");
-          }
+        unlink_copies(results);
         write_results(db, id, results, "expired");
         expired += static_cast<std::size_t>(db.changes());
       }
