@@ -1,8 +1,22 @@
 #include "store/job_rows.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <stdexcept>
 
 namespace weshopd::store {
+
+patch_columns columns_of(const job_patch& patch)
+{
+  patch_columns c;
+  if (patch.input)
+    c.input = boost::json::serialize(*patch.input);
+  if (patch.results)
+    c.results = boost::json::serialize(*patch.results);
+  if (patch.next_attempt_at && *patch.next_attempt_at)
+    c.next_attempt_at = to_unix_ms(**patch.next_attempt_at);
+  return c;
+}
 
 void link_copies(boost::json::array& results, const std::string& job_id, const std::vector<result_file>& files)
 {

@@ -31,6 +31,15 @@ inline constexpr std::string_view delivery_columns =
   "d.id, d.job_id, d.event_id, d.url, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error,"
   " d.created_at, d.delivered_at, e.to_state";
 
+// A transition's patch as the columns take it: JSON as text, times as unix ms
+// (unset: the column stays as it is).
+struct patch_columns {
+  std::optional<std::string> input;
+  std::optional<std::string> results;
+  std::optional<std::int64_t> next_attempt_at; // (only a set time; clearing is the patch's own flag)
+};
+patch_columns columns_of(const job_patch& patch);
+
 // results.mirror: a job's results gain each copy's localUrl, sha256 and
 // bytes (link), or lose them again when the copies expire (unlink).
 void link_copies(boost::json::array& results, const std::string& job_id, const std::vector<result_file>& files);

@@ -350,15 +350,8 @@ void postgres_job_store::async_transition(std::string id, job_state from, job_st
       pg_connection& db) -> result<job> {
       const auto now = options_.clock();
       const auto& error = patch.error ? *patch.error : std::nullopt;
-      std::optional<std::string> results;
-      if (patch.results)
-        results = boost::json::serialize(*patch.results);
-      std::optional<std::int64_t> next_attempt;
-      if (patch.next_attempt_at && *patch.next_attempt_at)
-        next_attempt = to_unix_ms(**patch.next_attempt_at);
-      std::optional<std::string> input;
-      if (patch.input)
-        input = boost::json::serialize(*patch.input);
+      const auto columns = columns_of(patch);
+      const auto& [input, results, next_attempt] = columns;
       static const std::string update =
         "UPDATE jobs SET state = $1,"
         " input = CASE WHEN $20::boolean THEN $21::text ELSE input END,"
