@@ -48,7 +48,7 @@ JOBS_PER_SECOND = 500  # the callback -> SSE benchmark's offered load
 SSE_READER = r"""
 import json, socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET /v1/events?state=succeeded HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+s.sendall(b"GET /v1/events?state=succeeded HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
 out = open(sys.argv[2], "w", buffering=1)
 data = None
 for line in s.makefile("rb"):

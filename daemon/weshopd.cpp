@@ -34,6 +34,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -69,6 +70,22 @@ std::string instance_name()
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   return std::string(host) + "/" + std::to_string(::getpid()) + "/" + random_token().substr(0, 8);
+}
+
+// uploads.dir, made if missing and resolved (inputs are compared by real
+// path); nullopt, with a warning, when it cannot be used.
+std::optional<std::string> usable_upload_dir(const std::optional<std::string>& dir)
+{
+  if (!dir)
+    return std::nullopt;
+  std::error_code ec;
+  std::filesystem::create_directories(*dir, ec);
+  auto real = std::filesystem::canonical(*dir, ec);
+  if (ec) {
+    log(log_level::warning, "uploads_dir_unusable", {{"dir", *dir}, {"error", ec.message()}});
+    return std::nullopt;
+  }
+  return real.string();
 }
 
 int fail(std::string_view what, std::string_view why)
@@ -153,8 +170,14 @@ int main(int argc, char** argv)
     upstream::weshop_client client(io.get_executor(), api_key, client_options);
     log(log_level::info, "upstream", {{"origin", client.api_origin()}});
 
+    // The dashboard's uploads land in uploads.dir, so jobs may name files there too.
+    auto upload_roots = cfg.uploads.roots;
+    const auto upload_dir = usable_upload_dir(cfg.uploads.dir);
+    if (upload_dir)
+      upload_roots.push_back(*upload_dir);
     engine::engine_options engine_options;
-    engine_options.upload_roots = cfg.uploads.roots;
+    engine_options.upload_roots = upload_roots;
+    engine_options.input_copies_dir = upload_dir;
     engine_options.deadline = std::chrono::seconds(cfg.engine.deadline_seconds);
     engine_options.poll_initial = std::chrono::milliseconds(cfg.engine.poll_initial_ms);
     engine_options.poll_cap = std::chrono::milliseconds(cfg.engine.poll_cap_ms);
@@ -203,13 +226,15 @@ int main(int argc, char** argv)
         [&engine](const std::string& id) { engine.remote_change(id); });
     job_counts_snapshot job_counts; // /metrics' jobs by agent and state, read before each scrape
     api::local_api api(engine, **store,
-                       {.upload_roots = cfg.uploads.roots,
+                       {.upload_roots = upload_roots,
                         .events = {.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds)},
                         .notify_enabled = notify_key.has_value(),
                         .default_notify = cfg.notify.url ? std::optional<api::notify_target>(api::notify_target{
                                                              *cfg.notify.url, cfg.notify.events == "all"})
                                                          : std::nullopt,
                         .token = api_token,
+                        .allowed_hosts = cfg.api.allowed_hosts,
+                        .upload_dir = upload_dir,
                         .before_metrics = [&]() -> asio::awaitable<void> {
                           auto& s = **store;
                           auto counts = co_await store::read_async(s, [&] { return s.counts(); });

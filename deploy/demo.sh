@@ -54,4 +54,9 @@ for id in "${ids[@]}"; do
   [[ $state_now == succeeded ]] || status=1
 done
 ((status == 0)) && echo "demo: all six jobs succeeded" || echo "demo: some jobs did not succeed (see $state/weshopd.log)"
+if [[ ${KEEP_RUNNING:-0} == 1 ]]; then
+  echo "dashboard: $api/ui/ (bash deploy/dev-down.sh stops the stack)"
+else
+  echo "dashboard: KEEP_RUNNING=1 bash deploy/demo.sh leaves the stack running; then open $api/ui/"
+fi
 exit $status

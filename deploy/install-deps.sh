@@ -23,6 +23,8 @@ packages=(
   curl python3 procps
   # weshopctl watch is tested in a real terminal
   tmux
+  # the dashboard is tested in a real browser (driven by puppeteer-core from npm)
+  chromium
   # benchmarks (bench/run.sh; the suite runs its --quick smoke test)
   wrk
 )
@@ -48,15 +50,21 @@ else
   echo "install-deps: all ${#packages[@]} packages present"
 fi
 
-# Node.js tools from the npm registry, pinned by openapi/package-lock.json: the
-# OpenAPI linter (@redocly/cli) and the response checker's JSON Schema validator.
+# Node.js tools from the npm registry: the OpenAPI linter (@redocly/cli) and the
+# response checker's JSON Schema validator (openapi/), and puppeteer-core for
+# the dashboard's browser test (tests/ui/).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "install-deps: installing nodejs npm"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
 fi
-openapi="$(cd "$(dirname "$0")/.." && pwd)/openapi"
-if [[ ! -e $openapi/node_modules/.package-lock.json || $openapi/package-lock.json -nt $openapi/node_modules/.package-lock.json ]]; then
-  echo "install-deps: npm ci in openapi/"
-  (cd "$openapi" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# Each folder's packages are pinned by its package-lock.json; puppeteer-core
+# never downloads a browser (it drives Debian's /usr/bin/chromium).
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for folder in openapi tests/ui; do
+  dir=$root/$folder
+  if [[ ! -e $dir/node_modules/.package-lock.json || $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+    echo "install-deps: npm ci in $folder/"
+    (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

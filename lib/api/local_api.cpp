@@ -10,6 +10,7 @@
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
 #include "engine/local_image.hpp"
+#include "http/security_headers.hpp"
 #include "metrics/registry.hpp"
 #include "store/read_async.hpp"
 #include "weshop/catalog.hpp"
@@ -62,7 +63,11 @@ constexpr std::string_view image_inputs[] = {"originalImage", "fashionModelImage
 } // namespace
 
 local_api::local_api(engine::engine& engine, store::job_store& store, api_options options)
-  : engine_(engine), store_(store), options_(std::move(options)), events_(engine.feed(), store, options_.events)
+  : engine_(engine), store_(store), options_(std::move(options)), events_(engine.feed(), store, options_.events),
+    dashboard_(engine, store, {.upload_roots = options_.upload_roots,
+                               .upload_dir = options_.upload_dir,
+                               .max_upload_size = options_.max_upload_size}),
+    guard_(options_.allowed_hosts)
 {
   const auto bind = [this](auto member) { return [this, member](http::incoming& r) { return (this->*member)(r); }; };
   routes_.add("POST", "/v1/jobs", bind(&local_api::create_job))
@@ -76,12 +81,39 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/v1/agents", bind(&local_api::agents))
     .add("GET", "/v1/agents/{name}/info", bind(&local_api::agent_info))
     .add("GET", "/metrics", bind(&local_api::metrics_text))
-    .add("GET", "/healthz", bind(&local_api::health));
+    .add("GET", "/healthz", bind(&local_api::health))
+    .add("GET", "/v1/status", [this](http::incoming& r) { return dashboard_.status(r); })
+    .add("POST", "/v1/uploads", [this](http::incoming& r) { return dashboard_.upload(r); })
+    .add("GET", "/v1/jobs/{id}/inputs/{name}", [this](http::incoming& r) { return dashboard_.input_image(r); })
+    .add("GET", "/v1/jobs/{id}/history", [this](http::incoming& r) { return dashboard_.history(r); })
+    .add("GET", "/", [this](http::incoming& r) { return dashboard_.to_dashboard(r); })
+    .add("GET", "/ui", [this](http::incoming& r) { return dashboard_.to_dashboard(r); })
+    .add("GET", "/ui/", [this](http::incoming& r) { return dashboard_.page(r); })
+    .add("GET", "/ui/{file}", [this](http::incoming& r) { return dashboard_.page(r); });
 }
+
+namespace {
+
+// The dashboard's own files: no secrets in them, so no token (the page asks for it).
+bool is_dashboard_file(std::string_view path)
+{
+  return path == "/" || path == "/ui" || path.starts_with("/ui/");
+}
+
+} // namespace
 
 asio::awaitable<http::outgoing> local_api::handle(http::incoming& req)
 {
-  if (options_.token && req.path != "/healthz") {
+  auto out = co_await answer(req);
+  http::add_security_headers(out, is_dashboard_file(req.path) ? http::page_kind::dashboard : http::page_kind::api);
+  co_return out;
+}
+
+asio::awaitable<http::outgoing> local_api::answer(http::incoming& req)
+{
+  if (auto refused = guard_.check(req, req.remote == "unix"))
+    co_return error_response(refused->status, refused->code, refused->message);
+  if (options_.token && req.path != "/healthz" && !is_dashboard_file(req.path)) {
     const auto given = req.header_value("Authorization");
     if (!given.starts_with("Bearer ") || !constant_time_equal(given.substr(7), *options_.token)) {
       auto out = error_response(401, "unauthorized", "this weshopd needs Authorization: Bearer <token> (api.token_file)");

@@ -3,10 +3,12 @@
 // checks and JSON in and out. Knows HTTP and JSON; leaves jobs to the engine
 // and reads to the store. No SQL, no sockets.
 
+#include "api/dashboard_api.hpp"
 #include "api/dispatch.hpp"
 #include "api/event_stream.hpp"
 #include "api/notify_field.hpp"
 #include "engine/engine.hpp"
+#include "http/browser_guard.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "store/job_store.hpp"
@@ -24,7 +26,9 @@ struct api_options {
   event_stream_options events{};
   bool notify_enabled = false;                 // a signing secret is configured
   std::optional<notify_target> default_notify{}; // for jobs that name none
-  std::optional<std::string> token{};           // when set, every route but /healthz needs "Authorization: Bearer <token>"
+  std::optional<std::string> token{};           // when set, every route but /healthz and the dashboard's files needs "Authorization: Bearer <token>"
+  std::vector<std::string> allowed_hosts{};     // Host names besides localhost and IP literals (api.allowed_hosts)
+  std::optional<std::string> upload_dir{};      // where the dashboard's image uploads go (uploads.dir)
   // Awaited before /metrics is rendered (e.g. to read gauges that take a database read).
   std::function<boost::asio::awaitable<void>()> before_metrics{};
 };
@@ -36,6 +40,7 @@ public:
   boost::asio::awaitable<http::outgoing> handle(http::incoming& req);
 
 private:
+  boost::asio::awaitable<http::outgoing> answer(http::incoming& req); // handle(), before the security headers
   std::variant<store::new_job, http::outgoing> read_new_job(const http::incoming& req) const;
   boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> submit_new_job(store::new_job& j);
@@ -53,6 +58,8 @@ private:
   store::job_store& store_;
   api_options options_;
   event_stream events_;
+  dashboard_api dashboard_;
+  http::browser_guard guard_;
   http::router<route> routes_;
 };
 

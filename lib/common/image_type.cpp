@@ -13,4 +13,9 @@ std::optional<std::string_view> sniff_image_type(std::string_view head)
   return std::nullopt;
 }
 
+std::string_view image_extension(std::string_view type)
+{
+  return type == "image/png" ? ".png" : type == "image/jpeg" ? ".jpg" : ".webp";
+}
+
 } // namespace weshopd

@@ -11,4 +11,8 @@ namespace weshopd {
 // (12 are enough); nullopt for anything else.
 std::optional<std::string_view> sniff_image_type(std::string_view head);
 
+// The three types, and the file name extension of each (".png", ".jpg", ".webp").
+inline constexpr std::string_view image_types[] = {"image/png", "image/jpeg", "image/webp"};
+std::string_view image_extension(std::string_view type);
+
 } // namespace weshopd

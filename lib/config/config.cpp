@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "http/browser_guard.hpp"
 #include "http/origin.hpp"
 
 #include <toml++/toml.h>
@@ -129,6 +130,7 @@ const std::vector<setting>& table()
     optional_text("api.unix_socket", [](settings& s) -> auto& { return s.api.unix_socket; }),
     optional_text("api.token_file", [](settings& s) -> auto& { return s.api.token_file; }),
     number("api.heartbeat_seconds", [](settings& s) -> auto& { return s.api.heartbeat_seconds; }),
+    list("api.allowed_hosts", "host names", [](settings& s) -> auto& { return s.api.allowed_hosts; }),
     text("store.backend",
          [](settings& s, const std::string& t) -> std::string {
            if (t != "sqlite" && t != "postgres")
@@ -154,6 +156,7 @@ const std::vector<setting>& table()
     optional_text("upstream.test_origin", [](settings& s) -> auto& { return s.upstream.test_origin; }),
     optional_text("upstream.ca_file", [](settings& s) -> auto& { return s.upstream.ca_file; }),
     list("uploads.roots", "directories", [](settings& s) -> auto& { return s.uploads.roots; }),
+    optional_text("uploads.dir", [](settings& s) -> auto& { return s.uploads.dir; }),
     size("limits.max_body", [](settings& s) -> auto& { return s.limits.max_body; }),
     size("limits.max_header", [](settings& s) -> auto& { return s.limits.max_header; }),
     text("callbacks.listen",
@@ -360,6 +363,15 @@ void check(settings& s, const std::map<std::string, std::string>& env, std::vect
     s.results.dir = (fs::absolute(s.store.path).parent_path() / "results").string();
   if (!s.results.dir && !state_dir.empty())
     s.results.dir = state_dir + "/results";
+  if (s.uploads.dir && !fs::path(*s.uploads.dir).is_absolute())
+    errors.push_back({"uploads.dir", "must be an absolute path"});
+  if (!s.uploads.dir && !s.store.path.empty() && s.store.backend == "sqlite")
+    s.uploads.dir = (fs::absolute(s.store.path).parent_path() / "uploads").string();
+  if (!s.uploads.dir && !state_dir.empty())
+    s.uploads.dir = state_dir + "/uploads";
+  for (const auto& name : s.api.allowed_hosts)
+    if (!http::host_of(name) || name.find(':') != std::string::npos)
+      errors.push_back({"api.allowed_hosts", name + " is not a host name (no scheme, no port)"});
   if (s.results.mirror && !s.results.dir)
     errors.push_back({"results.dir", "is required for results.mirror (or run under systemd with StateDirectory=)"});
   if (s.upstream.test_origin) {

@@ -26,6 +26,7 @@ struct settings {
     std::optional<std::string> unix_socket;
     std::optional<std::string> token_file;
     std::uint64_t heartbeat_seconds = 15; // a comment line on idle event streams
+    std::vector<std::string> allowed_hosts; // names in Host besides localhost and IP literals (DNS rebinding)
   } api;
   struct {
     std::string backend = "sqlite";          // sqlite | postgres (several hosts, one queue)
@@ -41,6 +42,7 @@ struct settings {
   } upstream;
   struct {
     std::vector<std::string> roots;
+    std::optional<std::string> dir; // images sent by the dashboard; default: uploads/ beside store.path
   } uploads;
   struct {
     std::uint64_t max_body = 16 * 1024 * 1024;

@@ -338,6 +338,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       const auto topic = "upload:" + digest;
       while (uploads_in_flight.contains(digest))
         co_await hub.wait(topic, std::chrono::minutes(2));
+      if (options.input_copies_dir)
+        keep_input_copy(checked.image, digest, *options.input_copies_dir);
       auto known = co_await store::read_async(store, [&] { return store.find_upload(digest); });
       if (known && *known) {
         *v = (*known)->url;
@@ -763,6 +765,11 @@ void engine::remote_change(const std::string& job_id)
 asio::awaitable<callback_verdict> engine::callback(const std::string& job_id, const std::string& token)
 {
   co_return co_await impl_->callback(job_id, token);
+}
+
+const upstream::upstream_health& engine::upstream_health() const
+{
+  return impl_->client.health();
 }
 
 engine::statistics engine::stats() const

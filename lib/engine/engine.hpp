@@ -57,6 +57,9 @@ struct engine_options {
   // lease and take over the jobs of daemons whose lease ran out (a third of
   // the lease, say). Unset: one daemon, no heartbeat.
   std::optional<std::chrono::milliseconds> lease_heartbeat{};
+  // Where local inputs are copied (by content) before their paths give way to
+  // WeShop's URLs, for the dashboard; none: no copies.
+  std::optional<std::string> input_copies_dir{};
   // Mark succeeded jobs for result mirroring (see mirror/result_mirror.hpp).
   bool mirror_results = false;
   // Called after each durable transition (and creation), e.g. to wake the notifier.
@@ -112,6 +115,7 @@ public:
     std::uint64_t callbacks_coalesced = 0; // accepted, but no GET of their own (one was due or running)
   };
   statistics stats() const;
+  const upstream::upstream_health& upstream_health() const;
 
 private:
   struct impl;

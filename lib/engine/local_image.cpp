@@ -13,6 +13,22 @@ namespace weshopd::engine {
 
 namespace fs = std::filesystem;
 
+std::string input_copy_path(const std::string& dir, const std::string& sha256, std::string_view content_type)
+{
+  return (fs::path(dir) / (sha256 + std::string(image_extension(content_type)))).string();
+}
+
+void keep_input_copy(const local_image& image, const std::string& sha256, const std::string& dir)
+{
+  const auto target = input_copy_path(dir, sha256, image.content_type);
+  std::error_code ec;
+  if (image.path == target || fs::exists(target, ec))
+    return;
+  fs::create_hard_link(image.path, target, ec);
+  if (ec) // another filesystem: a copy
+    fs::copy_file(image.path, target, fs::copy_options::skip_existing, ec);
+}
+
 local_image_check check_local_image(const std::string& path, const std::vector<std::string>& roots,
                                     std::uint64_t max_size)
 {

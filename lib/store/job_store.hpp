@@ -173,6 +173,8 @@ public:
   // When the next pending delivery is due, if any.
   virtual result<std::optional<timestamp>> next_delivery_due() = 0;
   virtual result<std::optional<upload_record>> find_upload(std::string_view sha256) = 0;
+  // The upload WeShop answered with this URL (whose local copy the dashboard shows).
+  virtual result<std::optional<upload_record>> find_upload_by_url(std::string_view url) = 0;
   // Every job not in a terminal state, oldest first (recovery on start).
   virtual result<std::vector<job>> unfinished() = 0;
   // Succeeded jobs whose results still need copying, oldest first.
@@ -182,6 +184,8 @@ public:
   virtual result<std::vector<result_file>> result_files() = 0;
   // Jobs by agent and state (kept by triggers: a few rows, never a table scan).
   virtual result<std::vector<job_count>> counts() = 0;
+  // Jobs that reached `state` (a terminal one) at or after `since` (an index: no table scan).
+  virtual result<std::int64_t> count_finished_since(job_state state, timestamp since) = 0;
 
   // --- work distribution (several daemons on PostgreSQL; with SQLite, one
   // daemon holds everything and these are trivial) ---

@@ -582,8 +582,19 @@ result<std::optional<timestamp>> postgres_job_store::next_delivery_due()
 
 result<std::optional<upload_record>> postgres_job_store::find_upload(std::string_view sha256)
 {
+  return upload_where("sha256", sha256);
+}
+
+result<std::optional<upload_record>> postgres_job_store::find_upload_by_url(std::string_view url)
+{
+  return upload_where("url", url);
+}
+
+result<std::optional<upload_record>> postgres_job_store::upload_where(std::string_view column, std::string_view value)
+{
   return read<std::optional<upload_record>>([&](pg_connection& db) -> std::optional<upload_record> {
-    const auto rows = db.run("SELECT sha256, url, size FROM uploads WHERE sha256 = $1", pg_params().add(sha256));
+    const auto rows = db.run("SELECT sha256, url, size FROM uploads WHERE " + std::string(column) + " = $1",
+                             pg_params().add(value));
     if (rows.size() == 0)
       return std::nullopt;
     return upload_record{rows.text(0, 0), rows.text(0, 1), rows.int64(0, 2)};
@@ -637,6 +648,15 @@ result<std::vector<job_count>> postgres_job_store::counts()
     for (int r = 0; r < rows.size(); ++r)
       out.push_back({rows.text(r, 0), rows.text(r, 1), rows.int64(r, 2)});
     return out;
+  });
+}
+
+result<std::int64_t> postgres_job_store::count_finished_since(job_state state, timestamp since)
+{
+  return read<std::int64_t>([&](pg_connection& db) {
+    const auto rows = db.run("SELECT count(*) FROM jobs WHERE state = $1 AND finished_at >= $2",
+                             pg_params().add(std::string(to_string(state))).add(to_unix_ms(since)));
+    return rows.int64(0, 0);
   });
 }
 

@@ -44,11 +44,13 @@ public:
   result<std::vector<delivery>> due_deliveries(timestamp now, std::size_t limit) override;
   result<std::optional<timestamp>> next_delivery_due() override;
   result<std::optional<upload_record>> find_upload(std::string_view sha256) override;
+  result<std::optional<upload_record>> find_upload_by_url(std::string_view url) override;
   result<std::vector<job>> unfinished() override;
   result<std::vector<job>> mirror_backlog(std::size_t limit) override;
   result<std::optional<result_file>> find_result_file(std::string_view job_id, int n) override;
   result<std::vector<result_file>> result_files() override;
   result<std::vector<job_count>> counts() override;
+  result<std::int64_t> count_finished_since(job_state state, timestamp since) override;
   result<std::vector<job>> claim_unfinished(std::size_t limit) override;
   result<bool> renew_lease() override;
   result<bool> release_lease() override;
@@ -58,6 +60,8 @@ public:
   const std::string& owner() const;
 
 private:
+  // One upload by sha256 or url (a column name of ours, never input).
+  result<std::optional<upload_record>> upload_where(std::string_view column, std::string_view value);
   explicit postgres_job_store(const job_store_options& options);
 
   using unit_work = std::function<void(pg_connection&)>;          // throws to refuse

@@ -484,15 +484,25 @@ result<std::optional<timestamp>> sqlite_job_store::next_delivery_due()
   });
 }
 
-result<std::optional<upload_record>> sqlite_job_store::find_upload(std::string_view sha256)
+result<std::optional<upload_record>> sqlite_job_store::upload_where(std::string_view column, std::string_view value)
 {
   return read<std::optional<upload_record>>([&](connection& db) -> std::optional<upload_record> {
-    auto st = db.prepare("SELECT sha256, url, size FROM uploads WHERE sha256 = ?");
-    st->bind_all(sha256);
+    auto st = db.prepare("SELECT sha256, url, size FROM uploads WHERE " + std::string(column) + " = ?");
+    st->bind_all(value);
     if (!st->step())
       return std::nullopt;
     return upload_record{st->text(0), st->text(1), st->int64(2)};
   });
+}
+
+result<std::optional<upload_record>> sqlite_job_store::find_upload(std::string_view sha256)
+{
+  return upload_where("sha256", sha256);
+}
+
+result<std::optional<upload_record>> sqlite_job_store::find_upload_by_url(std::string_view url)
+{
+  return upload_where("url", url);
 }
 
 result<std::vector<job>> sqlite_job_store::unfinished()
@@ -566,6 +576,16 @@ result<std::vector<job_count>> sqlite_job_store::counts()
     while (st->step())
       out.push_back({st->text(0), st->text(1), st->int64(2)});
     return out;
+  });
+}
+
+result<std::int64_t> sqlite_job_store::count_finished_since(job_state state, timestamp since)
+{
+  return read<std::int64_t>([&](connection& db) {
+    auto st = db.prepare("SELECT count(*) FROM jobs WHERE state = ? AND finished_at >= ?");
+    st->bind_all(std::string(to_string(state)), to_unix_ms(since));
+    st->step();
+    return st->int64(0);
   });
 }
 

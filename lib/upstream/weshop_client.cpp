@@ -97,6 +97,16 @@ asio::awaitable<outcome<weshop::envelope>> weshop_client::call(std::string_view 
   auto r = co_await exchange(std::move(req), status);
   count_request(endpoint, status, r ? std::string_view("ok") : kind_name(r.error().kind),
                 std::chrono::steady_clock::now() - started);
+  const bool trouble = !r && (r.error().kind == error_kind::transport || r.error().kind == error_kind::parse ||
+                              status >= 500 || status == 429);
+  if (trouble) {
+    health_.last_trouble = now_ms();
+    health_.last_trouble_message = r.error().message;
+    ++health_.troubles_in_a_row;
+  } else if (r || r.error().kind != error_kind::local) {
+    health_.last_ok = now_ms();
+    health_.troubles_in_a_row = 0;
+  }
   co_return r;
 }
 

@@ -15,6 +15,7 @@
 // Retry-After (seconds or HTTP-date) is passed on.
 
 #include "http/client.hpp"
+#include "common/time.hpp"
 #include "upstream/api_key.hpp"
 #include "weshop/envelope.hpp"
 #include "weshop/run.hpp"
@@ -66,6 +67,16 @@ private:
   std::variant<T, upstream_error> v_;
 };
 
+// How the last requests to WeShop went, for the dashboard's status header.
+// An answer WeShop gave on purpose (even an error envelope for a bad request)
+// counts as reachable; no answer, a 5xx or a 429 counts as trouble.
+struct upstream_health {
+  std::optional<timestamp> last_ok{};
+  std::optional<timestamp> last_trouble{};
+  std::string last_trouble_message{};
+  std::uint64_t troubles_in_a_row = 0;
+};
+
 struct run_started {
   std::string execution_id;
 };
@@ -89,6 +100,7 @@ public:
 
   const std::string& api_origin() const { return api_origin_; }
   http::client_stats http_stats() const { return http_.stats(); }
+  const upstream_health& health() const { return health_; }
 
 private:
   // One request, counted in /metrics by endpoint, status and outcome.
@@ -98,6 +110,7 @@ private:
   api_key key_;
   std::string api_origin_;
   http::client http_;
+  upstream_health health_;
 };
 
 } // namespace weshopd::upstream

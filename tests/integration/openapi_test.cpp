@@ -147,6 +147,32 @@ TEST_F(OpenApi, RealResponsesOnEveryRouteMatchTheSpec)
     record("GET", "/v1/events", r);
   }
 
+  // Browsers: refused by name and by origin; the dashboard and its routes.
+  EXPECT_EQ(call("POST", "/v1/jobs", body, {{"Content-Type", "application/json"}, {"Host", "evil.example"}}).status, 421u);
+  EXPECT_EQ(call("POST", "/v1/jobs", body, {{"Content-Type", "application/json"}, {"Origin", "http://evil.example"}}).status, 403u);
+  EXPECT_EQ(call("GET", "/").status, 308u);
+  EXPECT_EQ(call("GET", "/ui/").status, 200u);
+  EXPECT_EQ(call("GET", "/ui/", "", {{"Host", "evil.example"}}).status, 421u);
+  const auto script = call("GET", "/ui/app.js");
+  EXPECT_EQ(script.status, 200u);
+  call("GET", "/ui/style.css");
+  call("GET", "/ui/icon.svg");
+  call("GET", "/ui/app.js", "", {{"If-None-Match", script.header("ETag")}});
+  call("GET", "/ui/nothing.js");
+  EXPECT_EQ(call("GET", "/v1/status").status, 200u);
+  const auto uploaded = call("POST", "/v1/uploads", test::png, {{"Content-Type", "image/png"}});
+  EXPECT_EQ(uploaded.status, 201u);
+  call("POST", "/v1/uploads", "text", {{"Content-Type", "text/plain"}});
+  call("POST", "/v1/uploads", "GIF89a", {{"Content-Type", "image/gif"}});
+  call("POST", "/v1/uploads", test::png, {{"Content-Type", "image/png"}, {"Origin", "http://evil.example"}});
+  const auto local = call("POST", "/v1/jobs",
+                          job_body("aipose", R"({"textDescription":"x"})", std::string(uploaded.body.at("path").as_string())));
+  const std::string local_id(local.body.at("id").as_string());
+  EXPECT_EQ(call("GET", "/v1/jobs/" + local_id + "/inputs/originalImage").status, 200u);
+  call("GET", "/v1/jobs/" + id + "/inputs/originalImage");
+  EXPECT_EQ(call("GET", "/v1/jobs/" + id + "/history").status, 200u);
+  call("GET", "/v1/jobs/01a216b4-3194-74ba-a0cf-943f8ad4dd6d/history");
+
   // The callback listener: a forged callback.
   const auto forged = test::http_call("http://" + listen, "POST", "/callbacks/weshop/" + id + "/forged-token", "{}",
                                       {{"Content-Type", "application/json"}});

@@ -268,6 +268,24 @@ TEST_P(JobStore, UploadsAreRecordedOncePerDigest)
   const auto found = store_->find_upload("abc");
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->url, "https://cdn.test/u1.png");
+  const auto by_url = store_->find_upload_by_url("https://cdn.test/u1.png");
+  ASSERT_TRUE(by_url && *by_url);
+  EXPECT_EQ((*by_url)->sha256, "abc");
+  EXPECT_FALSE(store_->find_upload_by_url("https://cdn.test/u2.png").value());
+}
+
+TEST_P(JobStore, FinishedJobsAreCountedFromAGivenTime)
+{
+  const auto a = store_->insert(make_job("aipose"))->created_or_existing.id;
+  const auto b = store_->insert(make_job("aipose", "stand"))->created_or_existing.id;
+  store_->insert(make_job("aimodel"));
+  const auto before = now_ms() - std::chrono::seconds(1);
+  ASSERT_TRUE(store_->transition(a, job_state::queued, job_state::failed));
+  ASSERT_TRUE(store_->transition(b, job_state::queued, job_state::canceled));
+  EXPECT_EQ(store_->count_finished_since(job_state::failed, before).value(), 1);
+  EXPECT_EQ(store_->count_finished_since(job_state::canceled, before).value(), 1);
+  EXPECT_EQ(store_->count_finished_since(job_state::succeeded, before).value(), 0);
+  EXPECT_EQ(store_->count_finished_since(job_state::failed, now_ms() + std::chrono::hours(1)).value(), 0);
 }
 
 TEST_P(JobStore, TenThousandConcurrentInsertsFromEightThreadsSurviveReopen)
