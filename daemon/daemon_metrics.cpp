@@ -25,8 +25,50 @@ std::vector<store::job_count> job_counts_snapshot::get() const
   return counts_;
 }
 
-void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, const job_counts_snapshot& jobs)
+void budget_snapshot::set(const budget::budget_policy& policy, const std::map<std::string, std::int64_t>& used)
 {
+  const auto& o = policy.options();
+  std::vector<std::pair<std::string, budget::micros>> limits;
+  if (o.daily)
+    limits.emplace_back("global", *o.daily);
+  for (const auto& [agent, limit] : o.per_agent)
+    limits.emplace_back("agent:" + agent, limit);
+  for (const auto& [token, limit] : o.per_token)
+    limits.emplace_back("token:" + token, limit);
+  std::vector<left> out;
+  for (const auto& [scope, limit] : limits) {
+    const auto it = used.find(scope);
+    const auto spent = it == used.end() ? 0 : it->second;
+    const auto unit = static_cast<double>(budget::one_unit);
+    out.push_back({scope, static_cast<double>(limit) / unit, static_cast<double>(std::max<budget::micros>(limit - spent, 0)) / unit});
+  }
+  std::lock_guard lock(mutex_);
+  left_ = std::move(out);
+}
+
+std::vector<budget_snapshot::left> budget_snapshot::get() const
+{
+  std::lock_guard lock(mutex_);
+  return left_;
+}
+
+void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, const job_counts_snapshot& jobs,
+                            const budget_snapshot& budgets)
+{
+  r.collect("weshopd_budget_limit", "Each configured daily budget, by scope (global, agent:<name>, token:<name>).",
+            "gauge", [&budgets] {
+              samples out;
+              for (const auto& b : budgets.get())
+                out.push_back({{{"scope", b.scope}}, b.limit});
+              return out;
+            });
+  r.collect("weshopd_budget_remaining", "What each budget has left in the current window, by scope.", "gauge",
+            [&budgets] {
+              samples out;
+              for (const auto& b : budgets.get())
+                out.push_back({{{"scope", b.scope}}, b.remaining});
+              return out;
+            });
   auto& engine = parts.engine;
   auto& store = parts.store;
   auto& client = parts.client;

@@ -3,6 +3,7 @@
 // /metrics at scrape time. Everything passed must outlive the registry's use
 // (the daemon registers them in main, where they all live).
 
+#include "budget/budget_policy.hpp"
 #include "engine/engine.hpp"
 #include "http/server.hpp"
 #include "metrics/registry.hpp"
@@ -34,6 +35,23 @@ private:
   std::vector<store::job_count> counts_;
 };
 
-void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, const job_counts_snapshot& jobs);
+// What each configured budget has left in the current window, as last read.
+class budget_snapshot {
+public:
+  struct left {
+    std::string scope;
+    double limit = 0;
+    double remaining = 0;
+  };
+  void set(const budget::budget_policy& policy, const std::map<std::string, std::int64_t>& used);
+  std::vector<left> get() const;
+
+private:
+  mutable std::mutex mutex_;
+  std::vector<left> left_;
+};
+
+void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, const job_counts_snapshot& jobs,
+                            const budget_snapshot& budgets);
 
 } // namespace weshopd

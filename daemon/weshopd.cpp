@@ -4,6 +4,7 @@
 #include "api/callback_api.hpp"
 #include "api/errors.hpp"
 #include "api/local_api.hpp"
+#include "budget/budget_alerts.hpp"
 #include "common/log.hpp"
 #include "common/secret.hpp"
 #include "config/config.hpp"
@@ -35,6 +36,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <sstream>
 #include <fstream>
 #include <iostream>
 
@@ -88,6 +90,44 @@ std::optional<std::string> usable_upload_dir(const std::optional<std::string>& d
   return real.string();
 }
 
+// api.token_file: one token per line, "secret" or "name secret" (the name
+// is what per-token budgets and usage reports call it; "default" without).
+std::vector<api::api_token> read_api_tokens(const std::string& path, std::string& problem)
+{
+  std::vector<api::api_token> tokens;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string first, second, extra;
+    words >> first >> second >> extra;
+    if (first.empty() || first.starts_with('#'))
+      continue;
+    api::api_token t{second.empty() ? "default" : first, second.empty() ? first : second};
+    if (!extra.empty() || t.secret.size() < 16) {
+      problem = "each line must be a token of at least 16 characters, or a name and such a token";
+      return {};
+    }
+    tokens.push_back(std::move(t));
+  }
+  if (tokens.empty())
+    problem = "holds no token";
+  return tokens;
+}
+
+budget::policy_options budget_policy_of(const config::settings& cfg)
+{
+  budget::policy_options o;
+  o.currency = cfg.budget.currency;
+  budget::parse_amounts(cfg.budget.prices, o.prices); // checked when the configuration was read
+  budget::parse_amounts(cfg.budget.per_agent, o.per_agent);
+  budget::parse_amounts(cfg.budget.per_token, o.per_token);
+  if (cfg.budget.daily)
+    o.daily = budget::parse_amount(*cfg.budget.daily);
+  o.reset_hour = static_cast<int>(cfg.budget.reset_hour);
+  o.policy = cfg.budget.policy == "hold" ? budget::over_budget::hold : budget::over_budget::reject;
+  return o;
+}
+
 int fail(std::string_view what, std::string_view why)
 {
   log(log_level::error, "startup_failed", {{"what", what}, {"why", why}});
@@ -130,13 +170,14 @@ int main(int argc, char** argv)
   const upstream::api_key api_key(*key.key);
   log(log_level::info, "api_key", {{"source", key.source}, {"fingerprint", api_key.fingerprint()}});
 
-  std::optional<std::string> api_token;
+  std::vector<api::api_token> api_tokens;
   if (cfg.api.token_file) {
-    auto text = first_line_of(*cfg.api.token_file);
-    if (text.size() < 16)
-      return fail("api.token_file", "the token must be at least 16 characters");
-    api_token = std::move(text);
+    std::string problem;
+    api_tokens = read_api_tokens(*cfg.api.token_file, problem);
+    if (!problem.empty())
+      return fail("api.token_file", problem);
   }
+  const auto budget = std::make_shared<const budget::budget_policy>(budget_policy_of(cfg));
 
   std::optional<std::string> notify_key;
   if (cfg.notify.secret_file) {
@@ -216,6 +257,15 @@ int main(int argc, char** argv)
       if (mirror && j.state == job_state::succeeded)
         mirror->poke();
     };
+    engine_options.budget = budget;
+    std::unique_ptr<budget::alert_sender> alerts;
+    if (cfg.budget.alert_url)
+      alerts = std::make_unique<budget::alert_sender>(io.get_executor(), *cfg.budget.alert_url, notify_key,
+                                                      cfg.budget.currency);
+    engine_options.on_budget_alert = [&alerts](const budget::budget_alert& a) {
+      if (alerts)
+        alerts->send(a);
+    };
     engine::engine engine(io.get_executor(), **store, client, engine_options);
     // Daemons sharing PostgreSQL: the others' job events reach our streams.
     std::unique_ptr<store::postgres_listener> listener;
@@ -225,6 +275,7 @@ int main(int argc, char** argv)
         store::postgres_listener_options{store_options.url, store_options.password, store_options.owner},
         [&engine](const std::string& id) { engine.remote_change(id); });
     job_counts_snapshot job_counts; // /metrics' jobs by agent and state, read before each scrape
+    budget_snapshot budget_left;    // and what each budget has left today
     api::local_api api(engine, **store,
                        {.upload_roots = upload_roots,
                         .events = {.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds)},
@@ -232,7 +283,7 @@ int main(int argc, char** argv)
                         .default_notify = cfg.notify.url ? std::optional<api::notify_target>(api::notify_target{
                                                              *cfg.notify.url, cfg.notify.events == "all"})
                                                          : std::nullopt,
-                        .token = api_token,
+                        .tokens = api_tokens,
                         .allowed_hosts = cfg.api.allowed_hosts,
                         .upload_dir = upload_dir,
                         .before_metrics = [&]() -> asio::awaitable<void> {
@@ -240,7 +291,14 @@ int main(int argc, char** argv)
                           auto counts = co_await store::read_async(s, [&] { return s.counts(); });
                           if (counts)
                             job_counts.set(std::move(*counts));
-                        }});
+                          const auto window = budget->window_of(now_ms());
+                          auto used = co_await store::read_async(s, [&] { return s.budget_used(window); });
+                          if (used)
+                            budget_left.set(*budget, std::move(*used));
+                        },
+                        .budget = budget,
+                        .identical_requests = cfg.breaker.identical_requests,
+                        .identical_window = std::chrono::seconds(cfg.breaker.window_seconds)});
 
     http::server_options server_options;
     server_options.host = cfg.api.listen.host;
@@ -276,7 +334,7 @@ int main(int argc, char** argv)
                             .client = client,
                             .api_server = server,
                             .callback_server = callback_server.get()},
-                           job_counts);
+                           job_counts, budget_left);
 
     // SIGHUP must not kill a daemon; logs go to stderr (journald), so there is nothing to reopen.
     asio::signal_set hangup(io, SIGHUP);
@@ -348,7 +406,7 @@ int main(int argc, char** argv)
         log(log_level::info, "ready",
             {{"api", "http://" + cfg.api.listen.host + ":" + std::to_string(server.port())},
              {"unix_socket", cfg.api.unix_socket.value_or("-")},
-             {"token", api_token ? "required" : "none"},
+             {"token", api_tokens.empty() ? "none" : "required"},
              {"store", store_name}});
         sd_notify(0, "READY=1");
         heartbeat.start();

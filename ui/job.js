@@ -73,7 +73,10 @@ export function showJob(main, id) {
       ['Created', when(job.createdAt)],
       ['Finished', job.finishedAt ? when(job.finishedAt) : '–'],
       ['Attempts', job.attempts ?? 0],
+      ['Cost', job.cost ? `${job.cost.actual ?? job.cost.expected} (${job.cost.imagesProduced ?? job.cost.images} images${job.cost.imagesProduced === null ? ', expected' : ''})` : '–'],
     ];
+    if (job.reason === 'budget_exhausted')
+      facts.push(['Waiting', 'for budget: it is submitted when the daily budget allows']);
     if (job.retryOf) facts.push(['Retry of', h('a', { href: `#/jobs/${job.retryOf}`, class: 'mono' }, job.retryOf)]);
     const error = job.error ? h('div', { class: 'error-box', role: 'alert' },
       h('strong', {}, job.error.code), ` ${job.error.message}`,

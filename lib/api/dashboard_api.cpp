@@ -1,6 +1,7 @@
 #include "api/dashboard_api.hpp"
 
 #include "api/errors.hpp"
+#include "common/durable_file.hpp"
 #include "common/image_type.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
@@ -38,35 +39,6 @@ http::outgoing json_answer(unsigned status, const json::value& body)
 json::value time_or_null(const std::optional<timestamp>& t)
 {
   return t ? json::value(to_rfc3339(*t)) : json::value(nullptr);
-}
-
-// Writes `bytes` to `path` so that a crash leaves either nothing or the
-// whole file: a temporary file, fsync, rename, fsync of the directory.
-bool write_durably(const fs::path& path, std::string_view bytes)
-{
-  const auto tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return false;
-  bool ok = true;
-  for (std::size_t done = 0; ok && done < bytes.size();) {
-    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    ok = n > 0;
-    done += ok ? static_cast<std::size_t>(n) : 0;
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ::close(fd);
-  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return true;
 }
 
 } // namespace

@@ -30,6 +30,7 @@ http::outgoing error_response(const boost::system::error_code& ec)
   case errc::not_found: return error_response(404, "not_found", "no job with that id");
   case errc::idempotency_conflict:
     return error_response(409, "conflict", "Idempotency-Key was already used with a different request");
+  case errc::budget_exceeded: return error_response(429, "budget_exceeded", ec.message());
   case errc::illegal_transition:
   case errc::stale_state: return error_response(409, "conflict", "the job is already finished");
   case errc::overloaded:

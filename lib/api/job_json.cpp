@@ -1,5 +1,7 @@
 #include "api/job_json.hpp"
 
+#include "api/budget_answers.hpp"
+
 #include "common/base64.hpp"
 #include "common/uuid7.hpp"
 
@@ -36,6 +38,8 @@ json::object to_json(const job& j)
           {"updatedAt", to_rfc3339(j.updated_at)},
           {"finishedAt", opt_time(j.finished_at)},
           {"retryOf", opt_text(j.retry_of)},
+          {"cost", cost_json(j)},
+          {"reason", j.held ? json::value("budget_exhausted") : json::value()},
           {"notify", j.notify_url ? json::value(json::object{{"url", *j.notify_url},
                                                              {"events", j.notify_all ? "all" : "terminal"}})
                                   : json::value()}};

@@ -1,6 +1,7 @@
 #include "api/local_api.hpp"
 
 #include "api/dispatch.hpp"
+#include "api/budget_answers.hpp"
 #include "api/errors.hpp"
 #include "api/notify_field.hpp"
 #include "api/query.hpp"
@@ -67,7 +68,7 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     dashboard_(engine, store, {.upload_roots = options_.upload_roots,
                                .upload_dir = options_.upload_dir,
                                .max_upload_size = options_.max_upload_size}),
-    guard_(options_.allowed_hosts)
+    breaker_(options_.identical_requests, options_.identical_window), guard_(options_.allowed_hosts)
 {
   const auto bind = [this](auto member) { return [this, member](http::incoming& r) { return (this->*member)(r); }; };
   routes_.add("POST", "/v1/jobs", bind(&local_api::create_job))
@@ -83,6 +84,7 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/metrics", bind(&local_api::metrics_text))
     .add("GET", "/healthz", bind(&local_api::health))
     .add("GET", "/v1/status", [this](http::incoming& r) { return dashboard_.status(r); })
+    .add("GET", "/v1/usage", bind(&local_api::usage))
     .add("POST", "/v1/uploads", [this](http::incoming& r) { return dashboard_.upload(r); })
     .add("GET", "/v1/jobs/{id}/inputs/{name}", [this](http::incoming& r) { return dashboard_.input_image(r); })
     .add("GET", "/v1/jobs/{id}/history", [this](http::incoming& r) { return dashboard_.history(r); })
@@ -113,9 +115,13 @@ asio::awaitable<http::outgoing> local_api::answer(http::incoming& req)
 {
   if (auto refused = guard_.check(req, req.remote == "unix"))
     co_return error_response(refused->status, refused->code, refused->message);
-  if (options_.token && req.path != "/healthz" && !is_dashboard_file(req.path)) {
+  if (!options_.tokens.empty() && req.path != "/healthz" && !is_dashboard_file(req.path)) {
     const auto given = req.header_value("Authorization");
-    if (!given.starts_with("Bearer ") || !constant_time_equal(given.substr(7), *options_.token)) {
+    const auto secret = given.starts_with("Bearer ") ? given.substr(7) : std::string_view{};
+    for (const auto& t : options_.tokens) // every one compared: the time does not tell which matched
+      if (constant_time_equal(secret, t.secret) && req.principal.empty())
+        req.principal = t.name;
+    if (req.principal.empty()) {
       auto out = error_response(401, "unauthorized", "this weshopd needs Authorization: Bearer <token> (api.token_file)");
       out.headers.push_back({"WWW-Authenticate", "Bearer"});
       co_return out;
@@ -207,13 +213,38 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
   if (auto* refusal = std::get_if<http::outgoing>(&checked))
     co_return std::move(*refusal);
   auto& j = std::get<store::new_job>(checked);
-  co_return co_await submit_new_job(j);
+  if (!j.idempotency_key && !breaker_.allow(j.request_hash, duplicate_breaker::clock::now())) {
+    auto out = error_response(429, "duplicate_suspected",
+                              "more than " + std::to_string(options_.identical_requests) + " identical requests in " +
+                                std::to_string(breaker_.window().count()) +
+                                " s without an Idempotency-Key: a client loop? (breaker.identical_requests)");
+    out.headers.push_back({"Retry-After", std::to_string(breaker_.window().count())});
+    co_return out;
+  }
+  co_return co_await submit_new_job(j, req);
 }
 
-// 201 and the new job, or 200 and the job an Idempotency-Key already made.
-asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j)
+// 201 and the new job, or 200 and the job an Idempotency-Key already made;
+// priced, and admitted against the budgets that apply (atomically, in the store).
+asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, const http::incoming& req)
 {
+  if (options_.budget) {
+    const auto& policy = *options_.budget;
+    j.images = budget::budget_policy::images_of(j.params);
+    j.unit_price = policy.price_per_image(j.agent, j.params);
+    if (!req.principal.empty())
+      j.token_name = req.principal;
+    j.admit = {policy.window_of(options_.clock()), policy.limits_for(j.agent, j.token_name),
+               policy.options().policy == budget::over_budget::hold};
+  }
+  const auto admission = j.admit; // for a refusal's message (the store takes j)
+  const auto cost = j.images * j.unit_price;
   auto created = co_await engine_.create(std::move(j));
+  if (!created && created.error() == errc::budget_exceeded) {
+    const auto used = co_await store::read_async(store_, [&] { return store_.budget_used(admission.window); });
+    co_return over_budget_response(*options_.budget, admission, cost,
+                                   used ? *used : std::map<std::string, std::int64_t>{}, options_.clock());
+  }
   if (!created)
     co_return error_response(created.error());
   const auto& job = created->created_or_existing;
@@ -250,7 +281,7 @@ asio::awaitable<http::outgoing> local_api::retry_job(http::incoming& req)
   j.request_hash = sha256_hex("retry:" + original->id); // what an Idempotency-Key is compared by
   if (!key.empty())
     j.idempotency_key = std::string(key);
-  co_return co_await submit_new_job(j);
+  co_return co_await submit_new_job(j, req);
 }
 
 asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
@@ -396,6 +427,20 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
   if (out.body.size() != static_cast<std::size_t>((*file)->bytes))
     co_return missing(); // removed by the sweep meanwhile, or damaged
   co_return out;
+}
+
+// GET /v1/usage?from=&to=&group=agent|day|token: admitted jobs by budget day.
+asio::awaitable<http::outgoing> local_api::usage(http::incoming& req)
+{
+  const auto today = options_.budget ? options_.budget->window_of(options_.clock()) : budget::budget_policy().window_of(now_ms());
+  auto query = read_usage_query(req, today);
+  if (auto* refusal = std::get_if<http::outgoing>(&query))
+    co_return std::move(*refusal);
+  const auto& q = std::get<usage_query>(query);
+  auto rows = co_await store::read_async(store_, [&] { return store_.usage(q.from, q.to, q.group); });
+  if (!rows)
+    co_return error_response(rows.error());
+  co_return json_response(200, usage_json(q, *rows, options_.budget ? options_.budget->options().currency : "images"));
 }
 
 asio::awaitable<http::outgoing> local_api::metrics_text(http::incoming&)

@@ -5,6 +5,8 @@
 
 #include "api/dashboard_api.hpp"
 #include "api/dispatch.hpp"
+#include "api/duplicate_breaker.hpp"
+#include "budget/budget_policy.hpp"
 #include "api/event_stream.hpp"
 #include "api/notify_field.hpp"
 #include "engine/engine.hpp"
@@ -20,17 +22,29 @@
 
 namespace weshopd::api {
 
+struct api_token {
+  std::string name;
+  std::string secret;
+};
+
 struct api_options {
   std::vector<std::string> upload_roots{};
   std::uint64_t max_upload_size = 32 * 1024 * 1024;
   event_stream_options events{};
   bool notify_enabled = false;                 // a signing secret is configured
   std::optional<notify_target> default_notify{}; // for jobs that name none
-  std::optional<std::string> token{};           // when set, every route but /healthz and the dashboard's files needs "Authorization: Bearer <token>"
+  // When any, every route but /healthz and the dashboard's files needs
+  // "Authorization: Bearer <secret>" of one of them; its name is the
+  // request's principal (per-token budgets).
+  std::vector<api_token> tokens{};
   std::vector<std::string> allowed_hosts{};     // Host names besides localhost and IP literals (api.allowed_hosts)
   std::optional<std::string> upload_dir{};      // where the dashboard's image uploads go (uploads.dir)
   // Awaited before /metrics is rendered (e.g. to read gauges that take a database read).
   std::function<boost::asio::awaitable<void>()> before_metrics{};
+  std::shared_ptr<const budget::budget_policy> budget{}; // prices always; limits when set
+  std::function<timestamp()> clock = now_ms;             // which budget window it is
+  std::size_t identical_requests = 20;                   // the duplicate breaker (breaker.*)
+  std::chrono::seconds identical_window{60};
 };
 
 class local_api {
@@ -43,7 +57,8 @@ private:
   boost::asio::awaitable<http::outgoing> answer(http::incoming& req); // handle(), before the security headers
   std::variant<store::new_job, http::outgoing> read_new_job(const http::incoming& req) const;
   boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
-  boost::asio::awaitable<http::outgoing> submit_new_job(store::new_job& j);
+  boost::asio::awaitable<http::outgoing> submit_new_job(store::new_job& j, const http::incoming& req);
+  boost::asio::awaitable<http::outgoing> usage(http::incoming& req);
   boost::asio::awaitable<http::outgoing> retry_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> get_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> list_jobs(http::incoming& req);
@@ -59,6 +74,7 @@ private:
   api_options options_;
   event_stream events_;
   dashboard_api dashboard_;
+  duplicate_breaker breaker_;
   http::browser_guard guard_;
   http::router<route> routes_;
 };

@@ -17,6 +17,7 @@ public:
     case errc::stale_state: return "the job is no longer in the expected state";
     case errc::illegal_transition: return "the job state machine forbids this transition";
     case errc::idempotency_conflict: return "Idempotency-Key was used with a different request";
+    case errc::budget_exceeded: return "the job would exceed a spending budget";
     case errc::overloaded: return "overloaded, try again later";
     case errc::shutting_down: return "shutting down";
     case errc::storage_full: return "the database disk is full";

@@ -15,6 +15,7 @@ enum class errc {
   stale_state,          // compare-and-set lost: the job is no longer in the expected state
   illegal_transition,   // the state machine forbids from -> to
   idempotency_conflict, // same Idempotency-Key, different request body
+  budget_exceeded,      // the job would take a budget past its limit (policy reject)
   overloaded,           // a bounded queue is full; try again later
   shutting_down,        // the component is stopping and takes no new work
   // storage failures (from the database), kept apart so the API can answer 503 clearly

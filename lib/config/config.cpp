@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "budget/budget_policy.hpp"
 #include "http/browser_guard.hpp"
 #include "http/origin.hpp"
 
@@ -61,6 +62,19 @@ setting text(std::string_view name, std::function<std::string(settings&, const s
             const auto* t = as_text(v);
             if (!t)
               return "must be a string";
+            return set(s, *t);
+          }};
+}
+
+// Text, or a TOML integer taken as its digits (amounts and hours read well both ways).
+setting text_or_integer(std::string_view name, std::function<std::string(settings&, const std::string&)> set)
+{
+  return {name, kind::text, [set](settings& s, const raw& v) -> std::string {
+            if (const auto* n = std::get_if<std::int64_t>(&v))
+              return set(s, std::to_string(*n));
+            const auto* t = as_text(v);
+            if (!t)
+              return "must be a string or a whole number";
             return set(s, *t);
           }};
 }
@@ -184,6 +198,35 @@ const std::vector<setting>& table()
     size("results.max_image_bytes", [](settings& s) -> auto& { return s.results.max_image_bytes; }),
     number("results.retention_days", [](settings& s) -> auto& { return s.results.retention_days; }),
     size("results.max_total_bytes", [](settings& s) -> auto& { return s.results.max_total_bytes; }),
+    text("budget.currency", [](settings& s, const std::string& t) {
+      s.budget.currency = t;
+      return t.empty() ? std::string("must not be empty") : std::string{};
+    }),
+    list("budget.prices", "agent=price entries", [](settings& s) -> auto& { return s.budget.prices; }),
+    text_or_integer("budget.daily",
+                    [](settings& s, const std::string& t) {
+                      s.budget.daily = t;
+                      return budget::parse_amount(t) ? std::string{} : "must be an amount (a number with at most 6 decimals)";
+                    }),
+    list("budget.per_agent", "agent=amount entries", [](settings& s) -> auto& { return s.budget.per_agent; }),
+    list("budget.per_token", "name=amount entries", [](settings& s) -> auto& { return s.budget.per_token; }),
+    text_or_integer("budget.reset_hour",
+         [](settings& s, const std::string& t) -> std::string {
+           if (t.size() > 2 || t.empty() || !std::all_of(t.begin(), t.end(), ::isdigit) || std::stoi(t) > 23)
+             return "must be an hour, 0 to 23";
+           s.budget.reset_hour = static_cast<std::uint64_t>(std::stoi(t));
+           return {};
+         }),
+    text("budget.policy",
+         [](settings& s, const std::string& t) -> std::string {
+           if (t != "reject" && t != "hold")
+             return "must be reject or hold";
+           s.budget.policy = t;
+           return {};
+         }),
+    optional_text("budget.alert_url", [](settings& s) -> auto& { return s.budget.alert_url; }),
+    number("breaker.identical_requests", [](settings& s) -> auto& { return s.breaker.identical_requests; }),
+    number("breaker.window_seconds", [](settings& s) -> auto& { return s.breaker.window_seconds; }),
     number("engine.deadline_seconds", [](settings& s) -> auto& { return s.engine.deadline_seconds; }),
     number("engine.poll_initial_ms", [](settings& s) -> auto& { return s.engine.poll_initial_ms; }),
     number("engine.poll_cap_ms", [](settings& s) -> auto& { return s.engine.poll_cap_ms; }),
@@ -413,6 +456,16 @@ void check(settings& s, const std::map<std::string, std::string>& env, std::vect
     errors.push_back({"notify.secret_file", "is required when notify.url is set: notifications are signed"});
   if (s.notify.secret_file && !readable_file(*s.notify.secret_file))
     errors.push_back({"notify.secret_file", *s.notify.secret_file + " is not a readable file"});
+  {
+    std::map<std::string, budget::micros> amounts;
+    for (const auto& [key, entries] : {std::pair{"budget.prices", &s.budget.prices},
+                                       std::pair{"budget.per_agent", &s.budget.per_agent},
+                                       std::pair{"budget.per_token", &s.budget.per_token}})
+      if (auto problem = budget::parse_amounts(*entries, amounts); !problem.empty())
+        errors.push_back({key, problem});
+    if (s.budget.alert_url && !http::origin_of(*s.budget.alert_url))
+      errors.push_back({"budget.alert_url", "must be an http(s) URL"});
+  }
   if (s.engine.poll_cap_ms < s.engine.poll_initial_ms)
     errors.push_back({"engine.poll_cap_ms", "must not be below engine.poll_initial_ms"});
   for (const auto& proxy : s.callbacks.trusted_proxies) {

@@ -67,6 +67,20 @@ struct settings {
     std::uint64_t max_total_bytes = 10ull * 1024 * 1024 * 1024; // beyond it the oldest copies go first
   } results;
   struct {
+    std::string currency = "images";        // the unit of prices and budgets
+    std::vector<std::string> prices;         // "agent=price" or "agent/generateVersion=price" per image; default 1
+    std::optional<std::string> daily;        // the global daily budget (an amount); none: no cap
+    std::vector<std::string> per_agent;      // "agent=amount" per day
+    std::vector<std::string> per_token;      // "token name=amount" per day (api.token_file names its tokens)
+    std::uint64_t reset_hour = 0;            // local time the budget day starts, 0-23
+    std::string policy = "reject";           // over budget: reject (429) | hold (queued until the reset)
+    std::optional<std::string> alert_url;    // POSTed to at 80 % and 100 % of a budget (signed like notify)
+  } budget;
+  struct {
+    std::uint64_t identical_requests = 20;   // more identical POSTs without Idempotency-Key than this ...
+    std::uint64_t window_seconds = 60;       // ... within this: 429 duplicate_suspected
+  } breaker;
+  struct {
     std::uint64_t deadline_seconds = 1800; // per job, unless the request sets ?deadline=
     std::uint64_t poll_initial_ms = 1000;
     std::uint64_t poll_cap_ms = 30000;

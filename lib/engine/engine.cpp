@@ -81,6 +81,12 @@ json::array results_json(const weshop::run& r)
   return out;
 }
 
+// Images a finished run produced (each is billed): its results marked Success.
+std::int64_t produced_images(const weshop::run& r)
+{
+  return std::count_if(r.results.begin(), r.results.end(), [](const auto& item) { return item.status == "Success"; });
+}
+
 // step: uploading, submitting (the job goes back to queued) or poll.
 void count_retry(std::string_view step)
 {
@@ -120,6 +126,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
   asio::system_timer wake;
   std::optional<timestamp> wake_at;
   asio::steady_timer lease_timer;
+  asio::system_timer* held_timer = nullptr; // admit_held_jobs' wait, while it waits
   // Accepted jobs waiting for a submit slot: ids only (the rest is in
   // SQLite), so a backlog of 100k jobs costs a few MB, not a coroutine each.
   std::deque<std::string> queued_ids;
@@ -250,8 +257,8 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       co_await t.async_wait(use_tuple); // the disk is failing: it stays queued in the database meanwhile
       loaded = co_await store::read_async(store, read);
     }
-    if (!loaded)
-      co_return;
+    if (!loaded || loaded->held)
+      co_return; // a held job waits for budget (admit_held_jobs)
     job j = std::move(*loaded);
 
     std::string token; // the callback token of the run about to be submitted
@@ -499,8 +506,14 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       if (!success)
         p.error = run_failure(*r);
       p.mirror_results = success && options.mirror_results;
+      p.images_actual = produced_images(*r);
       const std::string detail = success ? "run succeeded" : "run failed";
-      co_await move(*current, success ? job_state::succeeded : job_state::failed, p, detail);
+      const auto ended = co_await move(*current, success ? job_state::succeeded : job_state::failed, p, detail);
+      if (ended && *p.images_actual > 0)
+        metrics::process_registry()
+          .counter_of("weshopd_spend_images_total", "Images WeShop produced (and billed), by agent.",
+                      {{"agent", ended->agent}})
+          .add(static_cast<std::uint64_t>(*p.images_actual));
       polling.erase(id);
       co_return;
     }
@@ -596,6 +609,51 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     schedule_poll(id, at);
   }
 
+  // --- budgets ---
+
+  // Held jobs (policy hold) get their chance when budget frees up or the
+  // window resets: checked every held_check, and at each reset.
+  asio::awaitable<void> admit_held_jobs(std::shared_ptr<impl> self)
+  {
+    while (!stopped) {
+      const auto now = options.clock();
+      const auto next_reset = options.budget->window_end(now);
+      asio::system_timer t(executor);
+      t.expires_at(std::min(std::chrono::system_clock::now() + options.held_check,
+                            std::chrono::system_clock::now() + (next_reset - now)));
+      held_timer = &t;
+      co_await t.async_wait(use_tuple);
+      held_timer = nullptr;
+      if (stopped)
+        break;
+      auto held = co_await store::read_async(store, [&] { return store.held_jobs(1000); });
+      if (!held)
+        continue;
+      const auto window = options.budget->window_of(options.clock());
+      for (const auto& j : *held) {
+        budget::admission a{window, options.budget->limits_for(j.agent, j.token_name), true};
+        auto r = co_await on_store<store::admit_result>(
+          [&](auto done) { store.async_admit_held(j.id, a, std::move(done)); });
+        if (!r || !r->admitted)
+          continue;
+        announce(r->alerts);
+        log(log_level::info, "job_admitted", {{"job", j.id}, {"window", window}});
+        enqueue(self, j.id);
+      }
+    }
+  }
+
+  void announce(const std::vector<budget::budget_alert>& alerts)
+  {
+    for (const auto& a : alerts) {
+      log(a.percent >= 100 ? log_level::warning : log_level::info, "budget_alert",
+          {{"window", a.window}, {"scope", a.scope}, {"percent", std::to_string(a.percent)},
+           {"used", budget::format_amount(a.used)}, {"limit", budget::format_amount(a.limit)}});
+      if (options.on_budget_alert)
+        options.on_budget_alert(a);
+    }
+  }
+
   // --- recovery ---
 
   // Every unfinished job this daemon may take (with SQLite: all of them; with
@@ -682,6 +740,8 @@ asio::awaitable<void> engine::start()
   asio::co_spawn(impl_->executor, impl_->scheduler(impl_), asio::detached);
   if (impl_->options.lease_heartbeat)
     asio::co_spawn(impl_->executor, impl_->lease_keeper(impl_), asio::detached);
+  if (impl_->options.budget && impl_->options.budget->options().policy == budget::over_budget::hold)
+    asio::co_spawn(impl_->executor, impl_->admit_held_jobs(impl_), asio::detached);
 }
 
 void engine::stop()
@@ -689,6 +749,8 @@ void engine::stop()
   impl_->stopped = true;
   impl_->wake.cancel();
   impl_->lease_timer.cancel();
+  if (impl_->held_timer)
+    impl_->held_timer->cancel();
   impl_->feed.close(); // live streams end
 }
 
@@ -700,6 +762,8 @@ asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
     j.deadline_at = now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(impl_->options.deadline);
   auto r = co_await impl_->on_store<store::insert_result>(
     [&](auto done) { impl_->store.async_insert(std::move(j), std::move(done)); });
+  if (r)
+    impl_->announce(r->alerts);
   if (r && r->created) {
     impl_->feed.publish(r->created_or_existing);
     if (impl_->options.on_event)

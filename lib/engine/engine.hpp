@@ -62,6 +62,12 @@ struct engine_options {
   std::optional<std::string> input_copies_dir{};
   // Mark succeeded jobs for result mirroring (see mirror/result_mirror.hpp).
   bool mirror_results = false;
+  // Budgets (nullptr: none). Held jobs are looked at every held_check and at
+  // each window reset; `clock` says which window it is (injectable for tests).
+  std::shared_ptr<const budget::budget_policy> budget{};
+  std::function<timestamp()> clock = now_ms;
+  std::chrono::milliseconds held_check = 5s;
+  std::function<void(const budget::budget_alert&)> on_budget_alert{};
   // Called after each durable transition (and creation), e.g. to wake the notifier.
   std::function<void(const job&)> on_event{};
 };

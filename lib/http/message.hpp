@@ -22,6 +22,7 @@ struct incoming {
   std::vector<header> headers;
   std::string body;
   std::string remote; // peer address
+  std::string principal; // the name of the API token it came with ("" without tokens)
   std::map<std::string, std::string> params; // route captures, filled by the router
 
   std::string_view header_value(std::string_view name) const;

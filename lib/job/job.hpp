@@ -45,6 +45,15 @@ struct job {
   std::optional<std::string> notify_url;          // local webhook for this job
   bool notify_all = false;                        // notify on every transition, not only the end
   std::optional<std::string> retry_of;            // the failed or canceled job this one retries
+  // Money (budget/budget_policy.hpp): images asked for, the price of each (micro-units),
+  // images produced (once succeeded), the budget window it was admitted in
+  // (nullopt while held), the API token it came with, and whether it waits for budget.
+  std::int64_t images = 0;
+  std::int64_t unit_price = 0;
+  std::optional<std::int64_t> images_actual;
+  std::optional<std::string> budget_window;
+  std::optional<std::string> token_name;
+  bool held = false;
 };
 
 // One row of the append-only audit trail: a state change.

@@ -2,6 +2,7 @@
 
 #include "common/await_callback.hpp"
 #include "common/backoff.hpp"
+#include "common/durable_file.hpp"
 #include "common/image_type.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
@@ -32,42 +33,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Writes `bytes` to `path` so that `path` is either absent or whole and on
-// disk: a temporary name, fsync, rename, fsync of the folder.
-bool write_durably(const fs::path& path, std::string_view bytes)
-{
-  auto partial = path;
-  partial += ".part";
-  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return false;
-  bool ok = true;
-  for (std::size_t done = 0; ok && done < bytes.size();) {
-    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    ok = n > 0;
-    done += ok ? static_cast<std::size_t>(n) : 0;
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  std::error_code ec;
-  if (ok)
-    fs::rename(partial, path, ec);
-  if (!ok || ec) {
-    fs::remove(partial, ec);
-    return false;
-  }
-  if (const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return true;
-}
-
-std::string_view extension_of(std::string_view type)
-{
-  return type == "image/png" ? "png" : type == "image/jpeg" ? "jpg" : "webp";
-}
 
 void count(std::string_view outcome, std::uint64_t n = 1)
 {
@@ -165,7 +130,7 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
     const auto folder = fs::path(options.dir) / j.id;
     std::error_code ec;
     fs::create_directories(folder, ec);
-    const auto path = folder / (std::to_string(n) + "." + std::string(extension_of(*type)));
+    const auto path = folder / (std::to_string(n) + std::string(image_extension(*type)));
     if (!write_durably(path, r.resp.body))
       co_return "cannot write " + path.string();
     store::result_file f;

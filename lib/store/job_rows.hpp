@@ -16,13 +16,25 @@ namespace weshopd::store {
 inline constexpr std::string_view job_columns =
   "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
   " error_message, error_retryable, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
-  " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all, retry_of";
+  " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all, retry_of,"
+  " images, unit_price, images_actual, budget_window, token_name, held";
 
 // The same for PostgreSQL, whose booleans are read as integers.
 inline constexpr std::string_view pg_job_columns =
   "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
   " error_message, error_retryable::int, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
-  " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all::int, retry_of";
+  " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all::int, retry_of,"
+  " images, unit_price, images_actual, budget_window, token_name, held::int";
+
+// What a job counts against its budget window now (the triggers of migration
+// 0007 / postgres 0005 keep budget_usage by the same rule), in SQL both take.
+inline constexpr std::string_view spend_expression =
+  "CASE WHEN held OR budget_window IS NULL THEN 0"
+  " WHEN state = 'succeeded' THEN coalesce(images_actual, images) * unit_price"
+  " WHEN state = 'failed' AND coalesce(error_code, '') <> 'submit_outcome_unknown'"
+  " THEN coalesce(images_actual, 0) * unit_price"
+  " WHEN state = 'canceled' AND execution_id IS NULL THEN 0"
+  " ELSE images * unit_price END";
 
 inline constexpr std::string_view event_columns = "id, job_id, from_state, to_state, at, detail";
 
@@ -39,6 +51,10 @@ struct patch_columns {
   std::optional<std::int64_t> next_attempt_at; // (only a set time; clearing is the patch's own flag)
 };
 patch_columns columns_of(const job_patch& patch);
+
+// GET /v1/usage's aggregate, grouped by agent, budget day or token; the
+// placeholders for the first and last window are the backend's ("?1", "$1").
+std::string usage_query(usage_group group, std::string_view from, std::string_view to);
 
 // results.mirror: a job's results gain each copy's localUrl, sha256 and
 // bytes (link), or lose them again when the copies expire (unlink).
@@ -88,6 +104,12 @@ job read_job(const Row& st)
   j.notify_url = st.opt_text(22);
   j.notify_all = st.int64(23) != 0;
   j.retry_of = st.opt_text(24);
+  j.images = st.int64(25);
+  j.unit_price = st.int64(26);
+  j.images_actual = st.opt_int64(27);
+  j.budget_window = st.opt_text(28);
+  j.token_name = st.opt_text(29);
+  j.held = st.int64(30) != 0;
   return j;
 }
 

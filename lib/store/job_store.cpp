@@ -49,6 +49,11 @@ result<bool> job_store::record_upload(upload_record upload)
   return wait_for<bool>([&](auto done) { async_record_upload(std::move(upload), std::move(done)); });
 }
 
+result<admit_result> job_store::admit_held(std::string id, budget::admission a)
+{
+  return wait_for<admit_result>([&](auto done) { async_admit_held(std::move(id), std::move(a), std::move(done)); });
+}
+
 result<delivery> job_store::record_delivery(delivery_attempt attempt)
 {
   return wait_for<delivery>([&](auto done) { async_record_delivery(std::move(attempt), std::move(done)); });

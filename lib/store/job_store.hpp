@@ -11,6 +11,7 @@
 // idempotency_conflict, overloaded, and storage_* for a failing database.
 
 #include "common/error.hpp"
+#include "budget/budget_policy.hpp"
 #include "common/uuid7.hpp"
 #include "job/job.hpp"
 #include "store/group_commit.hpp"
@@ -19,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,12 +57,34 @@ struct new_job {
   std::optional<std::string> notify_url; // local webhook (see deliveries)
   bool notify_all = false;
   std::optional<std::string> retry_of{}; // POST /v1/jobs/{id}/retry: the job retried
+  std::int64_t images = 0;               // what it asks for (batchCount)
+  std::int64_t unit_price = 0;           // per image, micro-units
+  std::optional<std::string> token_name{}; // the API token it came with
+  budget::admission admit{};             // the window and limits it is admitted against
 };
 
 struct insert_result {
   job created_or_existing;
   bool created = false; // false: the Idempotency-Key named an existing, identical request
+  std::vector<budget::budget_alert> alerts{}; // thresholds this admission crossed
 };
+
+// A held job's second chance (see async_admit_held).
+struct admit_result {
+  job current;
+  bool admitted = false;
+  std::vector<budget::budget_alert> alerts{};
+};
+
+// GET /v1/usage: one row per group (agent, budget day or token).
+struct usage_row {
+  std::string key;
+  std::int64_t jobs = 0;
+  std::int64_t images_requested = 0;
+  std::int64_t images_produced = 0;
+  std::int64_t spend = 0; // micro-units: produced images, plus what unfinished jobs may cost
+};
+enum class usage_group { agent, day, token };
 
 // Changes made with a transition; unset members stay as they are.
 struct job_patch {
@@ -72,6 +96,7 @@ struct job_patch {
   std::optional<int> attempts;
   std::optional<std::optional<timestamp>> next_attempt_at; // set, or clear
   std::optional<std::string> callback_token_hash;
+  std::optional<std::int64_t> images_actual; // (on success) images WeShop produced
   bool mirror_results = false; // (on success) the result images are to be copied: see mirror_backlog()
 };
 
@@ -142,6 +167,9 @@ public:
   virtual void async_transition(std::string id, job_state from, job_state to, job_patch patch, std::string detail,
                         callback<job> done) = 0;
   virtual void async_record_upload(upload_record upload, callback<bool> done) = 0;
+  // Admits a held job if its budget has room now (atomically with the check):
+  // it leaves held, joins `a.window`, and its deadline restarts from now.
+  virtual void async_admit_held(std::string id, budget::admission a, callback<admit_result> done) = 0;
   // Records a delivery attempt (delivered, to retry, or given up).
   virtual void async_record_delivery(delivery_attempt attempt, callback<delivery> done) = 0;
 
@@ -157,6 +185,7 @@ public:
   result<insert_result> insert(new_job j);
   result<job> transition(std::string id, job_state from, job_state to, job_patch patch = {}, std::string detail = {});
   result<bool> record_upload(upload_record upload);
+  result<admit_result> admit_held(std::string id, budget::admission a);
   result<bool> record_mirror(std::string job_id, std::vector<result_file> files, std::string failure = {});
   result<std::size_t> expire_mirrors(std::vector<std::string> job_ids);
   result<delivery> record_delivery(delivery_attempt attempt);
@@ -184,6 +213,12 @@ public:
   virtual result<std::vector<result_file>> result_files() = 0;
   // Jobs by agent and state (kept by triggers: a few rows, never a table scan).
   virtual result<std::vector<job_count>> counts() = 0;
+  // Held jobs (waiting for budget), oldest first.
+  virtual result<std::vector<job>> held_jobs(std::size_t limit) = 0;
+  // What each scope has committed in a budget window.
+  virtual result<std::map<std::string, std::int64_t>> budget_used(std::string_view window) = 0;
+  // Admitted jobs of the windows from..to (inclusive, "YYYY-MM-DD"), grouped.
+  virtual result<std::vector<usage_row>> usage(std::string_view from, std::string_view to, usage_group group) = 0;
   // Jobs that reached `state` (a terminal one) at or after `since` (an index: no table scan).
   virtual result<std::int64_t> count_finished_since(job_state state, timestamp since) = 0;
 

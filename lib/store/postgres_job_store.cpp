@@ -285,6 +285,39 @@ result<T> postgres_job_store::read(F&& f)
   }
 }
 
+namespace {
+
+struct window_usage {
+  std::vector<budget::micros> used;
+  std::vector<int> alerted;
+};
+
+// What each of a's limits has committed, locked until the commit (always in
+// the order of a.limits: global, agent, token), so concurrent admissions on
+// any host queue here instead of both passing the check.
+window_usage lock_usage(pg_connection& db, const budget::admission& a)
+{
+  window_usage u;
+  for (const auto& l : a.limits) {
+    db.run("INSERT INTO budget_usage (budget_window, scope) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+           pg_params().add(a.window).add(l.scope));
+    const auto rows = db.run("SELECT used, alerted FROM budget_usage WHERE budget_window = $1 AND scope = $2 FOR UPDATE",
+                             pg_params().add(a.window).add(l.scope));
+    u.used.push_back(rows.int64(0, 0));
+    u.alerted.push_back(static_cast<int>(rows.int64(0, 1)));
+  }
+  return u;
+}
+
+void mark_alerted(pg_connection& db, const std::vector<budget::budget_alert>& alerts)
+{
+  for (const auto& a : alerts)
+    db.run("UPDATE budget_usage SET alerted = $3 WHERE budget_window = $1 AND scope = $2",
+           pg_params().add(a.window).add(a.scope).add(static_cast<std::int64_t>(a.percent)));
+}
+
+} // namespace
+
 void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
 {
   write<insert_result>(
@@ -306,12 +339,21 @@ void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
       std::optional<std::int64_t> deadline;
       if (j.deadline_at)
         deadline = to_unix_ms(*j.deadline_at);
+      const auto cost = j.images * j.unit_price;
+      const auto usage = lock_usage(db, j.admit);
+      const bool over = !budget::fits(j.admit.limits, usage.used, cost);
+      if (over && !j.admit.hold_when_over)
+        return errc::budget_exceeded;
+      std::optional<std::string> window;
+      if (!over)
+        window = j.admit.window;
       // Another host may insert the same key meanwhile: ON CONFLICT waits for
       // its commit and inserts nothing; the row is then read as above.
       static const std::string insert =
         "INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash, idempotency_key,"
-        " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of, claimed_by)"
-        " VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $9, $10, $11, $12, $13)"
+        " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of, claimed_by,"
+        " images, unit_price, budget_window, token_name, held)"
+        " VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
         " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
         " RETURNING " + std::string(pg_job_columns);
       const auto rows = db.run(insert, pg_params()
@@ -327,12 +369,23 @@ void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
                                          .add(j.notify_url)
                                          .add(j.notify_all)
                                          .add(j.retry_of)
-                                         .add(options_.owner));
+                                         .add(options_.owner)
+                                         .add(j.images)
+                                         .add(j.unit_price)
+                                         .add(window)
+                                         .add(j.token_name)
+                                         .add(over));
       if (rows.size() == 0)
         return std::move(*existing());
       auto row = read_job(pg_row(rows, 0));
-      row.last_event_id = insert_event(db, row, std::nullopt, job_state::queued, now, "created");
-      return insert_result{std::move(row), true};
+      row.last_event_id =
+        insert_event(db, row, std::nullopt, job_state::queued, now, over ? "held: budget_exhausted" : "created");
+      std::vector<budget::budget_alert> alerts;
+      if (!over) {
+        alerts = budget::crossings(j.admit, usage.used, usage.alerted, cost);
+        mark_alerted(db, alerts);
+      }
+      return insert_result{std::move(row), true, std::move(alerts)};
     },
     std::move(done));
 }
@@ -366,7 +419,8 @@ void postgres_job_store::async_transition(std::string id, job_state from, job_st
         " updated_at = $17::bigint,"
         " finished_at = CASE WHEN $16::boolean THEN $17::bigint ELSE NULL END,"
         " callback_token_hash = CASE WHEN $22::boolean THEN $23::text ELSE callback_token_hash END,"
-        " mirror = CASE WHEN $24::boolean THEN 'pending' ELSE mirror END"
+        " mirror = CASE WHEN $24::boolean THEN 'pending' ELSE mirror END,"
+        " images_actual = CASE WHEN $25::boolean THEN $26::bigint ELSE images_actual END"
         " WHERE id = $18 AND state = $19 RETURNING " +
         std::string(pg_job_columns);
       const auto rows = db.run(update, pg_params()
@@ -393,7 +447,9 @@ void postgres_job_store::async_transition(std::string id, job_state from, job_st
                                          .add(input)
                                          .add(patch.callback_token_hash.has_value())
                                          .add(patch.callback_token_hash)
-                                         .add(patch.mirror_results));
+                                         .add(patch.mirror_results)
+                                         .add(patch.images_actual.has_value())
+                                         .add(patch.images_actual));
       if (rows.size() == 0) {
         auto current = select_job(db, id);
         return current ? result<job>(errc::stale_state) : current;
@@ -647,6 +703,69 @@ result<std::vector<job_count>> postgres_job_store::counts()
     std::vector<job_count> out;
     for (int r = 0; r < rows.size(); ++r)
       out.push_back({rows.text(r, 0), rows.text(r, 1), rows.int64(r, 2)});
+    return out;
+  });
+}
+
+void postgres_job_store::async_admit_held(std::string id, budget::admission a, callback<admit_result> done)
+{
+  auto written = id;
+  write<admit_result>(
+    [this, id = std::move(id), a = std::move(a)](pg_connection& db) -> result<admit_result> {
+      static const std::string by_id = select_jobs("WHERE id = $1 FOR UPDATE");
+      const auto rows = db.run(by_id, pg_params().add(id));
+      if (rows.size() == 0)
+        return errc::not_found;
+      auto current = read_job(pg_row(rows, 0));
+      if (!current.held || current.state != job_state::queued)
+        return admit_result{std::move(current), false, {}};
+      const auto cost = current.images * current.unit_price;
+      const auto usage = lock_usage(db, a);
+      if (!budget::fits(a.limits, usage.used, cost))
+        return admit_result{std::move(current), false, {}};
+      static const std::string admit =
+        "UPDATE jobs SET held = false, budget_window = $1, updated_at = $2,"
+        " deadline_at = CASE WHEN deadline_at IS NULL THEN NULL ELSE $2 + (deadline_at - created_at) END"
+        " WHERE id = $3 AND held RETURNING " + std::string(pg_job_columns);
+      const auto updated = db.run(admit, pg_params().add(a.window).add(to_unix_ms(options_.clock())).add(id));
+      if (updated.size() == 0)
+        return errc::stale_state;
+      auto alerts = budget::crossings(a, usage.used, usage.alerted, cost);
+      mark_alerted(db, alerts);
+      return admit_result{read_job(pg_row(updated, 0)), true, std::move(alerts)};
+    },
+    [this, written = std::move(written), done = std::move(done)](result<admit_result> r) {
+      views_.invalidate(written);
+      done(std::move(r));
+    });
+}
+
+result<std::vector<job>> postgres_job_store::held_jobs(std::size_t limit)
+{
+  return read<std::vector<job>>([&](pg_connection& db) {
+    static const std::string sql = select_jobs("WHERE held AND state = 'queued' ORDER BY id LIMIT $1");
+    return jobs_of(db.run(sql, pg_params().add(static_cast<std::int64_t>(limit))));
+  });
+}
+
+result<std::map<std::string, std::int64_t>> postgres_job_store::budget_used(std::string_view window)
+{
+  return read<std::map<std::string, std::int64_t>>([&](pg_connection& db) {
+    const auto rows = db.run("SELECT scope, used FROM budget_usage WHERE budget_window = $1", pg_params().add(window));
+    std::map<std::string, std::int64_t> out;
+    for (int r = 0; r < rows.size(); ++r)
+      out[rows.text(r, 0)] = rows.int64(r, 1);
+    return out;
+  });
+}
+
+result<std::vector<usage_row>> postgres_job_store::usage(std::string_view from, std::string_view to, usage_group group)
+{
+  return read<std::vector<usage_row>>([&](pg_connection& db) {
+    const auto rows = db.run(usage_query(group, "$1", "$2"), pg_params().add(from).add(to));
+    std::vector<usage_row> out;
+    for (int r = 0; r < rows.size(); ++r)
+      out.push_back({rows.text(r, 0), rows.int64(r, 1), rows.int64(r, 2), rows.int64(r, 3), rows.int64(r, 4)});
     return out;
   });
 }

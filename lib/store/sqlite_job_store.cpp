@@ -50,6 +50,44 @@ std::vector<delivery> select_deliveries(connection& db, std::string_view where_o
   return out;
 }
 
+// What each of a's limits has committed in its window, and the alert already
+// sent for it.
+struct window_usage {
+  std::vector<budget::micros> used;
+  std::vector<int> alerted;
+};
+
+window_usage usage_of(connection& db, const budget::admission& a)
+{
+  window_usage u;
+  for (const auto& l : a.limits) {
+    auto st = db.prepare("SELECT used, alerted FROM budget_usage WHERE budget_window = ? AND scope = ?");
+    st->bind_all(a.window, l.scope);
+    const bool found = st->step();
+    u.used.push_back(found ? st->int64(0) : 0);
+    u.alerted.push_back(found ? static_cast<int>(st->int64(1)) : 0);
+  }
+  return u;
+}
+
+void mark_alerted(connection& db, const std::vector<budget::budget_alert>& alerts)
+{
+  for (const auto& a : alerts)
+    db.prepare("INSERT INTO budget_usage (budget_window, scope, alerted) VALUES (?1, ?2, ?3)"
+               " ON CONFLICT (budget_window, scope) DO UPDATE SET alerted = ?3")
+      ->bind_all(a.window, a.scope, a.percent)
+      .step();
+}
+
+// Every row a statement that selected job_columns yields.
+std::vector<job> jobs_of(statement& st)
+{
+  std::vector<job> out;
+  while (st.step())
+    out.push_back(read_job(st));
+  return out;
+}
+
 result<job> select_job(connection& db, std::string_view id)
 {
   static const std::string sql = select_jobs("WHERE id = ?");
@@ -192,7 +230,19 @@ void sqlite_job_store::async_insert(new_job j, callback<insert_result> done)
         }
       }
       const auto now = options_.clock();
+      // Admission: one writer, so the check and the insert below are atomic.
+      const auto cost = j.images * j.unit_price;
+      const auto usage = usage_of(db, j.admit);
+      const bool over = !budget::fits(j.admit.limits, usage.used, cost);
+      if (over && !j.admit.hold_when_over)
+        return errc::budget_exceeded;
       job row;
+      row.images = j.images;
+      row.unit_price = j.unit_price;
+      row.token_name = j.token_name;
+      row.held = over;
+      if (!over)
+        row.budget_window = j.admit.window;
       row.id = ids_.next(now);
       row.agent = j.agent;
       row.agent_version = j.agent_version;
@@ -209,17 +259,23 @@ void sqlite_job_store::async_insert(new_job j, callback<insert_result> done)
       row.notify_all = j.notify_all;
       row.retry_of = j.retry_of;
       db.prepare("INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash,"
-                 " idempotency_key, deadline_at, created_at, updated_at, notify_url, notify_all, retry_of)"
-                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                 " idempotency_key, deadline_at, created_at, updated_at, notify_url, notify_all, retry_of,"
+                 " images, unit_price, budget_window, token_name, held)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         ->bind_all(row.id, row.agent, row.agent_version, boost::json::serialize(row.input),
                    boost::json::serialize(row.params), to_string(job_state::queued), row.request_hash,
                    row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now), row.notify_url, row.notify_all,
-                   row.retry_of)
+                   row.retry_of, row.images, row.unit_price, row.budget_window, row.token_name, row.held)
         .step();
+      std::vector<budget::budget_alert> alerts;
+      if (!over) {
+        alerts = budget::crossings(j.admit, usage.used, usage.alerted, cost);
+        mark_alerted(db, alerts);
+      }
       // The other columns are the schema's defaults, which job's are too (the
       // store test reads a new job back to hold them to that).
-      row.last_event_id = insert_event(db, row, std::nullopt, job_state::queued, now, "created");
-      return insert_result{std::move(row), true};
+      row.last_event_id = insert_event(db, row, std::nullopt, job_state::queued, now, over ? "held: budget_exhausted" : "created");
+      return insert_result{std::move(row), true, std::move(alerts)};
     },
     std::move(done));
 }
@@ -253,7 +309,8 @@ void sqlite_job_store::async_transition(std::string id, job_state from, job_stat
                  " updated_at = ?17,"
                  " finished_at = CASE WHEN ?16 THEN ?17 ELSE NULL END,"
                  " callback_token_hash = CASE WHEN ?22 THEN ?23 ELSE callback_token_hash END,"
-                 " mirror = CASE WHEN ?24 THEN 'pending' ELSE mirror END"
+                 " mirror = CASE WHEN ?24 THEN 'pending' ELSE mirror END,"
+                 " images_actual = CASE WHEN ?25 THEN ?26 ELSE images_actual END"
                  " WHERE id = ?18 AND state = ?19 RETURNING " + std::string(job_columns);
       std::optional<job> updated;
       {
@@ -265,7 +322,8 @@ void sqlite_job_store::async_transition(std::string id, job_state from, job_stat
                    error ? std::optional<bool>(error->retryable) : std::nullopt, patch.attempts.has_value(),
                    patch.attempts, patch.next_attempt_at.has_value(), next_attempt, is_terminal(to),
                    to_unix_ms(now), id, to_string(from), input.has_value(), input,
-                   patch.callback_token_hash.has_value(), patch.callback_token_hash, patch.mirror_results);
+                   patch.callback_token_hash.has_value(), patch.callback_token_hash, patch.mirror_results,
+                   patch.images_actual.has_value(), patch.images_actual);
         if (st->step()) // RETURNING: the row as written, without a second lookup
           updated = read_job(*st);
       }
@@ -281,6 +339,40 @@ void sqlite_job_store::async_transition(std::string id, job_state from, job_stat
       views_.invalidate(written); // after the commit: a view rendered before it is dropped
       if (r && from != to)
         count_transition(from, to);
+      done(std::move(r));
+    });
+}
+
+void sqlite_job_store::async_admit_held(std::string id, budget::admission a, callback<admit_result> done)
+{
+  auto written = id;
+  write<admit_result>(
+    [this, id = std::move(id), a = std::move(a)](connection& db) -> result<admit_result> {
+      auto current = select_job(db, id);
+      if (!current)
+        return current.error();
+      if (!current->held || current->state != job_state::queued)
+        return admit_result{std::move(*current), false, {}};
+      const auto cost = current->images * current->unit_price;
+      const auto usage = usage_of(db, a);
+      if (!budget::fits(a.limits, usage.used, cost))
+        return admit_result{std::move(*current), false, {}};
+      const auto now = to_unix_ms(options_.clock());
+      static const std::string admit =
+        "UPDATE jobs SET held = 0, budget_window = ?1, updated_at = ?2,"
+        " deadline_at = CASE WHEN deadline_at IS NULL THEN NULL ELSE ?2 + (deadline_at - created_at) END"
+        " WHERE id = ?3 AND held = 1 RETURNING " + std::string(job_columns);
+      auto st = db.prepare(admit);
+      st->bind_all(a.window, now, id);
+      if (!st->step())
+        return errc::stale_state;
+      auto admitted = read_job(*st);
+      auto alerts = budget::crossings(a, usage.used, usage.alerted, cost);
+      mark_alerted(db, alerts);
+      return admit_result{std::move(admitted), true, std::move(alerts)};
+    },
+    [this, written = std::move(written), done = std::move(done)](result<admit_result> r) {
+      views_.invalidate(written);
       done(std::move(r));
     });
 }
@@ -511,10 +603,7 @@ result<std::vector<job>> sqlite_job_store::unfinished()
     static const std::string sql =
       select_jobs("WHERE state IN ('queued', 'uploading', 'submitting', 'running') ORDER BY id");
     auto st = db.prepare(sql);
-    std::vector<job> out;
-    while (st->step())
-      out.push_back(read_job(*st));
-    return out;
+    return jobs_of(*st);
   });
 }
 
@@ -524,10 +613,7 @@ result<std::vector<job>> sqlite_job_store::mirror_backlog(std::size_t limit)
     static const std::string sql = select_jobs("WHERE mirror = 'pending' ORDER BY id LIMIT ?");
     auto st = db.prepare(sql);
     st->bind_all(static_cast<std::int64_t>(limit));
-    std::vector<job> out;
-    while (st->step())
-      out.push_back(read_job(*st));
-    return out;
+    return jobs_of(*st);
   });
 }
 
@@ -575,6 +661,40 @@ result<std::vector<job_count>> sqlite_job_store::counts()
     std::vector<job_count> out;
     while (st->step())
       out.push_back({st->text(0), st->text(1), st->int64(2)});
+    return out;
+  });
+}
+
+result<std::vector<job>> sqlite_job_store::held_jobs(std::size_t limit)
+{
+  return read<std::vector<job>>([&](connection& db) {
+    static const std::string sql = select_jobs("WHERE held = 1 AND state = 'queued' ORDER BY id LIMIT ?");
+    auto st = db.prepare(sql);
+    st->bind_all(static_cast<std::int64_t>(limit));
+    return jobs_of(*st);
+  });
+}
+
+result<std::map<std::string, std::int64_t>> sqlite_job_store::budget_used(std::string_view window)
+{
+  return read<std::map<std::string, std::int64_t>>([&](connection& db) {
+    auto st = db.prepare("SELECT scope, used FROM budget_usage WHERE budget_window = ?");
+    st->bind_all(window);
+    std::map<std::string, std::int64_t> out;
+    while (st->step())
+      out[st->text(0)] = st->int64(1);
+    return out;
+  });
+}
+
+result<std::vector<usage_row>> sqlite_job_store::usage(std::string_view from, std::string_view to, usage_group group)
+{
+  return read<std::vector<usage_row>>([&](connection& db) {
+    auto st = db.prepare(usage_query(group, "?1", "?2"));
+    st->bind_all(from, to);
+    std::vector<usage_row> out;
+    while (st->step())
+      out.push_back({st->text(0), st->int64(1), st->int64(2), st->int64(3), st->int64(4)});
     return out;
   });
 }

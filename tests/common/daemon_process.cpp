@@ -55,7 +55,9 @@ daemon_process::daemon_process(const sim_process& sim, const sim_pki& pki, const
                                           {"WESHOPD_UPSTREAM_TEST_ORIGIN", sim.endpoints().api},
                                           {"WESHOPD_UPSTREAM_CA_FILE", pki.ca},
                                           {"WESHOPD_STORE_PATH", state_dir + "/weshopd.db"},
-                                          {"WESHOPD_UPLOADS_ROOTS", images_dir}};
+                                          {"WESHOPD_UPLOADS_ROOTS", images_dir},
+                                          // Tests make many identical jobs; the breaker's own test sets its limit.
+                                          {"WESHOPD_BREAKER_IDENTICAL_REQUESTS", "1000000"}};
   for (const auto& e : extra_env)
     vars[e.substr(0, e.find('='))] = e.substr(e.find('=') + 1);
   vars["WESHOPD_API_LISTEN"] = "127.0.0.1:" + std::to_string(port);

@@ -79,7 +79,7 @@ TEST(OpenApiSpec, TheCheckerRefusesWhatBreaksTheSpec)
 TEST_F(OpenApi, RealResponsesOnEveryRouteMatchTheSpec)
 {
   const auto listen = "127.0.0.1:" + std::to_string(test::free_port());
-  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", "WESHOPD_CALLBACKS_LISTEN=" + listen,
+  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", "WESHOPD_BUDGET_PER_AGENT=removeBG=1", "WESHOPD_CALLBACKS_LISTEN=" + listen,
                  "WESHOPD_CALLBACKS_PUBLIC_BASE_URL=http://" + listen};
   start();
   const auto body = job_body("aipose", R"({"textDescription":"sit","batchCount":2})", images_ + "/shirt.png");
@@ -160,6 +160,12 @@ TEST_F(OpenApi, RealResponsesOnEveryRouteMatchTheSpec)
   call("GET", "/ui/app.js", "", {{"If-None-Match", script.header("ETag")}});
   call("GET", "/ui/nothing.js");
   EXPECT_EQ(call("GET", "/v1/status").status, 200u);
+  EXPECT_EQ(call("GET", "/v1/usage?group=agent").status, 200u);
+  EXPECT_EQ(call("GET", "/v1/usage?from=someday").status, 422u);
+  EXPECT_EQ(call("POST", "/v1/jobs",
+                 job_body("removeBG", R"({"maskType":"autoSubjectSegment","backgroundHex":"#ffffff","batchCount":2})"))
+              .status,
+            429u);
   const auto uploaded = call("POST", "/v1/uploads", test::png, {{"Content-Type", "image/png"}});
   EXPECT_EQ(uploaded.status, 201u);
   call("POST", "/v1/uploads", "text", {{"Content-Type", "text/plain"}});

@@ -245,8 +245,15 @@ json::object sim_state::stats() const
     by_task[k] = v;
   for (const auto& [k, v] : runs_by_input_)
     by_input[k] = v;
+  // What WeShop would bill: the images of every run that has succeeded by now.
+  std::int64_t images = 0;
+  const auto now = steady::now();
+  for (const auto& [id, run] : runs_)
+    if (status_at(run, now) == "Success")
+      images += run.batch_count;
   return {{"requests", std::move(requests)},
           {"runs_created", runs_created_},
+          {"images_produced", images},
           {"runs_by_task", std::move(by_task)},
           {"runs_by_input", std::move(by_input)},
           {"uploads", uploads_},

@@ -99,7 +99,7 @@ TEST_F(Config, EveryKeyHasItsEnvironmentOverride)
     const auto keys = error_keys(r);
     EXPECT_TRUE(keys.empty() || std::find(keys.begin(), keys.end(), key) != keys.end()) << env;
   }
-  EXPECT_EQ(known_keys().size(), 36u);
+  EXPECT_EQ(known_keys().size(), 46u);
 }
 
 TEST_F(Config, BadValuesAreNamedByKey)

@@ -447,3 +447,122 @@ TEST_P(JobStore, MirroredCopiesShowInTheJobUntilTheyExpire)
   EXPECT_TRUE(store_->result_files()->empty());
   EXPECT_EQ(store_->get(id)->state, job_state::succeeded);
 }
+
+namespace {
+
+// A job of `images` images at one unit each, admitted against `limits`.
+store::new_job priced_job(const std::string& agent, std::int64_t images, const std::vector<budget::scope_limit>& limits,
+                          bool hold = false, const std::string& text = "sit down")
+{
+  auto j = make_job(agent, text);
+  j.images = images;
+  j.unit_price = budget::one_unit;
+  j.admit = {"2026-11-26", limits, hold};
+  return j;
+}
+
+} // namespace
+
+TEST_P(JobStore, AdmissionNeverOvershootsABudgetAndFinishedJobsCountWhatTheyCost)
+{
+  const std::vector<budget::scope_limit> limits{{"global", 10 * budget::one_unit}, {"agent:aipose", 6 * budget::one_unit}};
+  const auto a = store_->insert(priced_job("aipose", 4, limits));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->created_or_existing.budget_window, "2026-11-26");
+  EXPECT_FALSE(a->created_or_existing.held);
+  EXPECT_EQ(store_->insert(priced_job("aipose", 4, limits, false, "b")).error(), errc::budget_exceeded)
+    << "aipose would reach 8 of 6";
+  const std::vector<budget::scope_limit> global_only{limits[0]}; // what applies to another agent
+  ASSERT_TRUE(store_->insert(priced_job("aimodel", 6, global_only, false, "c"))) << "global reaches 10 of 10";
+  EXPECT_EQ(store_->insert(priced_job("aimodel", 1, global_only, false, "d")).error(), errc::budget_exceeded);
+  auto used = *store_->budget_used("2026-11-26");
+  EXPECT_EQ(used["global"], 10 * budget::one_unit);
+  EXPECT_EQ(used["agent:aipose"], 4 * budget::one_unit);
+
+  // A job that fails before WeShop had a run costs nothing; one that
+  // succeeds costs the images it produced.
+  const auto id = a->created_or_existing.id;
+  ASSERT_TRUE(store_->transition(id, job_state::queued, job_state::submitting));
+  store::job_patch started;
+  started.execution_id = "run-1";
+  ASSERT_TRUE(store_->transition(id, job_state::submitting, job_state::running, started));
+  store::job_patch ended;
+  ended.images_actual = 3;
+  ASSERT_TRUE(store_->transition(id, job_state::running, job_state::succeeded, ended));
+  used = *store_->budget_used("2026-11-26");
+  EXPECT_EQ(used["global"], 9 * budget::one_unit);
+  EXPECT_EQ(used["agent:aipose"], 3 * budget::one_unit);
+
+  const auto usage = *store_->usage("2026-11-26", "2026-11-26", store::usage_group::agent);
+  ASSERT_EQ(usage.size(), 2u);
+  EXPECT_EQ(usage[0].key, "aimodel");
+  EXPECT_EQ(usage[1].key, "aipose");
+  EXPECT_EQ(usage[1].images_requested, 4);
+  EXPECT_EQ(usage[1].images_produced, 3);
+  EXPECT_EQ(usage[1].spend, 3 * budget::one_unit);
+  EXPECT_EQ(usage[0].spend, 6 * budget::one_unit) << "unfinished: what it may cost";
+  EXPECT_TRUE(store_->usage("2026-11-27", "2026-12-01", store::usage_group::day)->empty());
+
+  // Reopened, the ledger is as it was (it lives in the database).
+  store_.reset();
+  store_ = open();
+  EXPECT_EQ((*store_->budget_used("2026-11-26"))["global"], 9 * budget::one_unit);
+}
+
+TEST_P(JobStore, OverBudgetJobsAreHeldAndAdmittedWhenThereIsRoom)
+{
+  const std::vector<budget::scope_limit> limits{{"global", 4 * budget::one_unit}};
+  const auto first = store_->insert(priced_job("aipose", 4, limits, true))->created_or_existing;
+  const auto held = store_->insert(priced_job("aipose", 2, limits, true, "later"))->created_or_existing;
+  EXPECT_FALSE(first.held);
+  EXPECT_TRUE(held.held);
+  EXPECT_FALSE(held.budget_window);
+  EXPECT_EQ(store_->held_jobs(10)->size(), 1u);
+  EXPECT_FALSE(store_->admit_held(held.id, {"2026-11-26", limits, true})->admitted) << "still no room";
+
+  // The next window has room.
+  const auto admitted = store_->admit_held(held.id, {"2026-11-27", limits, true});
+  ASSERT_TRUE(admitted);
+  EXPECT_TRUE(admitted->admitted);
+  EXPECT_FALSE(admitted->current.held);
+  EXPECT_EQ(admitted->current.budget_window, "2026-11-27");
+  EXPECT_EQ((*store_->budget_used("2026-11-27"))["global"], 2 * budget::one_unit);
+  EXPECT_TRUE(store_->held_jobs(10)->empty());
+  EXPECT_FALSE(store_->admit_held(held.id, {"2026-11-28", limits, true})->admitted) << "admitted once";
+}
+
+TEST_P(JobStore, EachThresholdIsAnnouncedOncePerWindow)
+{
+  const std::vector<budget::scope_limit> limits{{"global", 10 * budget::one_unit}};
+  EXPECT_TRUE(store_->insert(priced_job("aipose", 7, limits))->alerts.empty());
+  const auto at_80 = store_->insert(priced_job("aipose", 1, limits, false, "b"))->alerts;
+  ASSERT_EQ(at_80.size(), 1u);
+  EXPECT_EQ(at_80[0].percent, 80);
+  EXPECT_EQ(at_80[0].used, 8 * budget::one_unit);
+  EXPECT_TRUE(store_->insert(priced_job("aipose", 1, limits, false, "c"))->alerts.empty());
+  const auto at_100 = store_->insert(priced_job("aipose", 1, limits, false, "d"))->alerts;
+  ASSERT_EQ(at_100.size(), 1u);
+  EXPECT_EQ(at_100[0].percent, 100);
+}
+
+TEST_P(JobStore, ConcurrentAdmissionsFromEightThreadsTakeExactlyTheBudget)
+{
+  const std::vector<budget::scope_limit> limits{{"global", 100 * budget::one_unit}};
+  std::atomic<int> admitted{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        const auto r = store_->insert(priced_job("aipose", 1, limits, false, std::to_string(t) + "/" + std::to_string(i)));
+        if (r)
+          ++admitted;
+        else if (r.error() == errc::budget_exceeded)
+          ++refused;
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(admitted.load(), 100);
+  EXPECT_EQ(refused.load(), 220);
+  EXPECT_EQ((*store_->budget_used("2026-11-26"))["global"], 100 * budget::one_unit);
+}

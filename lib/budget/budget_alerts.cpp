@@ -1,0 +1,80 @@
+#include "budget/budget_alerts.hpp"
+
+#include "common/log.hpp"
+#include "common/uuid7.hpp"
+#include "http/client.hpp"
+#include "notify/signature.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+namespace weshopd::budget {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+struct alert_sender::impl {
+  asio::any_io_executor executor;
+  std::string url;
+  std::optional<std::string> key;
+  std::string currency;
+  http::client client;
+  uuid7_generator ids;
+
+  impl(asio::any_io_executor ex, std::string u, std::optional<std::string> k, std::string c)
+    : executor(ex), url(std::move(u)), key(std::move(k)), currency(std::move(c)), client(ex, {})
+  {
+  }
+
+  // `self` keeps this alive while the attempts go on.
+  asio::awaitable<void> deliver(std::shared_ptr<impl> self, budget_alert a)
+  {
+    (void)self;
+    const auto id = "budget_" + ids.next(now_ms());
+    const auto body = json::serialize(json::object{{"type", "budget.alert"},
+                                                   {"window", a.window},
+                                                   {"scope", a.scope},
+                                                   {"percent", a.percent},
+                                                   {"used", format_amount(a.used)},
+                                                   {"limit", format_amount(a.limit)},
+                                                   {"currency", currency}});
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      http::request req;
+      req.method = "POST";
+      req.url = url;
+      req.content_type = "application/json";
+      req.body = body;
+      const auto at = std::chrono::duration_cast<std::chrono::seconds>(now_ms().time_since_epoch()).count();
+      req.headers.push_back({"webhook-id", id});
+      req.headers.push_back({"webhook-timestamp", std::to_string(at)});
+      if (key)
+        req.headers.push_back({"webhook-signature", notify::sign(*key, id, at, body)});
+      const auto r = co_await client.fetch(std::move(req));
+      if (r && r.resp.status >= 200 && r.resp.status < 300)
+        co_return;
+      log(log_level::warning, "budget_alert_undelivered",
+          {{"scope", a.scope}, {"attempt", std::to_string(attempt + 1)},
+           {"error", r ? "HTTP " + std::to_string(r.resp.status) : r.message}});
+      asio::steady_timer t(executor, std::chrono::seconds(1 << attempt));
+      co_await t.async_wait(asio::use_awaitable);
+    }
+  }
+};
+
+alert_sender::alert_sender(asio::any_io_executor executor, std::string url, std::optional<std::string> signing_key,
+                           std::string currency)
+  : impl_(std::make_shared<impl>(executor, std::move(url), std::move(signing_key), std::move(currency)))
+{
+}
+
+alert_sender::~alert_sender() = default;
+
+void alert_sender::send(const budget_alert& alert)
+{
+  asio::co_spawn(impl_->executor, impl_->deliver(impl_, alert), asio::detached);
+}
+
+} // namespace weshopd::budget

@@ -1,0 +1,30 @@
+#pragma once
+// Budget alerts (80 % and 100 % of a limit) to budget.alert_url: a JSON POST,
+// signed like local notifications (Standard Webhooks) when notify.secret_file
+// is set, tried a few times with backoff. Each alert is sent once: the store
+// records which thresholds a window has announced (budget_usage.alerted).
+
+#include "budget/budget_policy.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace weshopd::budget {
+
+class alert_sender {
+public:
+  alert_sender(boost::asio::any_io_executor executor, std::string url, std::optional<std::string> signing_key,
+               std::string currency);
+  ~alert_sender();
+
+  void send(const budget_alert& alert); // returns at once
+
+private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace weshopd::budget
