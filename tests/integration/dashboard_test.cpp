@@ -37,8 +37,8 @@ protected:
     std::ofstream(token_file) << token_ << "\n";
     daemon_env_ = {"WESHOPD_API_TOKEN_FILE=" + token_file, "WESHOPD_RESULTS_MIRROR=true",
                    "WESHOPD_API_ALLOWED_HOSTS=weshopd.test"};
-    // Runs take ~3 s: long enough to cancel one from the browser.
-    start({"--pending-ms", "800", "--segmenting-ms", "800", "--running-ms", "1400"});
+    // Runs take ~5 s: long enough to cancel one from the browser, even under ASan.
+    start({"--pending-ms", "800", "--segmenting-ms", "800", "--running-ms", "3000"});
   }
 
   test::api_reply call(const std::string& method, const std::string& path, const std::string& body = "",
