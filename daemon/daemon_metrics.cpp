@@ -27,16 +27,8 @@ std::vector<store::job_count> job_counts_snapshot::get() const
 
 void budget_snapshot::set(const budget::budget_policy& policy, const std::map<std::string, std::int64_t>& used)
 {
-  const auto& o = policy.options();
-  std::vector<std::pair<std::string, budget::micros>> limits;
-  if (o.daily)
-    limits.emplace_back("global", *o.daily);
-  for (const auto& [agent, limit] : o.per_agent)
-    limits.emplace_back("agent:" + agent, limit);
-  for (const auto& [token, limit] : o.per_token)
-    limits.emplace_back("token:" + token, limit);
   std::vector<left> out;
-  for (const auto& [scope, limit] : limits) {
+  for (const auto& [scope, limit] : policy.all_limits()) {
     const auto it = used.find(scope);
     const auto spent = it == used.end() ? 0 : it->second;
     const auto unit = static_cast<double>(budget::one_unit);

@@ -44,10 +44,7 @@ http::outgoing over_budget_response(const budget::budget_policy& policy, const b
   auto out = error_response(429, "budget_exceeded",
                             "this job would exceed the budget of window " + admission.window + "; it resets at " +
                               to_rfc3339(reset),
-                            details);
-  auto body = json::parse(out.body);
-  body.as_object()["error"].as_object()["resetAt"] = to_rfc3339(reset);
-  out.body = json::serialize(body);
+                            details, json::object{{"resetAt", to_rfc3339(reset)}});
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(reset - now).count();
   out.headers.push_back({"Retry-After", std::to_string(std::max<std::int64_t>(seconds, 1))});
   return out;

@@ -1,20 +1,19 @@
 #include "api/dashboard_api.hpp"
 
 #include "api/errors.hpp"
+#include "api/job_json.hpp"
 #include "common/durable_file.hpp"
 #include "common/image_type.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
 #include "engine/local_image.hpp"
+#include "http/browser_guard.hpp"
 #include "store/read_async.hpp"
 #include "ui/static_site.hpp"
 #include "weshop/image_ref.hpp"
 
 #include <boost/json.hpp>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -24,24 +23,6 @@ namespace weshopd::api {
 namespace asio = boost::asio;
 namespace json = boost::json;
 namespace fs = std::filesystem;
-
-namespace {
-
-http::outgoing json_answer(unsigned status, const json::value& body)
-{
-  http::outgoing out;
-  out.status = status;
-  out.headers.push_back({"Cache-Control", "no-store"});
-  out.body = json::serialize(body);
-  return out;
-}
-
-json::value time_or_null(const std::optional<timestamp>& t)
-{
-  return t ? json::value(to_rfc3339(*t)) : json::value(nullptr);
-}
-
-} // namespace
 
 dashboard_api::dashboard_api(engine::engine& engine, store::job_store& store, dashboard_options options)
   : engine_(engine), store_(store), options_(std::move(options))
@@ -67,14 +48,14 @@ asio::awaitable<http::outgoing> dashboard_api::status(http::incoming&)
   const auto& health = engine_.upstream_health();
   const bool trouble = health.last_trouble && (!health.last_ok || *health.last_trouble > *health.last_ok);
   const auto stats = engine_.stats();
-  co_return json_answer(
+  co_return json_response(
     200, json::object{{"jobs", std::move(jobs)},
                       {"failedLastHour", *failed},
                       {"polling", stats.polling},
                       {"active", stats.active},
                       {"upstream", json::object{{"state", trouble ? "trouble" : health.last_ok ? "ok" : "unknown"},
-                                                {"lastOkAt", time_or_null(health.last_ok)},
-                                                {"lastTroubleAt", time_or_null(health.last_trouble)},
+                                                {"lastOkAt", opt_time(health.last_ok)},
+                                                {"lastTroubleAt", opt_time(health.last_trouble)},
                                                 {"lastTrouble", trouble ? json::value(health.last_trouble_message)
                                                                         : json::value(nullptr)}}}});
 }
@@ -83,7 +64,7 @@ asio::awaitable<http::outgoing> dashboard_api::upload(http::incoming& req)
 {
   if (!options_.upload_dir)
     co_return error_response(409, "uploads_disabled", "this weshopd has no uploads.dir for images sent over HTTP");
-  if (!req.header_value("Content-Type").starts_with("image/"))
+  if (!http::media_type(req.header_value("Content-Type")).starts_with("image/"))
     co_return error_response(415, "unsupported_media_type", "the body must be the image itself (image/png, image/jpeg or image/webp)");
   if (req.body.size() > options_.max_upload_size)
     co_return error_response(413, "payload_too_large", "the image is larger than " + std::to_string(options_.max_upload_size) + " bytes");
@@ -100,7 +81,7 @@ asio::awaitable<http::outgoing> dashboard_api::upload(http::incoming& req)
     co_return error_response(503, "storage_unavailable", "the image could not be stored");
   }
   forget_old_uploads();
-  auto out = json_answer(201, json::object{{"path", path.string()},
+  auto out = json_response(201, json::object{{"path", path.string()},
                                           {"sha256", sha},
                                           {"bytes", req.body.size()},
                                           {"contentType", *type}});
@@ -173,7 +154,7 @@ asio::awaitable<http::outgoing> dashboard_api::history(http::incoming& req)
                                {"to", to_string(e.to)},
                                {"at", to_rfc3339(e.at)},
                                {"detail", e.detail}});
-  co_return json_answer(200, json::object{{"events", std::move(out)}});
+  co_return json_response(200, json::object{{"events", std::move(out)}});
 }
 
 asio::awaitable<http::outgoing> dashboard_api::page(http::incoming& req)

@@ -4,8 +4,22 @@
 
 namespace weshopd::api {
 
+http::outgoing json_response(unsigned status, std::string body)
+{
+  http::outgoing out;
+  out.status = status;
+  out.headers.push_back({"Cache-Control", "no-store"});
+  out.body = std::move(body);
+  return out;
+}
+
+http::outgoing json_response(unsigned status, const boost::json::value& body)
+{
+  return json_response(status, boost::json::serialize(body));
+}
+
 http::outgoing error_response(unsigned status, std::string_view code, std::string_view message,
-                              const weshop::violations& details)
+                              const weshop::violations& details, boost::json::object extra)
 {
   boost::json::object error{{"code", code}, {"message", message}};
   if (!details.empty()) {
@@ -14,11 +28,9 @@ http::outgoing error_response(unsigned status, std::string_view code, std::strin
       list.push_back(boost::json::object{{"field", v.pointer}, {"message", v.message}});
     error["details"] = std::move(list);
   }
-  http::outgoing out;
-  out.status = status;
-  out.headers.push_back({"Cache-Control", "no-store"});
-  out.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
-  return out;
+  for (auto& [k, v] : extra)
+    error[k] = std::move(v);
+  return json_response(status, boost::json::object{{"error", std::move(error)}});
 }
 
 http::outgoing error_response(const boost::system::error_code& ec)

@@ -7,12 +7,21 @@
 #include "http/message.hpp"
 #include "weshop/violation.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
 #include <string_view>
 
 namespace weshopd::api {
 
+// A JSON answer (not to be cached): the one way every route answers JSON.
+http::outgoing json_response(unsigned status, std::string body);
+http::outgoing json_response(unsigned status, const boost::json::value& body);
+
+// `extra`: members beside code, message and details (e.g. resetAt).
 http::outgoing error_response(unsigned status, std::string_view code, std::string_view message,
-                              const weshop::violations& details = {});
+                              const weshop::violations& details = {}, boost::json::object extra = {});
 
 // A failure from the engine or the store, as the API answers it
 // (not_found -> 404, conflicts -> 409, storage trouble -> 503 + Retry-After, ...).

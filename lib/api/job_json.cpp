@@ -10,14 +10,10 @@
 namespace weshopd::api {
 namespace json = boost::json;
 
-namespace {
-
 json::value opt_time(const std::optional<timestamp>& t)
 {
   return t ? json::value(to_rfc3339(*t)) : json::value();
 }
-
-} // namespace
 
 json::object to_json(const job& j)
 {

@@ -13,6 +13,8 @@
 namespace weshopd::api {
 
 boost::json::object to_json(const job& j);
+// A time as the API writes it (RFC 3339), or null.
+boost::json::value opt_time(const std::optional<timestamp>& t);
 // A job's notification deliveries (in GET /v1/jobs/{id} under notify.deliveries).
 boost::json::array to_json(const std::vector<delivery>& deliveries);
 

@@ -33,32 +33,6 @@ namespace json = boost::json;
 
 namespace {
 
-http::outgoing json_response(unsigned status, std::string body)
-{
-  http::outgoing out;
-  out.status = status;
-  out.headers.push_back({"Cache-Control", "no-store"});
-  out.body = std::move(body);
-  return out;
-}
-
-http::outgoing json_response(unsigned status, const json::value& body)
-{
-  return json_response(status, json::serialize(body));
-}
-
-bool is_json_content_type(std::string_view ct)
-{
-  const auto semi = ct.find(';');
-  auto type = ct.substr(0, semi);
-  while (!type.empty() && type.back() == ' ')
-    type.remove_suffix(1);
-  std::string lower(type);
-  for (auto& c : lower)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/json";
-}
-
 constexpr std::string_view image_inputs[] = {"originalImage", "fashionModelImage", "locationImage"};
 
 } // namespace
@@ -134,7 +108,7 @@ asio::awaitable<http::outgoing> local_api::answer(http::incoming& req)
 // small (a big one costs a slow allocation on every request).
 std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http::incoming& req) const
 {
-  if (!is_json_content_type(req.header_value("Content-Type")))
+  if (http::media_type(req.header_value("Content-Type")) != "application/json")
     return error_response(415, "unsupported_media_type", "the body must be application/json");
   auto body = weshop::parse_json_limited(req.body);
   if (!body)
@@ -228,15 +202,13 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
 // priced, and admitted against the budgets that apply (atomically, in the store).
 asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, const http::incoming& req)
 {
-  if (options_.budget) {
-    const auto& policy = *options_.budget;
-    j.images = budget::budget_policy::images_of(j.params);
-    j.unit_price = policy.price_per_image(j.agent, j.params);
-    if (!req.principal.empty())
-      j.token_name = req.principal;
-    j.admit = {policy.window_of(options_.clock()), policy.limits_for(j.agent, j.token_name),
-               policy.options().policy == budget::over_budget::hold};
-  }
+  const auto& policy = *options_.budget;
+  j.images = budget::budget_policy::images_of(j.params);
+  j.unit_price = policy.price_per_image(j.agent, j.params);
+  if (!req.principal.empty())
+    j.token_name = req.principal;
+  j.admit = {policy.window_of(options_.clock()), policy.limits_for(j.agent, j.token_name),
+             policy.options().policy == budget::over_budget::hold};
   const auto admission = j.admit; // for a refusal's message (the store takes j)
   const auto cost = j.images * j.unit_price;
   auto created = co_await engine_.create(std::move(j));
@@ -432,7 +404,7 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
 // GET /v1/usage?from=&to=&group=agent|day|token: admitted jobs by budget day.
 asio::awaitable<http::outgoing> local_api::usage(http::incoming& req)
 {
-  const auto today = options_.budget ? options_.budget->window_of(options_.clock()) : budget::budget_policy().window_of(now_ms());
+  const auto today = options_.budget->window_of(options_.clock());
   auto query = read_usage_query(req, today);
   if (auto* refusal = std::get_if<http::outgoing>(&query))
     co_return std::move(*refusal);
@@ -440,7 +412,7 @@ asio::awaitable<http::outgoing> local_api::usage(http::incoming& req)
   auto rows = co_await store::read_async(store_, [&] { return store_.usage(q.from, q.to, q.group); });
   if (!rows)
     co_return error_response(rows.error());
-  co_return json_response(200, usage_json(q, *rows, options_.budget ? options_.budget->options().currency : "images"));
+  co_return json_response(200, usage_json(q, *rows, options_.budget->options().currency));
 }
 
 asio::awaitable<http::outgoing> local_api::metrics_text(http::incoming&)

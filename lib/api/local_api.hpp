@@ -41,7 +41,8 @@ struct api_options {
   std::optional<std::string> upload_dir{};      // where the dashboard's image uploads go (uploads.dir)
   // Awaited before /metrics is rendered (e.g. to read gauges that take a database read).
   std::function<boost::asio::awaitable<void>()> before_metrics{};
-  std::shared_ptr<const budget::budget_policy> budget{}; // prices always; limits when set
+  // Prices always, limits when configured (default: each image costs 1, no limits).
+  std::shared_ptr<const budget::budget_policy> budget = std::make_shared<const budget::budget_policy>();
   std::function<timestamp()> clock = now_ms;             // which budget window it is
   std::size_t identical_requests = 20;                   // the duplicate breaker (breaker.*)
   std::chrono::seconds identical_window{60};

@@ -143,9 +143,16 @@ std::vector<scope_limit> budget_policy::limits_for(const std::string& agent, con
   return out;
 }
 
-bool budget_policy::limited() const
+std::vector<scope_limit> budget_policy::all_limits() const
 {
-  return options_.daily || !options_.per_agent.empty() || !options_.per_token.empty();
+  std::vector<scope_limit> out;
+  if (options_.daily)
+    out.push_back({"global", *options_.daily});
+  for (const auto& [agent, limit] : options_.per_agent)
+    out.push_back({"agent:" + agent, limit});
+  for (const auto& [token, limit] : options_.per_token)
+    out.push_back({"token:" + token, limit});
+  return out;
 }
 
 } // namespace weshopd::budget

@@ -86,7 +86,8 @@ public:
 
   // The limits a job of `agent` sent with `token` (may be empty) counts against.
   std::vector<scope_limit> limits_for(const std::string& agent, const std::optional<std::string>& token) const;
-  bool limited() const;
+  // Every configured limit, each scope once (for the metrics).
+  std::vector<scope_limit> all_limits() const;
 
   const policy_options& options() const { return options_; }
 

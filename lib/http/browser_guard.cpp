@@ -33,7 +33,8 @@ bool is_safe_method(std::string_view method)
   return method == "GET" || method == "HEAD" || method == "OPTIONS";
 }
 
-// The media type alone, lower case ("application/json; charset=utf-8" -> "application/json").
+} // namespace
+
 std::string media_type(std::string_view content_type)
 {
   auto type = content_type.substr(0, content_type.find(';'));
@@ -41,8 +42,6 @@ std::string media_type(std::string_view content_type)
     type.remove_suffix(1);
   return lower(type);
 }
-
-} // namespace
 
 std::optional<std::string> host_of(std::string_view h)
 {

@@ -45,6 +45,10 @@ private:
   std::vector<std::string> names_; // lower case
 };
 
+// A Content-Type's media type alone, lower case
+// ("Application/JSON; charset=utf-8" -> "application/json").
+std::string media_type(std::string_view content_type);
+
 // The host of a Host header, lower case, without port or IPv6 brackets;
 // nullopt when it is not a well-formed host[:port].
 std::optional<std::string> host_of(std::string_view host_header);

@@ -99,9 +99,9 @@ TEST(BudgetPolicy, LimitsThatApplyToAJob)
   };
   EXPECT_EQ(scopes(p.limits_for("aipose", "shop-a")), (std::vector<std::string>{"global", "agent:aipose", "token:shop-a"}));
   EXPECT_EQ(scopes(p.limits_for("aimodel", std::nullopt)), (std::vector<std::string>{"global"}));
-  EXPECT_TRUE(p.limited());
+  EXPECT_EQ(p.all_limits().size(), 3u);
   const budget_policy none{policy_options{}};
-  EXPECT_FALSE(none.limited());
+  EXPECT_TRUE(none.all_limits().empty());
   EXPECT_TRUE(none.limits_for("aipose", "x").empty());
 }
 
