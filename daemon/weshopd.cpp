@@ -11,6 +11,7 @@
 #include "config/credentials.hpp"
 #include "daemon_metrics.hpp"
 #include "engine/engine.hpp"
+#include "files/local_inputs.hpp"
 #include "mirror/result_mirror.hpp"
 #include "notify/notifier.hpp"
 #include "notify/signature.hpp"
@@ -74,20 +75,26 @@ std::string instance_name()
   return std::string(host) + "/" + std::to_string(::getpid()) + "/" + random_token().substr(0, 8);
 }
 
-// uploads.dir, made if missing and resolved (inputs are compared by real
-// path); nullopt, with a warning, when it cannot be used.
-std::optional<std::string> usable_upload_dir(const std::optional<std::string>& dir)
+// Local input images: the roots jobs may name files in, and uploads.dir
+// (weshopd's copies, a root too: the dashboard's uploads are named there).
+// Without a usable uploads.dir, local files are refused (with a warning).
+std::shared_ptr<files::local_inputs> local_inputs_of(const config::settings& cfg)
 {
-  if (!dir)
-    return std::nullopt;
-  std::error_code ec;
-  std::filesystem::create_directories(*dir, ec);
-  auto real = std::filesystem::canonical(*dir, ec);
-  if (ec) {
-    log(log_level::warning, "uploads_dir_unusable", {{"dir", *dir}, {"error", ec.message()}});
-    return std::nullopt;
+  std::shared_ptr<files::image_store> copies;
+  auto roots = cfg.uploads.roots;
+  if (cfg.uploads.dir) {
+    try {
+      copies = std::make_shared<files::image_store>(files::image_store_options{
+        .dir = std::filesystem::weakly_canonical(*cfg.uploads.dir).string(), .max_total_bytes = cfg.uploads.max_total_bytes});
+      roots.push_back(copies->dir());
+    } catch (const std::exception& e) {
+      log(log_level::warning, "uploads_dir_unusable", {{"dir", *cfg.uploads.dir}, {"error", e.what()}});
+    }
   }
-  return real.string();
+  auto inputs = std::make_shared<files::local_inputs>(files::upload_roots(roots), copies);
+  for (const auto& root : inputs->roots.unusable())
+    log(log_level::warning, "upload_root_unusable", {{"root", root}});
+  return inputs;
 }
 
 // api.token_file: one token per line, "secret" or "name secret" (the name
@@ -211,14 +218,9 @@ int main(int argc, char** argv)
     upstream::weshop_client client(io.get_executor(), api_key, client_options);
     log(log_level::info, "upstream", {{"origin", client.api_origin()}});
 
-    // The dashboard's uploads land in uploads.dir, so jobs may name files there too.
-    auto upload_roots = cfg.uploads.roots;
-    const auto upload_dir = usable_upload_dir(cfg.uploads.dir);
-    if (upload_dir)
-      upload_roots.push_back(*upload_dir);
+    const auto local_files = local_inputs_of(cfg);
     engine::engine_options engine_options;
-    engine_options.upload_roots = upload_roots;
-    engine_options.input_copies_dir = upload_dir;
+    engine_options.local_files = local_files;
     engine_options.deadline = std::chrono::seconds(cfg.engine.deadline_seconds);
     engine_options.poll_initial = std::chrono::milliseconds(cfg.engine.poll_initial_ms);
     engine_options.poll_cap = std::chrono::milliseconds(cfg.engine.poll_cap_ms);
@@ -277,15 +279,15 @@ int main(int argc, char** argv)
     job_counts_snapshot job_counts; // /metrics' jobs by agent and state, read before each scrape
     budget_snapshot budget_left;    // and what each budget has left today
     api::local_api api(engine, **store,
-                       {.upload_roots = upload_roots,
+                       {.local_files = local_files,
                         .events = {.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds)},
+                        .max_streams = cfg.limits.max_streams,
                         .notify_enabled = notify_key.has_value(),
                         .default_notify = cfg.notify.url ? std::optional<api::notify_target>(api::notify_target{
                                                              *cfg.notify.url, cfg.notify.events == "all"})
                                                          : std::nullopt,
                         .tokens = api_tokens,
                         .allowed_hosts = cfg.api.allowed_hosts,
-                        .upload_dir = upload_dir,
                         .before_metrics = [&]() -> asio::awaitable<void> {
                           auto& s = **store;
                           auto counts = co_await store::read_async(s, [&] { return s.counts(); });
@@ -306,6 +308,8 @@ int main(int argc, char** argv)
     server_options.unix_socket = cfg.api.unix_socket.value_or("");
     server_options.max_header = cfg.limits.max_header;
     server_options.max_body = cfg.limits.max_body;
+    server_options.max_connections = cfg.limits.max_connections;
+    server_options.max_body_memory = cfg.limits.max_body_memory;
     server_options.make_error = [](unsigned status, std::string_view code, std::string_view msg) {
       return api::error_response(status, code, msg);
     };

@@ -2,12 +2,10 @@
 
 #include "api/errors.hpp"
 #include "api/job_json.hpp"
-#include "common/durable_file.hpp"
 #include "common/image_type.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
-#include "engine/local_image.hpp"
 #include "http/browser_guard.hpp"
 #include "store/read_async.hpp"
 #include "ui/static_site.hpp"
@@ -16,7 +14,6 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 
 namespace weshopd::api {
 
@@ -62,47 +59,60 @@ asio::awaitable<http::outgoing> dashboard_api::status(http::incoming&)
 
 asio::awaitable<http::outgoing> dashboard_api::upload(http::incoming& req)
 {
-  if (!options_.upload_dir)
+  const auto& files = options_.local_files;
+  if (!files || !files->copies)
     co_return error_response(409, "uploads_disabled", "this weshopd has no uploads.dir for images sent over HTTP");
   if (!http::media_type(req.header_value("Content-Type")).starts_with("image/"))
     co_return error_response(415, "unsupported_media_type", "the body must be the image itself (image/png, image/jpeg or image/webp)");
-  if (req.body.size() > options_.max_upload_size)
-    co_return error_response(413, "payload_too_large", "the image is larger than " + std::to_string(options_.max_upload_size) + " bytes");
-  const auto type = sniff_image_type(req.body);
-  if (!type)
-    co_return error_response(422, "validation_failed", "the body is not a PNG, JPEG or WebP image",
-                             {{"/body", "not a PNG, JPEG or WebP image (by its first bytes)"}});
-  const auto sha = sha256_hex(req.body);
-  // Named by content: the same image sent twice is one file.
-  const fs::path path = engine::input_copy_path(*options_.upload_dir, sha, *type);
-  std::error_code ec;
-  if (!fs::exists(path, ec) && !write_durably(path, req.body)) {
-    log(log_level::error, "upload_write_failed", {{"dir", *options_.upload_dir}});
-    co_return error_response(503, "storage_unavailable", "the image could not be stored");
-  }
-  forget_old_uploads();
-  auto out = json_response(201, json::object{{"path", path.string()},
-                                          {"sha256", sha},
-                                          {"bytes", req.body.size()},
-                                          {"contentType", *type}});
-  co_return out;
+  if (req.body.size() > files->max_image_bytes)
+    co_return error_response(413, "payload_too_large", "the image is larger than " + std::to_string(files->max_image_bytes) + " bytes");
+  auto checked = files::image_of(std::move(req.body), files->max_image_bytes);
+  if (!checked)
+    co_return error_response(422, "validation_failed", "the body " + checked.problem, {{"/body", checked.problem}});
+  const auto& image = *checked.image;
+  if (auto refused = keep_copy(*files->copies, image))
+    co_return std::move(*refused);
+  files->copies->sweep();
+  co_return json_response(201, json::object{{"path", files->copies->path_of(image.sha256, image.content_type)},
+                                            {"sha256", image.sha256},
+                                            {"bytes", image.bytes.size()},
+                                            {"contentType", image.content_type}});
 }
 
-void dashboard_api::forget_old_uploads() const
+std::optional<http::outgoing> keep_copy(files::image_store& copies, const files::image_file& image)
 {
-  std::error_code ec;
-  const auto cutoff = fs::file_time_type::clock::now() - options_.keep_uploads;
-  for (fs::directory_iterator it(*options_.upload_dir, ec), end; !ec && it != end; it.increment(ec))
-    if (std::error_code e; it->is_regular_file(e) && it->last_write_time(e) < cutoff)
-      fs::remove(it->path(), e);
+  switch (copies.put(image)) {
+  case files::put_outcome::stored: return std::nullopt;
+  case files::put_outcome::over_quota:
+    return error_response(507, "insufficient_storage",
+                          "uploads.dir holds " + std::to_string(copies.total_bytes()) +
+                            " bytes: no room for this image within uploads.max_total_bytes");
+  case files::put_outcome::failed: break;
+  }
+  log(log_level::error, "upload_write_failed", {{"dir", copies.dir()}});
+  return error_response(503, "storage_unavailable", "the image could not be stored");
 }
+
+namespace {
+
+// The sha256 a copy's path names, when the path is inside the copies' folder.
+std::optional<std::string> copy_sha256(const files::image_store& copies, std::string_view path)
+{
+  const fs::path p(path);
+  if (p.parent_path() != fs::path(copies.dir()))
+    return std::nullopt;
+  return p.stem().string();
+}
+
+} // namespace
 
 asio::awaitable<http::outgoing> dashboard_api::input_image(http::incoming& req)
 {
   const auto& id = req.params.at("id");
   const auto& name = req.params.at("name");
   const auto none = [] { return error_response(404, "not_found", "no such local input image"); };
-  if (!looks_like_uuid(id))
+  const auto& files = options_.local_files;
+  if (!looks_like_uuid(id) || !files || !files->copies)
     co_return none();
   auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
   if (!j)
@@ -110,29 +120,24 @@ asio::awaitable<http::outgoing> dashboard_api::input_image(http::incoming& req)
   const auto* v = j->input.if_contains(name);
   if (!v || !v->is_string())
     co_return none();
+  // Only weshopd's own copies are shown: the path the job names before its
+  // upload, or the copy of what went to WeShop's URL. Nothing else is read.
   const auto ref = weshop::classify_image_ref(v->get_string());
-  std::string path = ref.location;
-  if (ref.kind != weshop::image_ref::kind::local_file) {
-    // WeShop's URL of an image we uploaded: our copy of it. Any other URL is
-    // not fetched for the browser.
+  std::optional<std::string> sha;
+  if (ref.kind == weshop::image_ref::kind::local_file) {
+    sha = copy_sha256(*files->copies, ref.location);
+  } else {
     auto upload = co_await store::read_async(store_, [&] { return store_.find_upload_by_url(v->get_string()); });
-    if (!upload || !*upload || !options_.upload_dir)
-      co_return none();
-    path.clear();
-    std::error_code ec;
-    for (auto type : image_types)
-      if (const auto p = engine::input_copy_path(*options_.upload_dir, (*upload)->sha256, type); fs::exists(p, ec))
-        path = p;
+    if (upload && *upload)
+      sha = (*upload)->sha256;
   }
-  // Checked again: the file may have changed since the job was accepted.
-  const auto checked = engine::check_local_image(path, options_.upload_roots, options_.max_upload_size);
-  if (path.empty() || !checked)
+  auto copy = sha ? files->copies->read(*sha, files->max_image_bytes) : std::nullopt;
+  if (!copy)
     co_return none();
   http::outgoing out;
-  out.content_type = checked.image.content_type;
+  out.content_type = copy->content_type;
   out.headers.push_back({"Cache-Control", "private, no-cache"});
-  std::ifstream in(checked.image.path, std::ios::binary);
-  out.body.assign(std::istreambuf_iterator<char>(in), {});
+  out.body = std::move(copy->bytes);
   co_return out;
 }
 

@@ -12,6 +12,7 @@
 // the other. Local apps keep naming paths under uploads.roots as before.
 
 #include "engine/engine.hpp"
+#include "files/local_inputs.hpp"
 #include "http/message.hpp"
 #include "store/job_store.hpp"
 
@@ -25,11 +26,14 @@
 namespace weshopd::api {
 
 struct dashboard_options {
-  std::vector<std::string> upload_roots{}; // where inputs may be read (uploads.dir among them)
-  std::optional<std::string> upload_dir{}; // where browser uploads go; none: uploads refused
-  std::uint64_t max_upload_size = 32 * 1024 * 1024;
-  std::chrono::hours keep_uploads{24 * 7}; // older uploads are deleted (their runs are long submitted)
+  // Browser uploads and jobs' inputs are kept in local_files->copies
+  // (uploads.dir); without it uploads are refused and no input is shown.
+  std::shared_ptr<files::local_inputs> local_files{};
 };
+
+// Keeps an image in uploads.dir; when it cannot, the answer that says why
+// (507 insufficient_storage past uploads.max_total_bytes, 503 on a write error).
+std::optional<http::outgoing> keep_copy(files::image_store& copies, const files::image_file& image);
 
 class dashboard_api {
 public:
@@ -43,8 +47,6 @@ public:
   boost::asio::awaitable<http::outgoing> to_dashboard(http::incoming& req); // "/" and "/ui" -> "/ui/"
 
 private:
-  void forget_old_uploads() const;
-
   engine::engine& engine_;
   store::job_store& store_;
   dashboard_options options_;

@@ -52,8 +52,9 @@ http::outgoing stream_head()
 
 } // namespace
 
-event_stream::event_stream(engine::job_feed& feed, store::job_store& store, event_stream_options options)
-  : feed_(feed), store_(store), options_(options)
+event_stream::event_stream(engine::job_feed& feed, store::job_store& store, stream_slots& slots,
+                           event_stream_options options)
+  : feed_(feed), store_(store), slots_(slots), options_(options)
 {
 }
 
@@ -68,7 +69,11 @@ asio::awaitable<http::outgoing> event_stream::job_events(http::incoming& req)
     co_return error_response(404, "not_found", "no job with that id");
   if (auto j = co_await store::read_async(store_, [&] { return store_.get(id); }); !j)
     co_return error_response(j.error());
+  auto slot = slots_.try_take();
+  if (!slot)
+    co_return stream_slots::refusal();
   auto out = stream_head();
+  out.hold = std::move(slot);
   out.stream = [this, id, from = after.value_or(0)](http::body_writer& w) { return follow_job(w, id, from); };
   co_return out;
 }
@@ -83,7 +88,11 @@ asio::awaitable<http::outgoing> event_stream::all_events(http::incoming& req)
   const auto after = last_event_id(req, bad);
   if (bad)
     co_return error_response(400, "invalid_last_event_id", "Last-Event-ID must be an event id from this stream");
+  auto slot = slots_.try_take();
+  if (!slot)
+    co_return stream_slots::refusal();
   auto out = stream_head();
+  out.hold = std::move(slot);
   out.stream = [this, filter = engine::feed_filter{.agent = filters.agent, .state = filters.state}, after](
                  http::body_writer& w) { return follow_all(w, filter, after); };
   co_return out;

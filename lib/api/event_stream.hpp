@@ -12,6 +12,7 @@
 // a client that stops reading is cut off, as is one that falls a whole queue
 // behind (it resumes with Last-Event-ID).
 
+#include "api/stream_slots.hpp"
 #include "engine/job_feed.hpp"
 #include "http/message.hpp"
 #include "store/job_store.hpp"
@@ -30,7 +31,8 @@ struct event_stream_options {
 
 class event_stream {
 public:
-  event_stream(engine::job_feed& feed, store::job_store& store, event_stream_options options = {});
+  // Each stream holds one of `slots` while it is open.
+  event_stream(engine::job_feed& feed, store::job_store& store, stream_slots& slots, event_stream_options options = {});
 
   boost::asio::awaitable<http::outgoing> job_events(http::incoming& req);
   boost::asio::awaitable<http::outgoing> all_events(http::incoming& req);
@@ -46,6 +48,7 @@ private:
 
   engine::job_feed& feed_;
   store::job_store& store_;
+  stream_slots& slots_;
   event_stream_options options_;
 };
 

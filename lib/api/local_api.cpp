@@ -10,7 +10,6 @@
 #include "common/secret.hpp"
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
-#include "engine/local_image.hpp"
 #include "http/security_headers.hpp"
 #include "metrics/registry.hpp"
 #include "store/read_async.hpp"
@@ -38,10 +37,9 @@ constexpr std::string_view image_inputs[] = {"originalImage", "fashionModelImage
 } // namespace
 
 local_api::local_api(engine::engine& engine, store::job_store& store, api_options options)
-  : engine_(engine), store_(store), options_(std::move(options)), events_(engine.feed(), store, options_.events),
-    dashboard_(engine, store, {.upload_roots = options_.upload_roots,
-                               .upload_dir = options_.upload_dir,
-                               .max_upload_size = options_.max_upload_size}),
+  : engine_(engine), store_(store), options_(std::move(options)), streams_(options_.max_streams),
+    events_(engine.feed(), store, streams_, options_.events),
+    dashboard_(engine, store, {.local_files = options_.local_files}),
     breaker_(options_.identical_requests, options_.identical_window), guard_(options_.allowed_hosts)
 {
   const auto bind = [this](auto member) { return [this, member](http::incoming& r) { return (this->*member)(r); }; };
@@ -104,6 +102,14 @@ asio::awaitable<http::outgoing> local_api::answer(http::incoming& req)
   co_return co_await dispatch(routes_, req);
 }
 
+files::image_read local_api::read_local_image(std::string_view path) const
+{
+  const auto& files = options_.local_files;
+  if (!files || !files->copies)
+    return {std::nullopt, "local files are not accepted (this weshopd has no uploads.dir to keep them in)"};
+  return files->roots.read(path, files->max_image_bytes);
+}
+
 // The checks and the job they make, apart from the coroutine: its frame stays
 // small (a big one costs a slow allocation on every request).
 std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http::incoming& req) const
@@ -130,19 +136,20 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
   }
   auto violations = weshop::validate(*upstream_request);
   violations.insert(violations.end(), notify_problems.begin(), notify_problems.end());
-  // Local images must be allowed, readable images now, not at upload time.
-  std::map<std::string, std::string> canonical_paths;
+  // Local images are read now, once, from their root's handle; the job then
+  // names weshopd's copy, and nothing reads the caller's file again.
+  std::map<std::string, files::image_file> local_images;
   if (const auto* input = body->is_object() ? body->as_object().if_contains("input") : nullptr; input && input->is_object())
     for (auto name : image_inputs)
       if (const auto* v = input->as_object().if_contains(name); v && v->is_string()) {
         const auto ref = weshop::classify_image_ref(v->get_string());
         if (ref.kind != weshop::image_ref::kind::local_file)
           continue;
-        const auto checked = engine::check_local_image(ref.location, options_.upload_roots, options_.max_upload_size);
-        if (checked)
-          canonical_paths[std::string(name)] = checked.image.path;
+        auto read = read_local_image(ref.location);
+        if (read)
+          local_images.emplace(name, std::move(*read.image));
         else
-          violations.push_back({weshop::json_pointer({"input", name}), checked.problem});
+          violations.push_back({weshop::json_pointer({"input", name}), read.problem});
       }
   if (!violations.empty())
     return error_response(422, "validation_failed", "the request breaks " + std::to_string(violations.size()) +
@@ -166,8 +173,11 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
   j.agent_version = version && version->is_string() ? std::string(version->get_string())
                                                     : std::string(*weshop::default_version(j.agent));
   j.input = std::move(request.at("input").as_object());
-  for (const auto& [name, path] : canonical_paths)
-    j.input[name] = path;
+  for (const auto& [name, image] : local_images) {
+    if (auto refused = keep_copy(*options_.local_files->copies, image))
+      return std::move(*refused);
+    j.input[name] = options_.local_files->copies->path_of(image.sha256, image.content_type);
+  }
   if (auto* params = request.if_contains("params"); params && params->is_object())
     j.params = std::move(params->get_object());
   if (!key.empty())
@@ -273,6 +283,9 @@ asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
   const auto read = [&] { return store_.get(id); };
   auto j = co_await store::read_async(store_, read);
   if (j && wait && *wait > 0 && !is_terminal(j->state)) {
+    const auto slot = streams_.try_take(); // held while this request waits
+    if (!slot)
+      co_return stream_slots::refusal();
     co_await engine_.changes().wait(id, std::chrono::seconds(*wait));
     j = co_await store::read_async(store_, read);
   }

@@ -28,9 +28,10 @@ struct api_token {
 };
 
 struct api_options {
-  std::vector<std::string> upload_roots{};
-  std::uint64_t max_upload_size = 32 * 1024 * 1024;
+  // Where jobs' local images are read and copied (null: none are accepted).
+  std::shared_ptr<files::local_inputs> local_files{};
   event_stream_options events{};
+  std::size_t max_streams = 256; // event streams and ?wait long-polls at once (limits.max_streams)
   bool notify_enabled = false;                 // a signing secret is configured
   std::optional<notify_target> default_notify{}; // for jobs that name none
   // When any, every route but /healthz and the dashboard's files needs
@@ -38,7 +39,6 @@ struct api_options {
   // request's principal (per-token budgets).
   std::vector<api_token> tokens{};
   std::vector<std::string> allowed_hosts{};     // Host names besides localhost and IP literals (api.allowed_hosts)
-  std::optional<std::string> upload_dir{};      // where the dashboard's image uploads go (uploads.dir)
   // Awaited before /metrics is rendered (e.g. to read gauges that take a database read).
   std::function<boost::asio::awaitable<void>()> before_metrics{};
   // Prices always, limits when configured (default: each image costs 1, no limits).
@@ -57,6 +57,7 @@ public:
 private:
   boost::asio::awaitable<http::outgoing> answer(http::incoming& req); // handle(), before the security headers
   std::variant<store::new_job, http::outgoing> read_new_job(const http::incoming& req) const;
+  files::image_read read_local_image(std::string_view path) const;
   boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> submit_new_job(store::new_job& j, const http::incoming& req);
   boost::asio::awaitable<http::outgoing> usage(http::incoming& req);
@@ -73,6 +74,7 @@ private:
   engine::engine& engine_;
   store::job_store& store_;
   api_options options_;
+  stream_slots streams_;
   event_stream events_;
   dashboard_api dashboard_;
   duplicate_breaker breaker_;

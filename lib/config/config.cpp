@@ -171,8 +171,12 @@ const std::vector<setting>& table()
     optional_text("upstream.ca_file", [](settings& s) -> auto& { return s.upstream.ca_file; }),
     list("uploads.roots", "directories", [](settings& s) -> auto& { return s.uploads.roots; }),
     optional_text("uploads.dir", [](settings& s) -> auto& { return s.uploads.dir; }),
+    size("uploads.max_total_bytes", [](settings& s) -> auto& { return s.uploads.max_total_bytes; }),
     size("limits.max_body", [](settings& s) -> auto& { return s.limits.max_body; }),
     size("limits.max_header", [](settings& s) -> auto& { return s.limits.max_header; }),
+    number("limits.max_connections", [](settings& s) -> auto& { return s.limits.max_connections; }),
+    number("limits.max_streams", [](settings& s) -> auto& { return s.limits.max_streams; }),
+    size("limits.max_body_memory", [](settings& s) -> auto& { return s.limits.max_body_memory; }),
     text("callbacks.listen",
          [](settings& s, const std::string& t) {
            listen_address a;
@@ -440,6 +444,12 @@ void check(settings& s, const std::map<std::string, std::string>& env, std::vect
     errors.push_back({"limits.max_header", "must be between 1 KiB and 1 MiB"});
   if (s.limits.max_body < 1024)
     errors.push_back({"limits.max_body", "must be at least 1 KiB"});
+  if (s.limits.max_connections < 2)
+    errors.push_back({"limits.max_connections", "must be at least 2"});
+  if (s.limits.max_streams < 1 || s.limits.max_streams >= s.limits.max_connections)
+    errors.push_back({"limits.max_streams", "must be at least 1 and below limits.max_connections (plain requests need room)"});
+  if (s.limits.max_body_memory < s.limits.max_body)
+    errors.push_back({"limits.max_body_memory", "must be at least limits.max_body (one request must fit)"});
   if (s.callbacks.public_base_url) {
     // WeShop calls it over the internet, so https; plain http to loopback only
     // in test mode (a simulator calling back on this machine).

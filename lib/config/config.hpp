@@ -42,11 +42,15 @@ struct settings {
   } upstream;
   struct {
     std::vector<std::string> roots;
-    std::optional<std::string> dir; // images sent by the dashboard; default: uploads/ beside store.path
+    std::optional<std::string> dir; // weshopd's copies of input images; default: uploads/ beside store.path
+    std::uint64_t max_total_bytes = 2ull * 1024 * 1024 * 1024; // past it uploads get 507, nothing written
   } uploads;
   struct {
     std::uint64_t max_body = 16 * 1024 * 1024;
     std::uint64_t max_header = 16 * 1024;
+    std::uint64_t max_connections = 1024;             // open client connections (idle ones make room)
+    std::uint64_t max_streams = 256;                  // SSE streams and ?wait long-polls at once; then 503
+    std::uint64_t max_body_memory = 256 * 1024 * 1024; // request bodies held at once; then 503
   } limits;
   struct {
     std::optional<listen_address> listen;

@@ -5,7 +5,6 @@
 #include "common/secret.hpp"
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
-#include "engine/local_image.hpp"
 #include "engine/submit_policy.hpp"
 #include "metrics/registry.hpp"
 #include "store/read_async.hpp"
@@ -19,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <filesystem>
 #include <limits>
 
 #include <deque>
@@ -335,18 +335,22 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       const auto ref = weshop::classify_image_ref(v->get_string());
       if (ref.kind != weshop::image_ref::kind::local_file)
         continue;
-      const auto checked = check_local_image(ref.location, options.upload_roots, options.max_upload_size);
-      if (!checked) {
-        const job_error error{"input_unreadable", "/input/" + std::string(name) + " " + checked.problem, false};
+      // The path is weshopd's own copy, made at intake (an older job may
+      // still name the caller's file: read the same way, once, from its root).
+      auto read = options.local_files ? options.local_files->roots.read(ref.location, options.local_files->max_image_bytes)
+                                      : files::image_read{std::nullopt, "local files are not accepted"};
+      if (!read) {
+        const job_error error{"input_unreadable", "/input/" + std::string(name) + " " + read.problem, false};
         co_return co_await fail(j, error);
       }
-      const auto digest = file_sha256(checked.image.path);
+      auto& image = *read.image;
+      const auto digest = image.sha256;
       // Another job uploading the same content right now: wait for it, then reuse.
       const auto topic = "upload:" + digest;
       while (uploads_in_flight.contains(digest))
         co_await hub.wait(topic, std::chrono::minutes(2));
-      if (options.input_copies_dir)
-        keep_input_copy(checked.image, digest, *options.input_copies_dir);
+      if (options.local_files->copies) // the dashboard shows it after WeShop's URL replaced the path
+        options.local_files->copies->put(image);
       auto known = co_await store::read_async(store, [&] { return store.find_upload(digest); });
       if (known && *known) {
         *v = (*known)->url;
@@ -362,7 +366,9 @@ struct engine::impl : std::enable_shared_from_this<impl> {
           i.hub.publish("upload:" + digest);
         }
       } flight{*this, digest};
-      auto uploaded = co_await client.upload_image(checked.image.path);
+      const auto size = static_cast<std::int64_t>(image.bytes.size());
+      auto filename = std::filesystem::path(ref.location).filename().string();
+      auto uploaded = co_await client.upload_image(std::move(image.bytes), std::move(filename));
       if (!uploaded) {
         const auto& e = uploaded.error();
         // Uploads cost nothing: anything but a definite refusal is worth another try.
@@ -375,7 +381,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
         co_return co_await retry_or_fail(j, e);
       }
       co_await on_store<bool>([&](auto done) {
-        store.async_record_upload({digest, *uploaded, static_cast<std::int64_t>(checked.image.size)}, std::move(done));
+        store.async_record_upload({digest, *uploaded, size}, std::move(done));
       });
       *v = *uploaded;
     }

@@ -19,6 +19,7 @@
 #include "engine/change_hub.hpp"
 #include "engine/job_feed.hpp"
 #include "engine/poll_queue.hpp"
+#include "files/local_inputs.hpp"
 #include "store/job_store.hpp"
 #include "upstream/weshop_client.hpp"
 
@@ -36,8 +37,8 @@ namespace weshopd::engine {
 using namespace std::chrono_literals;
 
 struct engine_options {
-  std::vector<std::string> upload_roots{};
-  std::uint64_t max_upload_size = 32 * 1024 * 1024;
+  // Where jobs' local images are read and copied (null: none are accepted).
+  std::shared_ptr<files::local_inputs> local_files{};
   std::chrono::milliseconds poll_initial = 1s;
   std::chrono::milliseconds poll_cap = 30s;
   std::chrono::milliseconds retry_initial = 1s;
@@ -57,9 +58,6 @@ struct engine_options {
   // lease and take over the jobs of daemons whose lease ran out (a third of
   // the lease, say). Unset: one daemon, no heartbeat.
   std::optional<std::chrono::milliseconds> lease_heartbeat{};
-  // Where local inputs are copied (by content) before their paths give way to
-  // WeShop's URLs, for the dashboard; none: no copies.
-  std::optional<std::string> input_copies_dir{};
   // Mark succeeded jobs for result mirroring (see mirror/result_mirror.hpp).
   bool mirror_results = false;
   // Budgets (nullptr: none). Held jobs are looked at every held_check and at

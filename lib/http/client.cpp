@@ -20,10 +20,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <map>
 #include <mutex>
@@ -82,18 +79,6 @@ struct origin_pool {
 struct progress {
   bool write_started = false;
   bool response_started = false;
-};
-
-// An open file descriptor, closed on scope exit.
-struct file_handle {
-  int fd = -1;
-  explicit file_handle(int f) : fd(f) {}
-  file_handle(const file_handle&) = delete;
-  ~file_handle()
-  {
-    if (fd >= 0)
-      ::close(fd);
-  }
 };
 
 bool has_line_break(std::string_view s)
@@ -161,7 +146,6 @@ std::string_view to_string(failure_kind k)
   switch (k) {
   case failure_kind::none: return "none";
   case failure_kind::bad_request: return "bad_request";
-  case failure_kind::file: return "file";
   case failure_kind::resolve: return "resolve";
   case failure_kind::connect: return "connect";
   case failure_kind::tls: return "tls";
@@ -358,11 +342,6 @@ struct client::impl {
   asio::awaitable<fetch_result> write_multipart(Stream& stream, const bhttp::request<bhttp::string_body>& req,
                                                 const multipart_file& file)
   {
-    file_handle fh(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat st {};
-    if (fh.fd < 0 || ::fstat(fh.fd, &st) != 0 || !S_ISREG(st.st_mode))
-      co_return fail(failure_kind::file, false, "cannot read " + file.path);
-
     const auto boundary = random_boundary();
     const std::string prefix = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" +
                                sanitize_filename(file.field) + "\"; filename=\"" + sanitize_filename(file.filename) +
@@ -373,7 +352,7 @@ struct client::impl {
     for (const auto& f : req)
       head.set(f.name_string(), f.value());
     head.set(bhttp::field::content_type, "multipart/form-data; boundary=" + boundary);
-    head.content_length(prefix.size() + static_cast<std::uint64_t>(st.st_size) + suffix.size());
+    head.content_length(prefix.size() + file.content.size() + suffix.size());
     bhttp::request_serializer<bhttp::empty_body> serializer{head};
 
     auto [hec, hn] = co_await bhttp::async_write_header(stream, serializer, use_tuple);
@@ -383,18 +362,9 @@ struct client::impl {
     if (pec)
       co_return fail(kind_of(pec, failure_kind::write), true, "writing the request: " + pec.message());
 
-    std::vector<char> chunk(64 * 1024);
-    off_t offset = 0;
-    while (offset < st.st_size) {
-      const auto n = ::pread(fh.fd, chunk.data(), chunk.size(), offset);
-      if (n <= 0)
-        co_return fail(failure_kind::file, true, "reading " + file.path + " failed midway");
-      auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)),
-                                                  use_tuple);
-      if (cec)
-        co_return fail(kind_of(cec, failure_kind::write), true, "writing the request: " + cec.message());
-      offset += n;
-    }
+    auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(file.content), use_tuple);
+    if (cec)
+      co_return fail(kind_of(cec, failure_kind::write), true, "writing the request: " + cec.message());
     auto [sec, sn] = co_await asio::async_write(stream, asio::buffer(suffix), use_tuple);
     if (sec)
       co_return fail(kind_of(sec, failure_kind::write), true, "writing the request: " + sec.message());

@@ -43,10 +43,11 @@ struct header {
   std::string value;
 };
 
-// A file sent as the only part of a multipart/form-data body, streamed from disk.
+// A file sent as the only part of a multipart/form-data body. Its bytes are
+// in memory: what was checked is what is sent (never a file read by name).
 struct multipart_file {
   std::string field = "image";
-  std::string path;
+  std::string content;
   std::string filename;     // as sent in Content-Disposition (sanitised)
   std::string content_type; // e.g. image/png
 };
@@ -73,7 +74,6 @@ struct response {
 enum class failure_kind {
   none,
   bad_request,   // not a usable URL or method; nothing was sent
-  file,          // the multipart file could not be read
   resolve,
   connect,
   tls,           // handshake failed: certificate chain, host name, protocol

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,8 @@ struct outgoing {
   // When set, the body is streamed instead: the head goes out at once, then
   // this runs; the connection closes when it returns (the end of the body).
   std::function<boost::asio::awaitable<void>(body_writer&)> stream{};
+  // Kept alive until the response is sent or its stream ends (a stream slot).
+  std::shared_ptr<void> hold{};
 };
 
 } // namespace weshopd::http

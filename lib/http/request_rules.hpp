@@ -24,7 +24,7 @@ using request_header = boost::beast::http::request_parser<boost::beast::http::st
 
 read_failure classify(const boost::system::error_code& ec);
 read_failure framing_problem(const request_header& h);
-incoming to_incoming(const boost::beast::http::request<boost::beast::http::string_body>& req, std::string remote);
+incoming to_incoming(boost::beast::http::request<boost::beast::http::string_body>& req, std::string remote);
 
 // One whole request from bytes, with the server's limits and checks: the
 // request, or the refusal the server would answer (status 0 and no request:

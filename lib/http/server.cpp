@@ -69,6 +69,38 @@ struct server::impl : std::enable_shared_from_this<impl> {
   std::map<std::uint64_t, std::shared_ptr<connection>> connections; // oldest first
   std::uint64_t accepted = 0;
   std::size_t evicting = 0; // closed for room, not yet gone
+  std::atomic<std::size_t> body_memory{0};
+
+  // Bytes of body counted for a request until it is answered.
+  struct body_reservation {
+    impl* owner = nullptr;
+    std::size_t bytes = 0;
+    body_reservation() = default;
+    body_reservation(const body_reservation&) = delete;
+    body_reservation& operator=(const body_reservation&) = delete;
+    ~body_reservation()
+    {
+      if (owner)
+        owner->body_memory.fetch_sub(bytes);
+    }
+  };
+
+  // What a request's body may take: its length, or the limit when chunked.
+  bool reserve_body(const bhttp::request_parser<bhttp::string_body>& parser, body_reservation& r)
+  {
+    const auto length = parser.content_length();
+    const std::size_t need = length ? static_cast<std::size_t>(*length) : parser.chunked() ? options.max_body : 0;
+    if (need == 0)
+      return true;
+    auto used = body_memory.load();
+    do {
+      if (used + need > options.max_body_memory)
+        return false;
+    } while (!body_memory.compare_exchange_weak(used, used + need));
+    r.owner = this;
+    r.bytes = need;
+    return true;
+  }
 
   // At the cap, the oldest connection not in a request (idle keep-alive, or
   // still dribbling its header) makes room: idle sockets cannot lock real
@@ -275,6 +307,14 @@ struct server::impl : std::enable_shared_from_this<impl> {
           co_await linger(*c);
           break;
         }
+      body_reservation reserved; // until this request is answered
+      if (!ec && !self->reserve_body(parser, reserved)) {
+        auto out = self->options.make_error(503, "overloaded", "too many request bodies in memory; try again shortly");
+        out.headers.push_back({"Retry-After", "1"});
+        co_await write(*c, out, 11, false);
+        co_await linger(*c);
+        break;
+      }
       if (!ec) {
         c->stream.expires_after(self->options.read_timeout);
         auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, parser, use_tuple);
@@ -289,7 +329,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
         break;
       }
 
-      const auto& req = parser.get();
+      auto& req = parser.get();
       auto in = to_incoming(req, remote);
       outgoing out;
       try {
@@ -355,6 +395,11 @@ void server::stop()
   for (const auto& [serial, c] : impl_->connections)
     if (!c->busy) // idle keep-alive: close now; busy ones close after their response
       asio::post(c->stream.get_executor(), [conn = c] { conn->stream.cancel(); });
+}
+
+std::size_t server::body_memory() const
+{
+  return impl_->body_memory.load();
 }
 
 std::size_t server::open_connections() const

@@ -4,7 +4,8 @@
 // Promises: header and body size limits on every request, chunked bodies
 // included (431 / 413, then the connection closes); a deadline on reading each
 // request and on idle keep-alive connections (slowloris-proof); a cap on open
-// connections (past it: 503 + Retry-After, then close); malformed HTTP and
+// connections (past it: 503 + Retry-After, then close); a cap on the memory
+// all request bodies may take together (503 + Retry-After); malformed HTTP and
 // conflicting Content-Length get 400. Statuses for these come from
 // `make_error`, so the API decides the error body. stop() closes the
 // listener, lets requests in progress finish and closes idle connections.
@@ -37,6 +38,10 @@ struct server_options {
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(60); // between keep-alive requests
   std::chrono::milliseconds write_timeout = std::chrono::seconds(10); // a streamed body's client must keep reading
   std::size_t max_connections = 1024;
+  // Request bodies held in memory at once, all connections together: a body
+  // is counted from its header (its Content-Length, or max_body when chunked)
+  // until its response is sent; one that would pass this gets 503.
+  std::size_t max_body_memory = 256 * 1024 * 1024;
   std::function<outgoing(unsigned status, std::string_view code, std::string_view message)> make_error{};
 };
 
@@ -54,6 +59,7 @@ public:
   void start();
   void stop();
   std::size_t open_connections() const;
+  std::size_t body_memory() const; // bytes counted for bodies now
 
 private:
   struct impl;

@@ -8,8 +8,6 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/url.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 namespace weshopd::upstream {
@@ -163,24 +161,16 @@ asio::awaitable<outcome<weshop::envelope>> weshop_client::exchange(http::request
   co_return parse_error(status, "WeShop answered HTTP " + std::to_string(status) + " with a body that is not an envelope");
 }
 
-asio::awaitable<outcome<std::string>> weshop_client::upload_image(std::string path)
+asio::awaitable<outcome<std::string>> weshop_client::upload_image(std::string bytes, std::string filename)
 {
-  std::string head(16, '\0');
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-      co_return local_error("cannot read " + path);
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<std::size_t>(in.gcount()));
-  }
-  const auto type = sniff_image_type(head);
+  const auto type = sniff_image_type(bytes);
   if (!type)
-    co_return local_error(path + " is not a PNG, JPEG or WebP image");
+    co_return local_error(filename + " is not a PNG, JPEG or WebP image");
 
   http::request req;
   req.method = "POST";
   req.url = api_origin_ + "/openapi/agent/assets/images";
-  req.file = http::multipart_file{"image", path, std::filesystem::path(path).filename().string(), std::string(*type)};
+  req.file = http::multipart_file{"image", std::move(bytes), std::move(filename), std::string(*type)};
   auto env = co_await call("upload_image", std::move(req));
   if (!env)
     co_return env.error();

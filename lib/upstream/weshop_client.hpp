@@ -87,8 +87,9 @@ public:
   // and std::runtime_error for an unreadable CA file.
   weshop_client(boost::asio::any_io_executor executor, api_key key, weshop_client_options options = {});
 
-  // POST /openapi/agent/assets/images (multipart, field "image"); the URL in data.image.
-  boost::asio::awaitable<outcome<std::string>> upload_image(std::string path);
+  // POST /openapi/agent/assets/images (multipart, field "image", these bytes
+  // as `filename`); the URL in data.image.
+  boost::asio::awaitable<outcome<std::string>> upload_image(std::string bytes, std::string filename);
   // POST /openapi/agent/runs; meta.executionId.
   boost::asio::awaitable<outcome<run_started>> start_run(std::string agent, std::string version,
                                                          boost::json::object input, boost::json::object params,

@@ -53,12 +53,7 @@ protected:
     return test::run_sync(io_, std::move(task));
   }
 
-  std::string write_png(const std::string& name)
-  {
-    const auto path = dir_.file(name);
-    std::ofstream(path, std::ios::binary) << std::string("\x89PNG\r\n\x1a\n", 8) << std::string(100000, 'p');
-    return path;
-  }
+  static std::string png_bytes() { return std::string("\x89PNG\r\n\x1a\n", 8) + std::string(100000, 'p'); }
 
   outcome<weshop::run> wait_for_terminal(weshop_client& c, const std::string& id)
   {
@@ -85,7 +80,7 @@ protected:
 TEST_F(WeShopClient, TheFourCallsSucceed)
 {
   auto c = make_client(sim_.endpoints().api);
-  const auto image = run(c.upload_image(write_png("shirt.png")));
+  const auto image = run(c.upload_image(png_bytes(), "shirt.png"));
   ASSERT_TRUE(image) << image.error().message;
   EXPECT_TRUE(image->starts_with(sim_.endpoints().images + "/uploads/")) << *image;
 
@@ -160,9 +155,7 @@ TEST_F(WeShopClient, BadValuesAndBadKeysAreApiErrors)
   EXPECT_EQ(denied.error().api.code, "UNAUTHORIZED");
   EXPECT_EQ(sim_.stats().at("auth_failures"), 1);
 
-  const auto not_image = dir_.file("notes.txt");
-  std::ofstream(not_image) << "hello";
-  const auto refused = run(c.upload_image(not_image));
+  const auto refused = run(c.upload_image("hello", "notes.txt"));
   ASSERT_FALSE(refused);
   expect_error(refused.error(), error_kind::local, false);
   EXPECT_EQ(sim_.stats().at("requests").as_object().count("upload"), 0u);

@@ -35,8 +35,11 @@ protected:
 
   void start(http::server_options options = {})
   {
-    options.idle_timeout = std::chrono::milliseconds(400);
-    options.read_timeout = std::chrono::milliseconds(400);
+    const http::server_options defaults;
+    if (options.idle_timeout == defaults.idle_timeout)
+      options.idle_timeout = std::chrono::milliseconds(400);
+    if (options.read_timeout == defaults.read_timeout)
+      options.read_timeout = std::chrono::milliseconds(400);
     options.make_error = [](unsigned status, std::string_view code, std::string_view) {
       return http::outgoing{status, "application/json", {}, R"({"error":{"code":")" + std::string(code) + "\"}}"};
     };
@@ -242,6 +245,44 @@ TEST_F(Server, ConnectionsOverTheCapGet503WhenAllAreBusy)
   EXPECT_EQ((*r)[bhttp::field::retry_after], "1");
   EXPECT_EQ(r->body(), R"({"error":{"code":"overloaded"}})");
   EXPECT_EQ(read(a)->result_int(), 200u); // the busy ones finish
+}
+
+TEST_F(Server, BodiesInMemoryAreCappedTogetherAndPlainRequestsGoOn)
+{
+  start({.max_body = 4096, .read_timeout = std::chrono::seconds(10), .max_body_memory = 4096});
+  auto a = connect(); // announces 4,000 bytes and sends them slowly
+  boost::system::error_code ec;
+  asio::write(a, asio::buffer(std::string("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 4000\r\n\r\nabc")), ec);
+  for (int i = 0; i < 500 && server_->body_memory() != 4000; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(server_->body_memory(), 4000u);
+
+  auto b = connect(); // 200 more would pass the cap
+  auto r = exchange(b, "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 200\r\n\r\n" + std::string(200, 'b'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 503u);
+  EXPECT_EQ((*r)[bhttp::field::retry_after], "1");
+  EXPECT_EQ(r->body(), R"({"error":{"code":"overloaded"}})");
+  auto chunked = connect(); // a chunked body counts as max_body
+  r = exchange(chunked, "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 503u);
+
+  auto plain = connect(); // no body: never refused for memory
+  r = exchange(plain, "GET /plain HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200u);
+
+  r = exchange(a, std::string(3997, 'a'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "POST /a q= body=4000");
+  for (int i = 0; i < 500 && server_->body_memory() != 0; ++i) // released right after the answer
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ(server_->body_memory(), 0u);
+  auto again = connect();
+  r = exchange(again, "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 200\r\n\r\n" + std::string(200, 'b'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body(), "POST /b q= body=200");
 }
 
 TEST_F(Server, AlsoOnAUnixSocketWithItsMode)

@@ -1,0 +1,55 @@
+#pragma once
+// Opening a name beneath a directory handle, never leaving it: the one way
+// weshopd opens a file that somebody else may control (uploads.roots).
+//
+// Promises: the name is resolved relative to `dir` and may not climb out of
+// it (no "..", no absolute symlink, no symlink leading outside, no /proc
+// magic link); the last component is never followed if it is a symlink; the
+// open never blocks (O_NONBLOCK: a FIFO opens at once and is refused by the
+// caller's fstat); the descriptor is close-on-exec. Uses openat2(2) with
+// RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, and walks the name one component
+// at a time with O_NOFOLLOW where openat2 is missing or filtered (seccomp).
+
+#include <string_view>
+
+namespace weshopd::files {
+
+// An owned file descriptor (-1: none).
+class fd_handle {
+public:
+  fd_handle() = default;
+  explicit fd_handle(int fd) : fd_(fd) {}
+  fd_handle(fd_handle&& o) noexcept : fd_(o.release()) {}
+  fd_handle& operator=(fd_handle&& o) noexcept;
+  fd_handle(const fd_handle&) = delete;
+  fd_handle& operator=(const fd_handle&) = delete;
+  ~fd_handle();
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int release();
+
+private:
+  int fd_ = -1;
+};
+
+struct opened {
+  fd_handle fd;
+  int error = 0; // errno when !fd: ENOENT, ELOOP (a symlink), EXDEV (would leave `dir`), EACCES ...
+};
+
+// `relative` must be relative ("a/b.png"); `flags` are the access flags
+// (O_RDONLY, or O_PATH | O_DIRECTORY for a folder).
+opened open_beneath(int dir, std::string_view relative, int flags);
+
+// The fallback alone (tests reach it directly): component by component,
+// each with O_NOFOLLOW; ".." is refused outright.
+opened open_beneath_walk(int dir, std::string_view relative, int flags);
+
+// A directory handle to resolve names beneath (O_PATH | O_DIRECTORY).
+opened open_directory(const char* absolute_path);
+
+// What an open's errno means for a person.
+std::string_view open_problem(int error);
+
+} // namespace weshopd::files
