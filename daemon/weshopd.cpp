@@ -97,20 +97,21 @@ std::shared_ptr<files::local_inputs> local_inputs_of(const config::settings& cfg
   return inputs;
 }
 
-// api.token_file: one token per line, "secret" or "name secret" (the name
-// is what per-token budgets and usage reports call it; "default" without).
+// api.token_file: one token per line, "secret", "name secret" or "name
+// secret admin" (the name is what per-token budgets and usage reports call it,
+// and whose jobs it sees; "default" without; admin: every job).
 std::vector<api::api_token> read_api_tokens(const std::string& path, std::string& problem)
 {
   std::vector<api::api_token> tokens;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
     std::istringstream words(line);
-    std::string first, second, extra;
-    words >> first >> second >> extra;
+    std::string first, second, role, extra;
+    words >> first >> second >> role >> extra;
     if (first.empty() || first.starts_with('#'))
       continue;
-    api::api_token t{second.empty() ? "default" : first, second.empty() ? first : second};
-    if (!extra.empty() || t.secret.size() < 16) {
+    api::api_token t{second.empty() ? "default" : first, second.empty() ? first : second, role == "admin"};
+    if ((!role.empty() && role != "admin") || !extra.empty() || t.secret.size() < 16) {
       problem = "each line must be a token of at least 16 characters, or a name and such a token";
       return {};
     }

@@ -53,6 +53,8 @@ async function refreshStatus() {
     up.textContent = s.upstream.state;
     up.dataset.state = s.upstream.state;
     up.title = s.upstream.lastTrouble ?? '';
+    // An admin token sees every token's jobs: the views then show whose each is (.owner).
+    document.body.toggleAttribute('data-admin', Boolean(s.caller?.admin));
   } catch (e) {
     console.warn('status', e);
   }

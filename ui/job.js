@@ -67,6 +67,7 @@ export function showJob(main, id) {
 
     const facts = [
       ['State', stateBadge(job.state)],
+      ['Token', job.token ?? '–', 'owner'], // shown to an admin (style.css)
       ['Agent', `${job.agent.name} ${job.agent.version}`],
       ['WeShop status', h('span', { 'data-field': 'upstream' }, job.upstream?.status ?? '–')],
       ['Execution id', job.upstream?.executionId ? h('span', { class: 'mono' }, job.upstream.executionId) : '–'],
@@ -101,7 +102,7 @@ export function showJob(main, id) {
     view.replaceChildren(...[
       h('h1', {}, 'Job ', h('span', { class: 'mono' }, job.id)),
       actions, status, error,
-      h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+      h('dl', { class: 'facts' }, facts.map(([k, v, c]) => [h('dt', { class: c }, k), h('dd', { class: c }, v)])),
       h('section', { 'aria-labelledby': 'inputs-title' }, h('h2', { id: 'inputs-title' }, 'Input'), inputs, inputFacts),
       h('section', { 'aria-labelledby': 'params-title' }, h('h2', { id: 'params-title' }, 'Params'),
         params.length ? h('table', { class: 'params' }, h('tbody', {},

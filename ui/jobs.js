@@ -23,7 +23,8 @@ function row(job) {
     h('td', {}, stateBadge(job.state), job.error ? h('div', { class: 'error-code' }, job.error.code) : null),
     h('td', {}, job.upstream?.status ?? ''),
     h('td', { title: when(job.createdAt) }, ago(job.createdAt)),
-    h('td', { title: when(job.updatedAt) }, ago(job.updatedAt)));
+    h('td', { title: when(job.updatedAt) }, ago(job.updatedAt)),
+    h('td', { class: 'owner' }, job.token ?? '–'));
 }
 
 export function showJobs(main, params) {
@@ -46,7 +47,8 @@ export function showJobs(main, params) {
       h('label', { for: 'filter-agent' }, 'Agent'), agentSelect),
     h('table', { class: 'jobs' },
       h('caption', { class: 'visually-hidden' }, 'Jobs, newest first'),
-      h('thead', {}, h('tr', {}, ['Job', 'Agent', 'State', 'WeShop', 'Created', 'Updated'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', {}, h('tr', {}, ['Job', 'Agent', 'State', 'WeShop', 'Created', 'Updated', 'Token'].map((c) =>
+        h('th', { scope: 'col', class: c === 'Token' ? 'owner' : null }, c)))),
       body),
     message, pager);
 

@@ -2,6 +2,7 @@
 
 #include "api/errors.hpp"
 #include "api/job_json.hpp"
+#include "api/job_scope.hpp"
 #include "common/image_type.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
@@ -26,7 +27,9 @@ dashboard_api::dashboard_api(engine::engine& engine, store::job_store& store, da
 {
 }
 
-asio::awaitable<http::outgoing> dashboard_api::status(http::incoming&)
+// The counts are the daemon's, whoever asks (the shared queue's load; no job
+// in them): token scopes limit jobs, not this header.
+asio::awaitable<http::outgoing> dashboard_api::status(http::incoming& req)
 {
   auto counts = co_await store::read_async(store_, [&] { return store_.counts(); });
   if (!counts)
@@ -50,6 +53,8 @@ asio::awaitable<http::outgoing> dashboard_api::status(http::incoming&)
                       {"failedLastHour", *failed},
                       {"polling", stats.polling},
                       {"active", stats.active},
+                      {"caller", json::object{{"token", req.principal.empty() ? json::value() : json::value(req.principal)},
+                                              {"admin", req.admin}}},
                       {"upstream", json::object{{"state", trouble ? "trouble" : health.last_ok ? "ok" : "unknown"},
                                                 {"lastOkAt", opt_time(health.last_ok)},
                                                 {"lastTroubleAt", opt_time(health.last_trouble)},
@@ -117,6 +122,8 @@ asio::awaitable<http::outgoing> dashboard_api::input_image(http::incoming& req)
   auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
   if (!j)
     co_return error_response(j.error());
+  if (!may_see(req, *j))
+    co_return error_response(errc::not_found);
   const auto* v = j->input.if_contains(name);
   if (!v || !v->is_string())
     co_return none();
@@ -149,6 +156,8 @@ asio::awaitable<http::outgoing> dashboard_api::history(http::incoming& req)
   auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
   if (!j)
     co_return error_response(j.error());
+  if (!may_see(req, *j))
+    co_return error_response(errc::not_found);
   auto list = co_await store::read_async(store_, [&] { return store_.events(id); });
   if (!list)
     co_return error_response(list.error());

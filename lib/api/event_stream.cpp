@@ -2,6 +2,7 @@
 
 #include "api/errors.hpp"
 #include "api/job_json.hpp"
+#include "api/job_scope.hpp"
 #include "api/query.hpp"
 #include "common/uuid7.hpp"
 #include "store/read_async.hpp"
@@ -69,6 +70,8 @@ asio::awaitable<http::outgoing> event_stream::job_events(http::incoming& req)
     co_return error_response(404, "not_found", "no job with that id");
   if (auto j = co_await store::read_async(store_, [&] { return store_.get(id); }); !j)
     co_return error_response(j.error());
+  else if (!may_see(req, *j))
+    co_return error_response(errc::not_found);
   auto slot = slots_.try_take();
   if (!slot)
     co_return stream_slots::refusal();
@@ -93,8 +96,8 @@ asio::awaitable<http::outgoing> event_stream::all_events(http::incoming& req)
     co_return stream_slots::refusal();
   auto out = stream_head();
   out.hold = std::move(slot);
-  out.stream = [this, filter = engine::feed_filter{.agent = filters.agent, .state = filters.state}, after](
-                 http::body_writer& w) { return follow_all(w, filter, after); };
+  const engine::feed_filter filter{.agent = filters.agent, .state = filters.state, .token = owner_filter(req)};
+  out.stream = [this, filter, after](http::body_writer& w) { return follow_all(w, filter, after); };
   co_return out;
 }
 
@@ -139,7 +142,7 @@ asio::awaitable<void> event_stream::follow_all(http::body_writer& out, const eng
         auto [it, fresh] = jobs.try_emplace(e.job_id);
         if (fresh) {
           const auto j = co_await store::read_async(store_, [&] { return store_.get(e.job_id); });
-          if (j && (!filter.agent || *filter.agent == j->agent))
+          if (j && (!filter.agent || *filter.agent == j->agent) && (!filter.token || filter.token == j->token_name))
             it->second = boost::json::serialize(to_json(*j));
         }
         if (it->second && !co_await out.write(frame(e.id, e.to, *it->second)))

@@ -34,6 +34,7 @@ json::object to_json(const job& j)
           {"updatedAt", to_rfc3339(j.updated_at)},
           {"finishedAt", opt_time(j.finished_at)},
           {"retryOf", opt_text(j.retry_of)},
+          {"token", opt_text(j.token_name)},
           {"cost", cost_json(j)},
           {"reason", j.held ? json::value("budget_exhausted") : json::value()},
           {"notify", j.notify_url ? json::value(json::object{{"url", *j.notify_url},

@@ -6,6 +6,7 @@
 #include "api/notify_field.hpp"
 #include "api/query.hpp"
 #include "api/job_json.hpp"
+#include "api/job_scope.hpp"
 #include "common/canonical_json.hpp"
 #include "common/secret.hpp"
 #include "common/sha256.hpp"
@@ -64,6 +65,9 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/ui", [this](http::incoming& r) { return dashboard_.to_dashboard(r); })
     .add("GET", "/ui/", [this](http::incoming& r) { return dashboard_.page(r); })
     .add("GET", "/ui/{file}", [this](http::incoming& r) { return dashboard_.page(r); });
+  // Scopes separate principals: with one name only (a single bare token) there is nobody to hide from.
+  scoped_tokens_ = std::any_of(options_.tokens.begin(), options_.tokens.end(),
+                               [&](const api_token& t) { return t.name != options_.tokens.front().name; });
 }
 
 namespace {
@@ -91,8 +95,11 @@ asio::awaitable<http::outgoing> local_api::answer(http::incoming& req)
     const auto given = req.header_value("Authorization");
     const auto secret = given.starts_with("Bearer ") ? given.substr(7) : std::string_view{};
     for (const auto& t : options_.tokens) // every one compared: the time does not tell which matched
-      if (constant_time_equal(secret, t.secret) && req.principal.empty())
+      if (constant_time_equal(secret, t.secret) && req.principal.empty()) {
         req.principal = t.name;
+        req.admin = t.admin;
+        req.scoped = scoped_tokens_ && !t.admin;
+      }
     if (req.principal.empty()) {
       auto out = error_response(401, "unauthorized", "this weshopd needs Authorization: Bearer <token> (api.token_file)");
       out.headers.push_back({"WWW-Authenticate", "Bearer"});
@@ -249,6 +256,8 @@ asio::awaitable<http::outgoing> local_api::retry_job(http::incoming& req)
   const auto original = co_await store::read_async(store_, [&] { return store_.get(id); });
   if (!original)
     co_return error_response(original.error());
+  if (!may_see(req, *original))
+    co_return error_response(errc::not_found);
   if (original->state != job_state::failed && original->state != job_state::canceled)
     co_return error_response(409, "conflict", "only a failed or canceled job can be retried; this one is " +
                                                 std::string(to_string(original->state)));
@@ -276,12 +285,14 @@ asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
   if (!looks_like_uuid(id))
     co_return error_response(404, "not_found", "no job with that id");
   auto& views = store_.views();
-  if (!wait || *wait == 0)
+  if ((!wait || *wait == 0) && !req.scoped) // a cached view does not say whose job it is
     if (auto view = views.get(id))
       co_return json_response(200, std::move(*view));
   const auto epoch = views.epoch();
   const auto read = [&] { return store_.get(id); };
   auto j = co_await store::read_async(store_, read);
+  if (j && !may_see(req, *j))
+    co_return error_response(errc::not_found);
   if (j && wait && *wait > 0 && !is_terminal(j->state)) {
     const auto slot = streams_.try_take(); // held while this request waits
     if (!slot)
@@ -312,6 +323,7 @@ asio::awaitable<http::outgoing> local_api::list_jobs(http::incoming& req)
   auto filters = read_job_filters(req, problems);
   q.state = filters.state;
   q.agent = std::move(filters.agent);
+  q.token = owner_filter(req);
   if (!problems.empty())
     co_return error_response(422, "validation_failed", "bad query parameters", problems);
   if (const auto it = req.query.find("cursor"); it != req.query.end()) {
@@ -335,6 +347,13 @@ asio::awaitable<http::outgoing> local_api::cancel_job(http::incoming& req)
   const auto& id = req.params.at("id");
   if (!looks_like_uuid(id))
     co_return error_response(404, "not_found", "no job with that id");
+  if (req.scoped) { // the owner never changes: checked once, before the cancel
+    const auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
+    if (!j)
+      co_return error_response(j.error());
+    if (!may_see(req, *j))
+      co_return error_response(errc::not_found);
+  }
   auto r = co_await engine_.cancel(id);
   if (!r)
     co_return error_response(r.error());
@@ -396,6 +415,11 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
   };
   if (!*file)
     co_return missing();
+  if (req.scoped) { // another token's copy answers as a job without copies does
+    const auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
+    if (!j || !may_see(req, *j))
+      co_return missing();
+  }
   const auto etag = "\"" + (*file)->sha256 + "\"";
   http::outgoing out;
   out.content_type = (*file)->content_type;
@@ -422,7 +446,8 @@ asio::awaitable<http::outgoing> local_api::usage(http::incoming& req)
   if (auto* refusal = std::get_if<http::outgoing>(&query))
     co_return std::move(*refusal);
   const auto& q = std::get<usage_query>(query);
-  auto rows = co_await store::read_async(store_, [&] { return store_.usage(q.from, q.to, q.group); });
+  const auto owner = owner_filter(req); // a scoped token: its own jobs' usage only
+  auto rows = co_await store::read_async(store_, [&] { return store_.usage(q.from, q.to, q.group, owner); });
   if (!rows)
     co_return error_response(rows.error());
   co_return json_response(200, usage_json(q, *rows, options_.budget->options().currency));

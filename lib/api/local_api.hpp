@@ -25,6 +25,7 @@ namespace weshopd::api {
 struct api_token {
   std::string name;
   std::string secret;
+  bool admin = false; // sees and acts on every job, not only its own (token scopes)
 };
 
 struct api_options {
@@ -36,7 +37,8 @@ struct api_options {
   std::optional<notify_target> default_notify{}; // for jobs that name none
   // When any, every route but /healthz and the dashboard's files needs
   // "Authorization: Bearer <secret>" of one of them; its name is the
-  // request's principal (per-token budgets).
+  // request's principal (per-token budgets). With more than one name, a
+  // token that is not admin sees only its own jobs (api/job_scope.hpp).
   std::vector<api_token> tokens{};
   std::vector<std::string> allowed_hosts{};     // Host names besides localhost and IP literals (api.allowed_hosts)
   // Awaited before /metrics is rendered (e.g. to read gauges that take a database read).
@@ -80,6 +82,7 @@ private:
   duplicate_breaker breaker_;
   http::browser_guard guard_;
   http::router<route> routes_;
+  bool scoped_tokens_ = false; // the tokens carry more than one name
 };
 
 } // namespace weshopd::api

@@ -12,7 +12,8 @@ namespace asio = boost::asio;
 
 bool feed_filter::accepts(const job& j) const
 {
-  return (!job_id || *job_id == j.id) && (!agent || *agent == j.agent) && (!state || *state == j.state);
+  return (!job_id || *job_id == j.id) && (!agent || *agent == j.agent) && (!state || *state == j.state) &&
+         (!token || token == j.token_name);
 }
 
 // A timer used as a condition variable: waiting parks on it, news cancels it.

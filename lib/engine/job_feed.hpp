@@ -33,6 +33,7 @@ struct feed_filter {
   std::optional<std::string> job_id{};
   std::optional<std::string> agent{};
   std::optional<job_state> state{};
+  std::optional<std::string> token{}; // only jobs this API token created (token scopes)
   bool accepts(const job& j) const;
 };
 

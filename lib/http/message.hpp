@@ -24,6 +24,10 @@ struct incoming {
   std::string body;
   std::string remote; // peer address
   std::string principal; // the name of the API token it came with ("" without tokens)
+  // Token scopes, set with the principal: `scoped` sees and acts on only the
+  // jobs its principal created; `admin` is a token line's "admin" word.
+  bool scoped = false;
+  bool admin = false;
   std::map<std::string, std::string> params; // route captures, filled by the router
 
   std::string_view header_value(std::string_view name) const;

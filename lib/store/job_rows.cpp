@@ -6,7 +6,7 @@
 
 namespace weshopd::store {
 
-std::string usage_query(usage_group group, std::string_view from, std::string_view to)
+std::string usage_query(usage_group group, std::string_view from, std::string_view to, std::string_view token)
 {
   const std::string key = group == usage_group::agent ? "agent"
                           : group == usage_group::day ? "budget_window"
@@ -15,7 +15,8 @@ std::string usage_query(usage_group group, std::string_view from, std::string_vi
          " coalesce(sum(CASE WHEN state = 'succeeded' THEN coalesce(images_actual, images) ELSE coalesce(images_actual, 0) END), 0),"
          " coalesce(sum(" + std::string(spend_expression) + "), 0)"
          " FROM jobs WHERE budget_window IS NOT NULL AND budget_window >= " + std::string(from) +
-         " AND budget_window <= " + std::string(to) + " GROUP BY 1 ORDER BY 1";
+         " AND budget_window <= " + std::string(to) +
+         (token.empty() ? std::string() : " AND token_name = " + std::string(token)) + " GROUP BY 1 ORDER BY 1";
 }
 
 patch_columns columns_of(const job_patch& patch)

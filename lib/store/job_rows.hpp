@@ -53,8 +53,9 @@ struct patch_columns {
 patch_columns columns_of(const job_patch& patch);
 
 // GET /v1/usage's aggregate, grouped by agent, budget day or token; the
-// placeholders for the first and last window are the backend's ("?1", "$1").
-std::string usage_query(usage_group group, std::string_view from, std::string_view to);
+// placeholders for the first and last window are the backend's ("?1", "$1"),
+// and `token`'s, when not empty, keeps only that API token's jobs.
+std::string usage_query(usage_group group, std::string_view from, std::string_view to, std::string_view token = {});
 
 // results.mirror: a job's results gain each copy's localUrl, sha256 and
 // bytes (link), or lose them again when the copies expire (unlink).

@@ -59,7 +59,7 @@ struct new_job {
   std::optional<std::string> retry_of{}; // POST /v1/jobs/{id}/retry: the job retried
   std::int64_t images = 0;               // what it asks for (batchCount)
   std::int64_t unit_price = 0;           // per image, micro-units
-  std::optional<std::string> token_name{}; // the API token it came with
+  std::optional<std::string> token_name{}; // the API token it came with (its Idempotency-Keys are its own)
   budget::admission admit{};             // the window and limits it is admitted against
 };
 
@@ -113,6 +113,7 @@ struct list_query {
   std::optional<job_state> state{};
   std::optional<std::string> agent{};
   std::optional<std::string> before_id{}; // keyset: jobs older than this id
+  std::optional<std::string> token{};     // only the jobs this API token created (token scopes)
   std::size_t limit = 50;
 };
 
@@ -217,8 +218,10 @@ public:
   virtual result<std::vector<job>> held_jobs(std::size_t limit) = 0;
   // What each scope has committed in a budget window.
   virtual result<std::map<std::string, std::int64_t>> budget_used(std::string_view window) = 0;
-  // Admitted jobs of the windows from..to (inclusive, "YYYY-MM-DD"), grouped.
-  virtual result<std::vector<usage_row>> usage(std::string_view from, std::string_view to, usage_group group) = 0;
+  // Admitted jobs of the windows from..to (inclusive, "YYYY-MM-DD"), grouped;
+  // with `token`, only the jobs that API token created.
+  virtual result<std::vector<usage_row>> usage(std::string_view from, std::string_view to, usage_group group,
+                                               const std::optional<std::string>& token) = 0;
   // Jobs that reached `state` (a terminal one) at or after `since` (an index: no table scan).
   virtual result<std::int64_t> count_finished_since(job_state state, timestamp since) = 0;
 

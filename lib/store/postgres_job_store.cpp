@@ -322,9 +322,10 @@ void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
 {
   write<insert_result>(
     [this, j = std::move(j)](pg_connection& db) -> result<insert_result> {
-      static const std::string by_key = select_jobs("WHERE idempotency_key = $1");
+      // Keys are per API token (postgres migration 0006's index: the same expression).
+      static const std::string by_key = select_jobs("WHERE coalesce(token_name, '') = $1 AND idempotency_key = $2");
       const auto existing = [&]() -> std::optional<result<insert_result>> {
-        const auto rows = db.run(by_key, pg_params().add(*j.idempotency_key));
+        const auto rows = db.run(by_key, pg_params().add(j.token_name.value_or("")).add(*j.idempotency_key));
         if (rows.size() == 0)
           return std::nullopt;
         auto found = read_job(pg_row(rows, 0));
@@ -354,7 +355,7 @@ void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
         " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of, claimed_by,"
         " images, unit_price, budget_window, token_name, held)"
         " VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
-        " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+        " ON CONFLICT ((coalesce(token_name, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
         " RETURNING " + std::string(pg_job_columns);
       const auto rows = db.run(insert, pg_params()
                                          .add(ids_.next(now))
@@ -569,12 +570,14 @@ result<job_page> postgres_job_store::list(const list_query& query)
   return read<job_page>([&](pg_connection& db) -> result<job_page> {
     // One statement whatever the filters: a NULL parameter filters nothing.
     static const std::string sql = select_jobs("WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR agent = $2)"
-                                               " AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4");
+                                               " AND ($3::text IS NULL OR id < $3) AND ($5::text IS NULL OR token_name = $5)"
+                                               " ORDER BY id DESC LIMIT $4");
     std::optional<std::string> state;
     if (query.state)
       state = std::string(to_string(*query.state));
     const auto rows = db.run(
-      sql, pg_params().add(state).add(query.agent).add(query.before_id).add(static_cast<std::int64_t>(query.limit) + 1));
+      sql, pg_params().add(state).add(query.agent).add(query.before_id).add(static_cast<std::int64_t>(query.limit) + 1)
+             .add(query.token));
     job_page page;
     for (int r = 0; r < rows.size(); ++r) {
       if (page.jobs.size() == query.limit) {
@@ -759,10 +762,14 @@ result<std::map<std::string, std::int64_t>> postgres_job_store::budget_used(std:
   });
 }
 
-result<std::vector<usage_row>> postgres_job_store::usage(std::string_view from, std::string_view to, usage_group group)
+result<std::vector<usage_row>> postgres_job_store::usage(std::string_view from, std::string_view to, usage_group group,
+                                                         const std::optional<std::string>& token)
 {
   return read<std::vector<usage_row>>([&](pg_connection& db) {
-    const auto rows = db.run(usage_query(group, "$1", "$2"), pg_params().add(from).add(to));
+    auto params = pg_params().add(from).add(to);
+    if (token)
+      params.add(*token);
+    const auto rows = db.run(usage_query(group, "$1", "$2", token ? "$3" : ""), params);
     std::vector<usage_row> out;
     for (int r = 0; r < rows.size(); ++r)
       out.push_back({rows.text(r, 0), rows.int64(r, 1), rows.int64(r, 2), rows.int64(r, 3), rows.int64(r, 4)});

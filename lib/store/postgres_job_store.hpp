@@ -53,7 +53,8 @@ public:
   result<std::int64_t> count_finished_since(job_state state, timestamp since) override;
   result<std::vector<job>> held_jobs(std::size_t limit) override;
   result<std::map<std::string, std::int64_t>> budget_used(std::string_view window) override;
-  result<std::vector<usage_row>> usage(std::string_view from, std::string_view to, usage_group group) override;
+  result<std::vector<usage_row>> usage(std::string_view from, std::string_view to, usage_group group,
+                                       const std::optional<std::string>& token) override;
   void async_admit_held(std::string id, budget::admission a, callback<admit_result> done) override;
   result<std::vector<job>> claim_unfinished(std::size_t limit) override;
   result<bool> renew_lease() override;

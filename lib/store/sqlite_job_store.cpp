@@ -218,10 +218,11 @@ void sqlite_job_store::async_insert(new_job j, callback<insert_result> done)
 {
   write<insert_result>(
     [this, j = std::move(j)](connection& db) -> result<insert_result> {
-      static const std::string by_key = select_jobs("WHERE idempotency_key = ?");
+      // Keys are per API token (migration 0008's index: the same expression).
+      static const std::string by_key = select_jobs("WHERE coalesce(token_name, '') = ? AND idempotency_key = ?");
       if (j.idempotency_key) {
         auto st = db.prepare(by_key);
-        st->bind_all(*j.idempotency_key);
+        st->bind_all(j.token_name.value_or(""), *j.idempotency_key);
         if (st->step()) {
           auto existing = read_job(*st);
           if (existing.request_hash != j.request_hash)
@@ -502,6 +503,8 @@ result<job_page> sqlite_job_store::list(const list_query& query)
       where += " AND agent = ?";
     if (query.before_id)
       where += " AND id < ?";
+    if (query.token)
+      where += " AND token_name = ?";
     where += " ORDER BY id DESC LIMIT ?";
     auto st = db.prepare(select_jobs(where));
     int index = 0;
@@ -511,6 +514,8 @@ result<job_page> sqlite_job_store::list(const list_query& query)
       st->bind(++index, *query.agent);
     if (query.before_id)
       st->bind(++index, *query.before_id);
+    if (query.token)
+      st->bind(++index, *query.token);
     st->bind(++index, static_cast<std::int64_t>(query.limit) + 1); // one more tells whether a next page exists
 
     job_page page;
@@ -687,11 +692,14 @@ result<std::map<std::string, std::int64_t>> sqlite_job_store::budget_used(std::s
   });
 }
 
-result<std::vector<usage_row>> sqlite_job_store::usage(std::string_view from, std::string_view to, usage_group group)
+result<std::vector<usage_row>> sqlite_job_store::usage(std::string_view from, std::string_view to, usage_group group,
+                                                       const std::optional<std::string>& token)
 {
   return read<std::vector<usage_row>>([&](connection& db) {
-    auto st = db.prepare(usage_query(group, "?1", "?2"));
+    auto st = db.prepare(usage_query(group, "?1", "?2", token ? "?3" : ""));
     st->bind_all(from, to);
+    if (token)
+      st->bind(3, *token);
     std::vector<usage_row> out;
     while (st->step())
       out.push_back({st->text(0), st->int64(1), st->int64(2), st->int64(3), st->int64(4)});

@@ -10,7 +10,8 @@
 
 namespace weshopd::test {
 
-sse_client::sse_client(const std::string& base, const std::string& path, std::optional<std::int64_t> last_event_id)
+sse_client::sse_client(const std::string& base, const std::string& path, std::optional<std::int64_t> last_event_id,
+                       const std::vector<std::pair<std::string, std::string>>& headers)
 {
   const auto colon = base.rfind(':');
   const auto port = static_cast<std::uint16_t>(std::stoi(base.substr(colon + 1)));
@@ -24,6 +25,8 @@ sse_client::sse_client(const std::string& base, const std::string& path, std::op
   std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
   if (last_event_id)
     request += "Last-Event-ID: " + std::to_string(*last_event_id) + "\r\n";
+  for (const auto& [name, value] : headers)
+    request += name + ": " + value + "\r\n";
   request += "\r\n";
   if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
     throw std::runtime_error("sse_client: cannot send the request");

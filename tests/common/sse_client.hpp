@@ -20,7 +20,9 @@ struct sse_event {
 class sse_client {
 public:
   // base: "http://127.0.0.1:P"; path: "/v1/events?..."
-  sse_client(const std::string& base, const std::string& path, std::optional<std::int64_t> last_event_id = {});
+  // headers: extra request headers (e.g. Authorization).
+  sse_client(const std::string& base, const std::string& path, std::optional<std::int64_t> last_event_id = {},
+             const std::vector<std::pair<std::string, std::string>>& headers = {});
   ~sse_client();
   sse_client(const sse_client&) = delete;
   sse_client& operator=(const sse_client&) = delete;

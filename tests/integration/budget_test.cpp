@@ -165,7 +165,8 @@ TEST_F(Budget, RefusalsSayWhichBudgetAndWhenItResets)
 
 TEST_F(Budget, EachTokenHasItsOwnBudget)
 {
-  std::ofstream(dir_.file("tokens")) << "shop-a token-of-shop-a-0123456789\n# a comment\nshop-b token-of-shop-b-0123456789\n";
+  std::ofstream(dir_.file("tokens")) << "shop-a token-of-shop-a-0123456789\n# a comment\nshop-b token-of-shop-b-0123456789\n"
+                                         "ops token-of-ops-0123456789 admin\n";
   daemon_env_ = {"WESHOPD_API_TOKEN_FILE=" + dir_.file("tokens"), "WESHOPD_BUDGET_PER_TOKEN=shop-a=3"};
   start();
   const auto as = [&](const std::string& token, const std::string& task) {
@@ -180,7 +181,10 @@ TEST_F(Budget, EachTokenHasItsOwnBudget)
   EXPECT_EQ(as("token-of-shop-b-0123456789", "b2").status, 201u);
   EXPECT_EQ(as("not-a-token-at-all-0123456789", "c").status, 401u);
 
-  const auto report = daemon_->call("GET", "/v1/usage?group=token", "", {{"Authorization", "Bearer token-of-shop-b-0123456789"}}).body;
+  const auto own = daemon_->call("GET", "/v1/usage?group=token", "", {{"Authorization", "Bearer token-of-shop-b-0123456789"}}).body;
+  ASSERT_EQ(own.at("rows").as_array().size(), 1u) << "a token sees its own usage: " << json::serialize(own);
+  EXPECT_EQ(own.at("rows").at(0).at("token"), "shop-b");
+  const auto report = daemon_->call("GET", "/v1/usage?group=token", "", {{"Authorization", "Bearer token-of-ops-0123456789"}}).body;
   ASSERT_EQ(report.at("rows").as_array().size(), 2u) << json::serialize(report);
   EXPECT_EQ(report.at("rows").at(0).at("token"), "shop-a");
   EXPECT_EQ(report.at("rows").at(0).at("jobs"), 1);

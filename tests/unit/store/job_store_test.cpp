@@ -97,6 +97,79 @@ TEST_P(JobStore, IdempotencyKeySameBodyReturnsTheJobDifferentBodyConflicts)
   EXPECT_EQ(page->jobs.size(), 1u);
 }
 
+TEST_P(JobStore, IdempotencyKeysArePerToken)
+{
+  const auto as = [](std::optional<std::string> token, const std::string& text) {
+    auto j = make_job("aipose", text, "key-1");
+    j.token_name = std::move(token);
+    return j;
+  };
+  const auto alice = store_->insert(as("alice", "sit"));
+  ASSERT_TRUE(alice && alice->created);
+  const auto bob = store_->insert(as("bob", "stand"));
+  ASSERT_TRUE(bob) << "bob's key-1 is not alice's";
+  EXPECT_TRUE(bob->created);
+  const auto nobody = store_->insert(as(std::nullopt, "lie"));
+  ASSERT_TRUE(nobody) << "no token is a scope of its own";
+  EXPECT_TRUE(nobody->created);
+  EXPECT_NE(alice->created_or_existing.id, bob->created_or_existing.id);
+
+  const auto again = store_->insert(as("alice", "sit"));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->created_or_existing.id, alice->created_or_existing.id);
+  EXPECT_EQ(store_->insert(as("bob", "sit")).error(), errc::idempotency_conflict) << "bob's key-1 is his stand";
+  const auto nobody_again = store_->insert(as(std::nullopt, "lie"));
+  ASSERT_TRUE(nobody_again);
+  EXPECT_EQ(nobody_again->created_or_existing.id, nobody->created_or_existing.id);
+  EXPECT_EQ(store_->list({.limit = 10})->jobs.size(), 3u);
+}
+
+TEST_P(JobStore, ListAndUsageFilterByTokenAndPageWithinIt)
+{
+  std::vector<std::string> alices;
+  for (int i = 0; i < 30; ++i) {
+    auto j = make_job("aipose", "job " + std::to_string(i));
+    j.token_name = i % 3 ? std::optional<std::string>("bob") : std::optional<std::string>("alice");
+    if (i == 29)
+      j.token_name.reset();
+    j.images = 1;
+    j.unit_price = budget::one_unit;
+    j.admit = {"2026-11-26", {}, false};
+    const auto r = store_->insert(j);
+    ASSERT_TRUE(r);
+    if (j.token_name == "alice")
+      alices.push_back(r->created_or_existing.id);
+  }
+  std::reverse(alices.begin(), alices.end());
+  std::vector<std::string> seen;
+  list_query q{.token = "alice", .limit = 3};
+  for (;;) {
+    const auto page = store_->list(q);
+    ASSERT_TRUE(page);
+    for (const auto& j : page->jobs) {
+      EXPECT_EQ(j.token_name, "alice");
+      seen.push_back(j.id);
+    }
+    if (!page->next_before)
+      break;
+    q.before_id = page->next_before;
+  }
+  EXPECT_EQ(seen, alices) << "every one of alice's jobs once, newest first, and nobody else's";
+  EXPECT_TRUE(store_->list({.token = "carol"})->jobs.empty());
+  EXPECT_EQ(store_->list({.limit = 500})->jobs.size(), 30u);
+
+  const auto mine = *store_->usage("2026-11-26", "2026-11-26", usage_group::token, "alice");
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].key, "alice");
+  EXPECT_EQ(mine[0].jobs, 10);
+  const auto by_agent = *store_->usage("2026-11-26", "2026-11-26", usage_group::agent, "bob");
+  ASSERT_EQ(by_agent.size(), 1u);
+  EXPECT_EQ(by_agent[0].jobs, 19);
+  EXPECT_EQ(store_->usage("2026-11-26", "2026-11-26", usage_group::token, std::nullopt)->size(), 3u)
+    << "alice, bob and the job without a token";
+}
+
 TEST_P(JobStore, ConcurrentRequestsWithOneKeyCreateOneJob)
 {
   constexpr int threads = 8;
@@ -493,7 +566,7 @@ TEST_P(JobStore, AdmissionNeverOvershootsABudgetAndFinishedJobsCountWhatTheyCost
   EXPECT_EQ(used["global"], 9 * budget::one_unit);
   EXPECT_EQ(used["agent:aipose"], 3 * budget::one_unit);
 
-  const auto usage = *store_->usage("2026-11-26", "2026-11-26", store::usage_group::agent);
+  const auto usage = *store_->usage("2026-11-26", "2026-11-26", store::usage_group::agent, std::nullopt);
   ASSERT_EQ(usage.size(), 2u);
   EXPECT_EQ(usage[0].key, "aimodel");
   EXPECT_EQ(usage[1].key, "aipose");
@@ -501,7 +574,7 @@ TEST_P(JobStore, AdmissionNeverOvershootsABudgetAndFinishedJobsCountWhatTheyCost
   EXPECT_EQ(usage[1].images_produced, 3);
   EXPECT_EQ(usage[1].spend, 3 * budget::one_unit);
   EXPECT_EQ(usage[0].spend, 6 * budget::one_unit) << "unfinished: what it may cost";
-  EXPECT_TRUE(store_->usage("2026-11-27", "2026-12-01", store::usage_group::day)->empty());
+  EXPECT_TRUE(store_->usage("2026-11-27", "2026-12-01", store::usage_group::day, std::nullopt)->empty());
 
   // Reopened, the ledger is as it was (it lives in the database).
   store_.reset();

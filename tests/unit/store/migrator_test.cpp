@@ -139,3 +139,81 @@ TEST(Migrator, PostgresSchemaAppliesOnceRefusesTamperingAndRollsBackAFailure)
   EXPECT_EQ(out.version, 1);
   EXPECT_EQ(other.run("SELECT count(*) FROM pg_tables WHERE tablename IN ('one', 'half')").int64(0, 0), 1);
 }
+
+namespace {
+
+// The embedded migrations before token scopes (SQLite 0008, PostgreSQL 0006).
+std::vector<migration> before(const std::vector<migration>& all, int version)
+{
+  std::vector<migration> out;
+  for (const auto& m : all)
+    if (m.version < version)
+      out.push_back(m);
+  return out;
+}
+
+// A job of the schema before token scopes, with an Idempotency-Key, written
+// as that schema takes it; its request is make_job("aipose", "sit", key)'s.
+std::string old_job_row(const std::string& id, const std::string& key, const std::string& token)
+{
+  const auto j = test::make_job("aipose", "sit", key);
+  return "INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash, idempotency_key,"
+         " created_at, updated_at, token_name) VALUES ('" + id + "', 'aipose', 'v1.0', '{}', '{}', 'queued', '" +
+         j.request_hash + "', '" + key + "', 1, 1, " + (token.empty() ? "NULL" : "'" + token + "'") + ")";
+}
+
+// After the migration: the old keys still name their jobs for their token,
+// and are free for another token.
+void expect_keys_per_token(job_store& store)
+{
+  auto alice = test::make_job("aipose", "sit", "key-a");
+  alice.token_name = "alice";
+  const auto again = store.insert(alice);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->created_or_existing.id, "01900000-0000-7000-8000-00000000000a");
+  auto bob = alice;
+  bob.token_name = "bob";
+  const auto bobs = store.insert(bob);
+  ASSERT_TRUE(bobs);
+  EXPECT_TRUE(bobs->created) << "alice's key is not bob's";
+  const auto untokened = store.insert(test::make_job("aipose", "sit", "key-n"));
+  ASSERT_TRUE(untokened);
+  EXPECT_FALSE(untokened->created);
+  EXPECT_EQ(untokened->created_or_existing.id, "01900000-0000-7000-8000-00000000000b");
+}
+
+} // namespace
+
+TEST(Migrator, IdempotencyKeysOfAnExistingDatabaseBecomePerToken)
+{
+  test::temp_dir dir;
+  const auto path = dir.file("jobs.db");
+  {
+    connection db({path});
+    const auto old = migrate(db, before(embedded_migrations(), 8));
+    ASSERT_FALSE(old.error) << old.message;
+    ASSERT_EQ(old.version, 7);
+    db.exec(old_job_row("01900000-0000-7000-8000-00000000000a", "key-a", "alice"));
+    db.exec(old_job_row("01900000-0000-7000-8000-00000000000b", "key-n", ""));
+  }
+  auto store = test::open_store(path);
+  ASSERT_NE(store, nullptr);
+  expect_keys_per_token(*store);
+}
+
+TEST(Migrator, PostgresIdempotencyKeysOfAnExistingDatabaseBecomePerToken)
+{
+  test::postgres_server server;
+  {
+    pg_connection db(server.conninfo(), "");
+    const auto old = migrate(db, before(embedded_postgres_migrations(), 6));
+    ASSERT_FALSE(old.error) << old.message;
+    ASSERT_EQ(old.version, 5);
+    db.exec(old_job_row("01900000-0000-7000-8000-00000000000a", "key-a", "alice"));
+    db.exec(old_job_row("01900000-0000-7000-8000-00000000000b", "key-n", ""));
+  }
+  auto store = test::open_store("", {.backend = "postgres", .url = server.conninfo()});
+  ASSERT_NE(store, nullptr);
+  expect_keys_per_token(*store);
+}
