@@ -18,4 +18,18 @@ grep -q 'stroe.path' "$tmp/out" || fail "the unknown key is not named: $(cat "$t
 STATE_DIRECTORY=$tmp WESHOPD_API_LISTEN=nowhere "$weshopd" --check-config >"$tmp/out" 2>&1 && fail "a bad env value passed"
 grep -q 'api.listen' "$tmp/out" || fail "the env key is not named"
 [[ -e $tmp/weshopd.db ]] && fail "--check-config created the database"
+# A root the sandbox hides (here: one that does not exist under /home) fails
+# naming the key and the unit setting; the daemon itself stops there too,
+# before it opens its socket or its database.
+hidden=/home/weshopd-check-absent-$$/images
+STATE_DIRECTORY=$tmp WESHOPD_UPLOADS_ROOTS=$hidden "$weshopd" --check-config >"$tmp/out" 2>&1 && fail "a hidden root passed"
+grep -q "uploads.roots: $hidden cannot be opened as a directory" "$tmp/out" || fail "the root is not named: $(cat "$tmp/out")"
+grep -q 'ProtectHome=' "$tmp/out" || fail "the unit setting is not named: $(cat "$tmp/out")"
+port=$((20000 + $$ % 20000))
+STATE_DIRECTORY=$tmp WESHOP_API_KEY=k WESHOPD_API_LISTEN=127.0.0.1:$port WESHOPD_UPLOADS_ROOTS=$hidden \
+  timeout 10 "$weshopd" >"$tmp/out" 2>&1
+rc=$?
+[[ $rc != 0 && $rc != 124 ]] || fail "weshopd started with a hidden root (exit $rc)"
+grep -q 'ProtectHome=' "$tmp/out" || fail "weshopd did not say why: $(cat "$tmp/out")"
+[[ -e $tmp/weshopd.db ]] && fail "weshopd opened the database before refusing the root"
 echo "1 passed, 0 failed"
