@@ -42,20 +42,20 @@ std::string protect_home_hint(const std::string& path, int error)
   const auto prefix = protected_prefix(path);
   if (prefix.empty())
     return {};
-  const std::string edit = " (systemctl edit weshopd; systemctl cat weshopd shows what is in force)";
+  const std::string in_force = "`systemctl cat weshopd` shows what is in force";
   switch (error) {
   case EROFS:
     return "under systemd, ProtectHome=read-only makes " + prefix +
-           " read-only for weshopd: name this directory in ReadWritePaths=" + edit +
-           " or keep it under the state directory";
+           " read-only for weshopd: add this directory to ReadWritePaths= (systemctl edit weshopd), "
+           "or keep it under the state directory";
   case ENOENT:
-    return "if it exists, under systemd ProtectHome=tmpfs hides " + prefix +
-           " from weshopd unless the directory is in BindReadOnlyPaths=: the shipped unit has "
-           "ProtectHome=read-only, check that no drop-in changes it" + edit;
+    return "if it exists, systemd's ProtectHome=tmpfs (or yes) may hide " + prefix +
+           " from weshopd: the shipped unit has ProtectHome=read-only; " + in_force;
   case EACCES:
   case EPERM:
-    return "under systemd, ProtectHome=yes makes " + prefix + " inaccessible (use ProtectHome=read-only" + edit +
-           "), and weshopd's dynamic user needs search permission on every parent (e.g. chmod o+x " +
+    return "under systemd, ProtectHome=yes makes " + prefix +
+           " inaccessible to weshopd (the shipped unit has ProtectHome=read-only; " + in_force +
+           "), and weshopd's dynamic user needs search permission on every parent directory (e.g. chmod o+x " +
            fs::path(path).lexically_normal().parent_path().string() + ")";
   default: // ENOTDIR and the like: the path itself is wrong, not the sandbox
     return {};

@@ -32,4 +32,21 @@ rc=$?
 [[ $rc != 0 && $rc != 124 ]] || fail "weshopd started with a hidden root (exit $rc)"
 grep -q 'ProtectHome=' "$tmp/out" || fail "weshopd did not say why: $(cat "$tmp/out")"
 [[ -e $tmp/weshopd.db ]] && fail "weshopd opened the database before refusing the root"
+# The sandbox itself, where a mount namespace may be made (root): /home
+# read-only as ProtectHome=read-only leaves it, and inaccessible to a
+# non-root user as ProtectHome=yes does.
+if unshare -m true 2>/dev/null; then
+  chmod 755 "$tmp"
+  unshare -m sh -c "mount -t tmpfs -o ro tmpfs /home && STATE_DIRECTORY=$tmp WESHOPD_UPLOADS_DIR=/home/alice/uploads \
+    '$weshopd' --check-config" >"$tmp/out" 2>&1 && fail "an uploads.dir on a read-only /home passed"
+  grep -q 'uploads.dir: /home/alice/uploads cannot be created (Read-only file system).*ReadWritePaths=' "$tmp/out" \
+    || fail "a read-only uploads.dir is not explained: $(cat "$tmp/out")"
+  unshare -m sh -c "mount -t tmpfs -o ro,mode=000 tmpfs /home && setpriv --reuid=65534 --regid=65534 --clear-groups \
+    env STATE_DIRECTORY=$tmp WESHOPD_UPLOADS_ROOTS=/home/alice/shop '$weshopd' --check-config" >"$tmp/out" 2>&1 \
+    && fail "a root in an inaccessible /home passed"
+  grep -q 'uploads.roots: /home/alice/shop cannot be opened as a directory (Permission denied).*ProtectHome=yes' \
+    "$tmp/out" || fail "an inaccessible root is not explained: $(cat "$tmp/out")"
+else
+  echo "no mount namespace here: the read-only and inaccessible /home cases were not run"
+fi
 echo "1 passed, 0 failed"

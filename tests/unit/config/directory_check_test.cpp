@@ -43,7 +43,7 @@ TEST(DirectoryCheck, SaysWhyAndOnlyBlamesTheSandboxUnderHome)
 
   const auto hidden = unopenable_directory(hidden_root);
   EXPECT_THAT(hidden, HasSubstr(hidden_root + " cannot be opened as a directory (No such file or directory)"));
-  EXPECT_THAT(hidden, HasSubstr("ProtectHome=tmpfs hides /home"));
+  EXPECT_THAT(hidden, HasSubstr("ProtectHome=tmpfs (or yes) may hide /home"));
   EXPECT_THAT(hidden, HasSubstr("ProtectHome=read-only"));
 }
 
@@ -53,7 +53,7 @@ TEST(DirectoryCheck, TheHintFitsTheError)
   EXPECT_THAT(protect_home_hint("/home/alice/shop", EACCES), HasSubstr("chmod o+x /home/alice"));
   EXPECT_THAT(protect_home_hint("/root/out", EROFS), HasSubstr("ProtectHome=read-only makes /root read-only"));
   EXPECT_THAT(protect_home_hint("/root/out", EROFS), HasSubstr("ReadWritePaths="));
-  EXPECT_THAT(protect_home_hint("/run/user/1000/img", ENOENT), HasSubstr("hides /run/user"));
+  EXPECT_THAT(protect_home_hint("/run/user/1000/img", ENOENT), HasSubstr("may hide /run/user"));
   EXPECT_EQ(protect_home_hint("/srv/images", ENOENT), "");
   EXPECT_EQ(protect_home_hint("/homework/images", ENOENT), "") << "a prefix of the name is not the directory";
   EXPECT_EQ(protect_home_hint("/home/alice/a.png", ENOTDIR), "") << "not the sandbox's doing";
