@@ -5,6 +5,7 @@
 #include "api/errors.hpp"
 #include "api/local_api.hpp"
 #include "budget/budget_alerts.hpp"
+#include "common/environment_scrub.hpp"
 #include "common/log.hpp"
 #include "common/secret.hpp"
 #include "config/config.hpp"
@@ -31,11 +32,13 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <CLI/CLI.hpp>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <fstream>
@@ -146,6 +149,9 @@ int fail(std::string_view what, std::string_view why)
 
 int main(int argc, char** argv)
 {
+  // No core dumps and no ptrace by other processes of our user: memory holds the key.
+  if (::prctl(PR_SET_DUMPABLE, 0) != 0)
+    log(log_level::warning, "not_dumpable_failed", {{"error", std::strerror(errno)}});
   CLI::App app{"weshopd: a durable local service in front of the WeShop Agent API"};
   config::sources sources;
   std::string config_file;
@@ -173,6 +179,9 @@ int main(int argc, char** argv)
 
   raise_file_limit();
   const auto key = config::find_api_key(sources.environment);
+  // Read once; afterwards neither environ, /proc/<pid>/environ nor our copy holds it.
+  scrub_environment_variable("WESHOP_API_KEY");
+  scrub_environment_variable(sources.environment, "WESHOP_API_KEY");
   if (!key.key)
     return fail("api key", key.problem);
   const upstream::api_key api_key(*key.key);

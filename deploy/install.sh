@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs weshopd the way a package would: the binary, the systemd unit, the
-# documented config (kept if one is there), an empty credentials directory
-# and the nginx site. Builds first when needed.
+# Installs weshopd the way a package would: the binary, the systemd unit and
+# its sysusers.d group, the documented config (kept if one is there), an empty
+# credentials directory and the nginx site. Builds first when needed.
 #   DESTDIR=/tmp/stage bash deploy/install.sh   # staged (packaging, tests)
 #   PREFIX=/usr/local (default)
 # Then: put the WeShop key in /etc/weshopd/credentials/weshop_api_key (mode 600)
-# and `systemctl enable --now weshopd`.
+# and `systemctl enable --now weshopd`; socket clients: usermod -aG weshopd-clients USER.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest=${DESTDIR:-}
@@ -26,9 +26,15 @@ chmod 0644 "$dest/etc/systemd/system/weshopd.service"
 install -d -m 0755 "$dest/etc/weshopd"
 [[ -e $dest/etc/weshopd/weshopd.conf ]] || install -m 0644 "$root/config/weshopd.conf" "$dest/etc/weshopd/weshopd.conf"
 install -d -m 0700 "$dest/etc/weshopd/credentials"
+# The group of local API clients (Group= in the unit): sysusers.d creates it at
+# boot and, below, now.
+install -D -m 0644 "$root/deploy/systemd/weshopd.sysusers" "$dest/usr/lib/sysusers.d/weshopd.conf"
 install -D -m 0644 "$root/deploy/nginx/weshopd-callbacks.conf" "$dest$prefix/share/weshopd/nginx/weshopd-callbacks.conf"
 install -D -m 0644 "$root/README.md" "$dest$prefix/share/doc/weshopd/README.md"
 
+if [[ -z $dest ]] && command -v systemd-sysusers >/dev/null; then
+  systemd-sysusers /usr/lib/sysusers.d/weshopd.conf
+fi
 if [[ -z $dest && -d /run/systemd/system ]]; then
   systemctl daemon-reload
 fi

@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "config/directory_check.hpp"
 
 #include "budget/budget_policy.hpp"
 #include "http/browser_guard.hpp"
@@ -434,12 +435,23 @@ void check(settings& s, const std::map<std::string, std::string>& env, std::vect
     errors.push_back({"api.token_file", *s.api.token_file + " is not a readable file"});
   for (auto& root : s.uploads.roots) {
     std::error_code ec;
-    if (!fs::path(root).is_absolute() || !fs::is_directory(root, ec)) {
+    if (!fs::path(root).is_absolute()) {
       errors.push_back({"uploads.roots", root + " is not an absolute path to a directory"});
+      continue;
+    }
+    if (auto problem = unopenable_directory(root); !problem.empty()) {
+      errors.push_back({"uploads.roots", problem});
       continue;
     }
     root = fs::canonical(root, ec).string(); // compare resolved paths later
   }
+  // Elsewhere an unusable uploads.dir only turns browser uploads off; under
+  // /home it is most likely the sandbox, which the operator must hear about.
+  for (const auto& [key, dir] : {std::pair{"uploads.dir", s.uploads.dir},
+                                 std::pair{"results.dir", s.results.mirror ? s.results.dir : std::nullopt}})
+    if (dir && fs::path(*dir).is_absolute() && under_protected_home(*dir))
+      if (auto problem = unwritable_directory(*dir); !problem.empty())
+        errors.push_back({key, problem});
   if (s.limits.max_header < 1024 || s.limits.max_header > 1024 * 1024)
     errors.push_back({"limits.max_header", "must be between 1 KiB and 1 MiB"});
   if (s.limits.max_body < 1024)

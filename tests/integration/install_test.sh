@@ -18,6 +18,9 @@ mode() { stat -c %a "$stage$1"; }
 [[ $(mode /etc/systemd/system/weshopd.service) == 644 ]] || fail "unit mode"
 [[ $(mode /etc/weshopd/credentials) == 700 ]] || fail "credentials directory mode"
 [[ -f $stage/usr/local/share/weshopd/nginx/weshopd-callbacks.conf ]] || fail "nginx site"
+[[ $(mode /usr/lib/sysusers.d/weshopd.conf) == 644 ]] || fail "sysusers.d file mode"
+cmp -s "$src/deploy/systemd/weshopd.sysusers" "$stage/usr/lib/sysusers.d/weshopd.conf" || fail "sysusers.d file"
+[[ ! -e $stage/etc/group ]] || fail "a staged install must not create the group (the package's sysusers step does)"
 grep -q '^ExecStart=/usr/local/bin/weshopd --config /etc/weshopd/weshopd.conf$' "$stage/etc/systemd/system/weshopd.service" || fail "ExecStart"
 cmp -s "$src/config/weshopd.conf" "$stage/etc/weshopd/weshopd.conf" || fail "config"
 
