@@ -236,16 +236,16 @@ struct client::impl {
   void sweep_locked()
   {
     const auto now = steady::now();
-    std::erase_if(pools, [&](auto& entry) {
-      auto& p = entry.second;
+    for (auto it = pools.begin(); it != pools.end();) {
+      auto& p = it->second;
       std::erase_if(p.idle, [&](const auto& c) {
         if (now - c->idle_since < options.idle_expiry)
           return false;
         c->close();
         return true;
       });
-      return p.users == 0 && p.idle.empty();
-    });
+      it = p.users == 0 && p.idle.empty() ? pools.erase(it) : std::next(it);
+    }
   }
 
   std::unique_ptr<connection> take_idle(const std::string& key)
@@ -572,12 +572,13 @@ client_stats client::stats() const
 void client::close_idle()
 {
   std::lock_guard lock(impl_->mutex);
-  std::erase_if(impl_->pools, [](auto& entry) {
-    for (auto& c : entry.second.idle)
+  auto& pools = impl_->pools;
+  for (auto it = pools.begin(); it != pools.end();) {
+    for (auto& c : it->second.idle)
       c->close();
-    entry.second.idle.clear();
-    return entry.second.users == 0;
-  });
+    it->second.idle.clear();
+    it = it->second.users == 0 ? pools.erase(it) : std::next(it);
+  }
 }
 
 } // namespace weshopd::http
