@@ -3,6 +3,7 @@
 // Exit codes: see lib/cli/commands.hpp (0 done, 1 job failed, 2 usage, 3 unreachable).
 
 #include "cli/commands.hpp"
+#include "http/address_policy.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +20,20 @@ std::string environment(const char* name)
 {
   const char* v = std::getenv(name);
   return v ? v : "";
+}
+
+std::vector<std::string> comma_separated(const std::string& text)
+{
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  for (auto comma = text.find(','); start <= text.size(); comma = text.find(',', start)) {
+    if (auto item = text.substr(start, comma == std::string::npos ? comma : comma - start); !item.empty())
+      items.push_back(std::move(item));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return items;
 }
 
 // --api, else $WESHOPD_API, else the daemon's own $WESHOPD_API_LISTEN, else its default.
@@ -38,7 +53,8 @@ int main(int argc, char** argv)
   CLI::App app{"weshopctl: submit, follow and fetch weshopd jobs"};
   app.footer("Exit codes: 0 done or succeeded, 1 the job failed/was canceled (or does not exist),\n"
              "            2 usage or a request weshopd refused as invalid, 3 weshopd unreachable.\n"
-             "Environment: WESHOPD_API (or WESHOPD_API_LISTEN), WESHOPD_API_TOKEN_FILE.");
+             "Environment: WESHOPD_API (or WESHOPD_API_LISTEN), WESHOPD_API_TOKEN_FILE,\n"
+             "             WESHOPD_OUTBOUND_ALLOW (download: comma-separated CIDRs, as --outbound-allow).");
   app.require_subcommand(1);
   app.fallthrough(); // --api, --json and --token-file also after the command
   std::string api = default_api();
@@ -89,12 +105,26 @@ int main(int argc, char** argv)
   download_cmd->add_option("id", download.id, "job id")->required();
   download_cmd->add_option("--dir", download.dir, "folder to save into")->capture_default_str();
   download_cmd->add_option("--ca-file", download.ca_file, "trust this CA for result hosts (a test setup)");
+  std::vector<std::string> outbound_allow;
+  download_cmd->add_option("--outbound-allow", outbound_allow,
+                           "a network (CIDR, e.g. 127.0.0.1/32) result hosts may be in besides public addresses;\n"
+                           "loopback, private, link-local, ULA ... are refused otherwise (repeatable;\n"
+                           "default: $WESHOPD_OUTBOUND_ALLOW, comma-separated)");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : cli::usage;
+  }
+
+  if (outbound_allow.empty())
+    outbound_allow = comma_separated(environment("WESHOPD_OUTBOUND_ALLOW"));
+  try {
+    download.outbound = http::address_policy::from_strings(outbound_allow);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "weshopctl: --outbound-allow / WESHOPD_OUTBOUND_ALLOW: " << e.what() << "\n";
+    return cli::usage;
   }
 
   const auto address = cli::local_address::parse(api);

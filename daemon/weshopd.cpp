@@ -16,6 +16,7 @@
 #include "mirror/result_mirror.hpp"
 #include "notify/notifier.hpp"
 #include "notify/signature.hpp"
+#include "http/address_policy.hpp"
 #include "http/server.hpp"
 #include "store/job_store.hpp"
 #include "store/postgres_listener.hpp"
@@ -247,10 +248,13 @@ int main(int argc, char** argv)
       engine_options.callback_base = base + "/callbacks/weshop";
       engine_options.safety_poll = std::chrono::seconds(cfg.callbacks.safety_poll_seconds);
     }
+    // Where notify, alerts and the mirror may connect (checked at load).
+    const auto outbound = http::address_policy::from_strings(cfg.outbound.allow);
     // Local webhooks (only with a signing secret).
     std::unique_ptr<notify::notifier> notifier;
     if (notify_key)
-      notifier = std::make_unique<notify::notifier>(io.get_executor(), **store, notify::notifier_options{.key = *notify_key});
+      notifier = std::make_unique<notify::notifier>(io.get_executor(), **store,
+                                                    notify::notifier_options{.key = *notify_key, .addresses = outbound});
     // Copies of result images (WeShop's URLs expire).
     std::unique_ptr<mirror::result_mirror> mirror;
     if (cfg.results.mirror) {
@@ -260,6 +264,7 @@ int main(int argc, char** argv)
       o.retention = std::chrono::hours(24 * cfg.results.retention_days);
       o.max_total_bytes = cfg.results.max_total_bytes;
       o.ca_file = cfg.upstream.ca_file.value_or("");
+      o.addresses = outbound;
       mirror = std::make_unique<mirror::result_mirror>(io.get_executor(), **store, o);
       engine_options.mirror_results = true;
     }
@@ -273,7 +278,7 @@ int main(int argc, char** argv)
     std::unique_ptr<budget::alert_sender> alerts;
     if (cfg.budget.alert_url)
       alerts = std::make_unique<budget::alert_sender>(io.get_executor(), *cfg.budget.alert_url, notify_key,
-                                                      cfg.budget.currency);
+                                                      cfg.budget.currency, outbound);
     engine_options.on_budget_alert = [&alerts](const budget::budget_alert& a) {
       if (alerts)
         alerts->send(a);

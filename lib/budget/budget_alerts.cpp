@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "common/uuid7.hpp"
 #include "http/client.hpp"
+#include "http/failure_class.hpp"
 #include "notify/signature.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -24,8 +25,9 @@ struct alert_sender::impl {
   http::client client;
   uuid7_generator ids;
 
-  impl(asio::any_io_executor ex, std::string u, std::optional<std::string> k, std::string c)
-    : executor(ex), url(std::move(u)), key(std::move(k)), currency(std::move(c)), client(ex, {})
+  impl(asio::any_io_executor ex, std::string u, std::optional<std::string> k, std::string c, http::address_policy a)
+    : executor(ex), url(std::move(u)), key(std::move(k)), currency(std::move(c)),
+      client(ex, {.addresses = std::move(a)})
   {
   }
 
@@ -57,7 +59,7 @@ struct alert_sender::impl {
         co_return;
       log(log_level::warning, "budget_alert_undelivered",
           {{"scope", a.scope}, {"attempt", std::to_string(attempt + 1)},
-           {"error", r ? "HTTP " + std::to_string(r.resp.status) : r.message}});
+           {"error", http::failure_class(r)}, {"detail", r.message}});
       asio::steady_timer t(executor, std::chrono::seconds(1 << attempt));
       co_await t.async_wait(asio::use_awaitable);
     }
@@ -65,8 +67,9 @@ struct alert_sender::impl {
 };
 
 alert_sender::alert_sender(asio::any_io_executor executor, std::string url, std::optional<std::string> signing_key,
-                           std::string currency)
-  : impl_(std::make_shared<impl>(executor, std::move(url), std::move(signing_key), std::move(currency)))
+                           std::string currency, http::address_policy addresses)
+  : impl_(std::make_shared<impl>(executor, std::move(url), std::move(signing_key), std::move(currency),
+                                 std::move(addresses)))
 {
 }
 

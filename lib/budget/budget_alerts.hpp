@@ -3,8 +3,10 @@
 // signed like local notifications (Standard Webhooks) when notify.secret_file
 // is set, tried a few times with backoff. Each alert is sent once: the store
 // records which thresholds a window has announced (budget_usage.alerted).
+// Connects only where `addresses` allows (outbound.allow).
 
 #include "budget/budget_policy.hpp"
+#include "http/address_policy.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -17,7 +19,7 @@ namespace weshopd::budget {
 class alert_sender {
 public:
   alert_sender(boost::asio::any_io_executor executor, std::string url, std::optional<std::string> signing_key,
-               std::string currency);
+               std::string currency, http::address_policy addresses = {});
   ~alert_sender();
 
   void send(const budget_alert& alert); // returns at once

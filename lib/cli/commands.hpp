@@ -8,6 +8,7 @@
 
 #include "cli/local_client.hpp"
 #include "cli/submit_request.hpp"
+#include "http/address_policy.hpp"
 
 #include <iosfwd>
 #include <optional>
@@ -45,6 +46,7 @@ struct download_options {
   std::string id;
   std::string dir = ".";
   std::string ca_file; // for result hosts the system does not trust (the simulator's)
+  http::address_policy outbound{}; // result hosts: public addresses, plus these networks
 };
 
 int submit(local_client& api, const submit_options& o, output io);

@@ -1,14 +1,16 @@
 // weshopctl download ID: a succeeded job's result images into a folder, as
 // <id>-<n>.<png|jpg|webp>. A result weshopd mirrored (localUrl) comes from
 // weshopd itself; otherwise from its WeShop URL over verified HTTPS (never
-// with any credential). Only image bytes are kept; each file is written
-// whole or not at all.
+// with any credential), to public addresses only unless --outbound-allow /
+// WESHOPD_OUTBOUND_ALLOW names the network (as the daemon's outbound.allow).
+// Only image bytes are kept; each file is written whole or not at all.
 
 #include "cli/commands.hpp"
 
 #include "cli/api_reply.hpp"
 #include "common/image_type.hpp"
 #include "http/client.hpp"
+#include "http/failure_class.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -30,11 +32,12 @@ struct fetched {
   std::string problem; // empty when fetched
 };
 
-fetched fetch_remote(const std::string& url, const std::string& ca_file)
+fetched fetch_remote(const std::string& url, const download_options& o)
 {
   asio::io_context io;
   http::client_options options;
-  options.ca_file = ca_file;
+  options.ca_file = o.ca_file;
+  options.addresses = o.outbound;
   options.max_body = 64 * 1024 * 1024;
   options.user_agent = "weshopctl/0.1";
   http::client client(io.get_executor(), options);
@@ -44,10 +47,10 @@ fetched fetch_remote(const std::string& url, const std::string& ca_file)
   asio::co_spawn(io, client.fetch(std::move(req)), [&](std::exception_ptr e, http::fetch_result r) {
     if (e)
       out.problem = "failed";
-    else if (!r)
-      out.problem = r.message;
-    else if (r.resp.status != 200)
-      out.problem = "HTTP " + std::to_string(r.resp.status);
+    else if (r.failure == http::failure_kind::address_not_allowed)
+      out.problem = "address_not_allowed (the host is not public; --outbound-allow CIDR allows a network)";
+    else if (!r || r.resp.status != 200)
+      out.problem = http::failure_class(r);
     else
       out.bytes = std::move(r.resp.body);
   });
@@ -102,7 +105,7 @@ int download(local_client& api, const download_options& o, output io)
       else
         got.problem = "weshopd answered HTTP " + std::to_string(answer.status);
     } else if (const auto* image = result.if_contains("image"); image && image->is_string()) {
-      got = fetch_remote(std::string(image->get_string()), o.ca_file);
+      got = fetch_remote(std::string(image->get_string()), o);
     } else {
       got.problem = "no image URL";
     }

@@ -2,6 +2,7 @@
 #include "config/directory_check.hpp"
 
 #include "budget/budget_policy.hpp"
+#include "http/address_policy.hpp"
 #include "http/browser_guard.hpp"
 #include "http/origin.hpp"
 
@@ -26,7 +27,7 @@ namespace fs = std::filesystem;
 
 // A value as a source gave it: TOML keeps its type, env and flags give text.
 using raw = std::variant<std::string, std::int64_t, std::vector<std::string>>;
-enum class kind { text, size, list, number };
+enum class kind { text, size, list, comma_list, number };
 
 struct setting {
   std::string_view name; // "section.key"
@@ -119,6 +120,22 @@ setting list(std::string_view name, std::string_view of_what, std::function<std:
           }};
 }
 
+// IP networks (IPv6 has colons: the environment separates them by commas).
+setting network_list(std::string_view name, std::function<std::vector<std::string>&(settings&)> field)
+{
+  return {name, kind::comma_list, [field](settings& s, const raw& v) -> std::string {
+            const auto* items = std::get_if<std::vector<std::string>>(&v);
+            if (!items)
+              return "must be a list of IP networks (CIDR), e.g. [\"127.0.0.1/32\", \"::1/128\"]";
+            std::string problems;
+            for (const auto& item : *items)
+              if (auto parsed = http::parse_network(item); !parsed.network)
+                problems += (problems.empty() ? "" : "; ") + parsed.problem;
+            field(s) = *items;
+            return problems;
+          }};
+}
+
 // true/false (TOML booleans; in the environment and flags also 1/0, yes/no, on/off).
 setting flag(std::string_view name, std::function<bool&(settings&)> field)
 {
@@ -203,6 +220,7 @@ const std::vector<setting>& table()
     size("results.max_image_bytes", [](settings& s) -> auto& { return s.results.max_image_bytes; }),
     number("results.retention_days", [](settings& s) -> auto& { return s.results.retention_days; }),
     size("results.max_total_bytes", [](settings& s) -> auto& { return s.results.max_total_bytes; }),
+    network_list("outbound.allow", [](settings& s) -> auto& { return s.outbound.allow; }),
     text("budget.currency", [](settings& s, const std::string& t) {
       s.budget.currency = t;
       return t.empty() ? std::string("must not be empty") : std::string{};
@@ -264,11 +282,13 @@ std::optional<raw> from_text(kind type, const std::string& text)
 {
   switch (type) {
   case kind::text: return raw{text};
-  case kind::list: {
+  case kind::list:
+  case kind::comma_list: {
+    const char separator = type == kind::list ? ':' : ',';
     std::vector<std::string> items;
     std::size_t start = 0;
     for (;;) {
-      const auto colon = text.find(':', start);
+      const auto colon = text.find(separator, start);
       auto item = text.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
       if (!item.empty())
         items.push_back(std::move(item));

@@ -71,6 +71,11 @@ struct settings {
     std::uint64_t max_total_bytes = 10ull * 1024 * 1024 * 1024; // beyond it the oldest copies go first
   } results;
   struct {
+    // Networks (CIDR) that notify, alerts and the mirror may reach besides
+    // public addresses; loopback, private, link-local ... are refused otherwise.
+    std::vector<std::string> allow;
+  } outbound;
+  struct {
     std::string currency = "images";        // the unit of prices and budgets
     std::vector<std::string> prices;         // "agent=price" or "agent/generateVersion=price" per image; default 1
     std::optional<std::string> daily;        // the global daily budget (an amount); none: no cap

@@ -73,6 +73,7 @@ struct connection {
 struct origin_pool {
   std::unique_ptr<slot_channel> slots; // a semaphore: one message per request in flight
   std::vector<std::unique_ptr<connection>> idle;
+  std::size_t users = 0; // requests holding or waiting for a slot: while > 0 the entry stays
 };
 
 // What an attempt got to, to classify its failure.
@@ -156,6 +157,7 @@ std::string_view to_string(failure_kind k)
   case failure_kind::protocol: return "protocol";
   case failure_kind::too_large: return "too_large";
   case failure_kind::redirect: return "redirect";
+  case failure_kind::address_not_allowed: return "address_not_allowed";
   }
   return "unknown";
 }
@@ -173,7 +175,7 @@ struct client::impl {
   client_options options;
   ssl::context tls_context{ssl::context::tls_client};
   mutable std::mutex mutex;
-  std::map<std::string, origin_pool> pools; // by origin text; entries are never erased
+  std::map<std::string, origin_pool> pools; // by origin text; erased when unused (see release, sweep)
   client_stats stats;
 
   impl(asio::any_io_executor ex, client_options opts) : executor(std::move(ex)), options(std::move(opts))
@@ -192,13 +194,42 @@ struct client::impl {
       options.max_per_origin = 1;
   }
 
+  // The origin's pool, held (users) until release(): the entry and its
+  // channel stay put while a request refers to them.
   origin_pool& pool_for(const std::string& key)
   {
     std::lock_guard lock(mutex);
+    sweep_locked();
     auto& p = pools[key];
     if (!p.slots)
       p.slots = std::make_unique<slot_channel>(executor, options.max_per_origin);
+    ++p.users;
     return p;
+  }
+
+  void release(const std::string& key)
+  {
+    std::lock_guard lock(mutex);
+    const auto it = pools.find(key);
+    if (it != pools.end() && --it->second.users == 0 && it->second.idle.empty())
+      pools.erase(it);
+  }
+
+  // Closes idle connections past their expiry and forgets pools left with
+  // neither users nor idle connections.
+  void sweep_locked()
+  {
+    const auto now = steady::now();
+    for (auto it = pools.begin(); it != pools.end();) {
+      auto& p = it->second;
+      std::erase_if(p.idle, [&](const auto& c) {
+        if (now - c->idle_since < options.idle_expiry)
+          return false;
+        c->close();
+        return true;
+      });
+      it = p.users == 0 && p.idle.empty() ? pools.erase(it) : std::next(it);
+    }
   }
 
   std::unique_ptr<connection> take_idle(const std::string& key)
@@ -249,9 +280,24 @@ struct client::impl {
                               timer.async_wait(use_tuple));
     if (resolved.index() == 1)
       co_return fail(failure_kind::timeout, false, "resolving " + o.host + " timed out");
-    auto [rec, endpoints] = std::get<0>(resolved);
+    auto [rec, resolved_endpoints] = std::get<0>(resolved);
     if (rec)
       co_return fail(kind_of(rec, failure_kind::resolve), false, "resolving " + o.host + ": " + rec.message());
+
+    // Only the addresses checked here are connected to: no second lookup a
+    // rebinding DNS server could answer differently.
+    std::vector<tcp::endpoint> endpoints;
+    std::string refused;
+    for (const auto& e : resolved_endpoints) {
+      const auto a = e.endpoint().address();
+      if (!options.addresses || options.addresses->allows(a))
+        endpoints.push_back(e.endpoint());
+      else
+        refused += (refused.empty() ? "" : ", ") + a.to_string() + " (" + std::string(to_string(classify(a))) + ")";
+    }
+    if (endpoints.empty())
+      co_return fail(failure_kind::address_not_allowed, false,
+                     o.host + " resolves only to addresses outbound.allow does not allow: " + refused);
 
     auto conn = std::make_unique<connection>();
     auto stream = std::make_unique<beast::tcp_stream>(executor);
@@ -403,6 +449,11 @@ struct client::impl {
 
     const auto key = o->to_string();
     auto& pool = pool_for(key);
+    struct pool_release { // declared before the slot's: runs after it
+      impl& i;
+      const std::string& key;
+      ~pool_release() { i.release(key); }
+    } held{*this, key};
     {
       std::lock_guard lock(mutex);
       ++stats.requests;
@@ -482,16 +533,21 @@ asio::awaitable<fetch_result> client::fetch(request req)
 client_stats client::stats() const
 {
   std::lock_guard lock(impl_->mutex);
-  return impl_->stats;
+  impl_->sweep_locked();
+  auto s = impl_->stats;
+  s.origins = impl_->pools.size();
+  return s;
 }
 
 void client::close_idle()
 {
   std::lock_guard lock(impl_->mutex);
-  for (auto& [key, pool] : impl_->pools) {
-    for (auto& c : pool.idle)
+  auto& pools = impl_->pools;
+  for (auto it = pools.begin(); it != pools.end();) {
+    for (auto& c : it->second.idle)
       c->close();
-    pool.idle.clear();
+    it->second.idle.clear();
+    it = it->second.users == 0 ? pools.erase(it) : std::next(it);
   }
 }
 

@@ -7,7 +7,12 @@
 //   to turn verification off.
 // - Keep-alive connections are pooled per origin: at most `max_per_origin`
 //   requests in flight per origin, idle connections expire, a connection that
-//   failed or that the peer closed is discarded, never reused.
+//   failed or that the peer closed is discarded, never reused. An origin's
+//   pool itself goes once it has no request in flight and no live idle
+//   connection, so many distinct origins cost nothing once idle.
+// - With an `address_policy`, every resolved address (IP literals too) is
+//   checked and only the allowed ones are connected to (no second lookup);
+//   none left is a failure of kind `address_not_allowed`, nothing sent.
 // - Every phase (resolve, connect, handshake, write, read) has a deadline and
 //   the whole request has one too; a caller's cancellation (Asio cancellation
 //   slot) stops the request.
@@ -21,6 +26,8 @@
 //
 // Thread-safety: fetch() may run concurrently from any thread of the
 // io_context given at construction.
+
+#include "http/address_policy.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -84,6 +91,7 @@ enum class failure_kind {
   protocol,      // the response is not valid HTTP
   too_large,     // response headers or body over the cap
   redirect,      // a 3xx: not followed
+  address_not_allowed, // the host resolved only to addresses the policy refuses; nothing was sent
 };
 
 std::string_view to_string(failure_kind k);
@@ -111,6 +119,9 @@ struct client_options {
   std::size_t max_body = 16 * 1024 * 1024;
   std::string user_agent = "weshopd/0.1";
   std::function<void(std::string_view)> log{}; // one line per request
+  // Where connections may go; none: anywhere (the WeShop API client, which
+  // has its own origin allowlist).
+  std::optional<address_policy> addresses{};
 };
 
 struct client_stats {
@@ -118,6 +129,7 @@ struct client_stats {
   std::uint64_t connections_opened = 0;
   std::uint64_t tls_handshakes = 0;
   std::uint64_t reused = 0;
+  std::uint64_t origins = 0; // origins with a pool now (requests in flight or idle connections)
 };
 
 class client {

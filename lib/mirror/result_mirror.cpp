@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/sha256.hpp"
 #include "http/client.hpp"
+#include "http/failure_class.hpp"
 #include "metrics/registry.hpp"
 #include "mirror/retention.hpp"
 #include "store/read_async.hpp"
@@ -62,6 +63,7 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
     c.max_body = o.max_image_bytes;
     c.max_per_origin = 4;
     c.total_timeout = 120s;
+    c.addresses = o.addresses;
     return c;
   }
 
@@ -99,7 +101,8 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
       req.headers.push_back({"Accept", "image/png, image/jpeg, image/webp"});
       auto r = co_await client.fetch(std::move(req));
       const bool passing = (!r && r.failure != http::failure_kind::too_large && r.failure != http::failure_kind::redirect &&
-                            r.failure != http::failure_kind::bad_request) ||
+                            r.failure != http::failure_kind::bad_request &&
+                            r.failure != http::failure_kind::address_not_allowed) ||
                            (r && (r.resp.status >= 500 || r.resp.status == 429));
       if (!passing || attempt + 1 >= options.max_attempts || stopped)
         co_return r;
@@ -118,10 +121,11 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
       co_return "result " + std::to_string(n) + " has no image URL";
     const std::string url(image->get_string());
     auto r = co_await fetch(url);
-    if (!r)
-      co_return "result " + std::to_string(n) + ": " + r.message;
-    if (r.resp.status != 200)
-      co_return "result " + std::to_string(n) + ": HTTP " + std::to_string(r.resp.status);
+    if (!r || r.resp.status != 200) {
+      if (!r)
+        log(log_level::info, "mirror_fetch_failed", {{"job", j.id}, {"result", std::to_string(n)}, {"detail", r.message}});
+      co_return "result " + std::to_string(n) + ": " + http::failure_class(r);
+    }
     const auto declared = r.resp.header_value("Content-Type");
     const auto type = sniff_image_type(r.resp.body);
     if (!declared.starts_with("image/") || !type)

@@ -6,7 +6,8 @@
 // - Work comes from the store (jobs marked mirror = pending in the same
 //   transaction that made them succeeded), so a crash or restart loses none.
 // - Each image is fetched from its own host with a client of its own that
-//   carries no credential; redirects are not followed; the body is capped at
+//   carries no credential and connects only where `addresses` allows
+//   (outbound.allow); redirects are not followed; the body is capped at
 //   max_image_bytes; it must be answered as image/* and be a PNG, JPEG or
 //   WebP by its bytes. Network and 5xx failures are retried (backoff, up to
 //   max_attempts); then, or for anything else, the job's mirroring fails
@@ -18,6 +19,7 @@
 //   them first, then the files are deleted.
 // Runs on the daemon's one-thread executor.
 
+#include "http/address_policy.hpp"
 #include "store/job_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -40,6 +42,7 @@ struct result_mirror_options {
   int max_attempts = 5;          // per image, for network and 5xx failures
   std::chrono::milliseconds retry_initial = 1s;
   std::chrono::milliseconds sweep_interval = 1h;
+  http::address_policy addresses{}; // outbound.allow
 };
 
 class result_mirror {

@@ -5,6 +5,7 @@
 #include "common/backoff.hpp"
 #include "common/log.hpp"
 #include "http/client.hpp"
+#include "http/failure_class.hpp"
 #include "metrics/registry.hpp"
 #include "notify/signature.hpp"
 #include "store/read_async.hpp"
@@ -38,7 +39,7 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
 
   impl(asio::any_io_executor ex, store::job_store& s, notifier_options o)
     : executor(ex), store(s), options(std::move(o)),
-      client(ex, {.max_per_origin = 4, .total_timeout = options.timeout}), wake(ex)
+      client(ex, {.max_per_origin = 4, .total_timeout = options.timeout, .addresses = options.addresses}), wake(ex)
   {
   }
 
@@ -103,14 +104,15 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
     } else {
       if (r.resp.status)
         attempt.status = static_cast<int>(r.resp.status);
-      attempt.error = r ? "HTTP " + std::to_string(r.resp.status) : r.message;
+      attempt.error = http::failure_class(r);
       const auto retry_at =
         now_ms() + backoff(d.attempts, options.retry_initial, options.retry_cap,
                            std::uniform_real_distribution<double>(0, 1)(rng));
       if (retry_at - d.created_at < options.max_age)
         attempt.retry_at = retry_at;
       log(attempt.retry_at ? log_level::info : log_level::warning, "notify_failed",
-          {{"job", d.job_id}, {"event", id}, {"error", attempt.error}, {"attempt", std::to_string(d.attempts + 1)},
+          {{"job", d.job_id}, {"event", id}, {"error", attempt.error}, {"detail", r.message},
+           {"attempt", std::to_string(d.attempts + 1)},
            {"next", attempt.retry_at ? to_rfc3339(*attempt.retry_at) : std::string("given up")}});
     }
     const std::string_view outcome = attempt.delivered ? "delivered" : attempt.retry_at ? "retrying" : "given_up";

@@ -9,8 +9,11 @@
 // else (redirects included: they are not followed) is tried again. The
 // webhook-id is the event's ("evt_<event id>"): the same on every retry, so
 // a receiver that dedupes on it sees each event once. Its own HTTP client
-// carries no WeShop key.
+// carries no WeShop key and connects only where `addresses` allows; a failed
+// attempt's error is its class (http/failure_class.hpp), never a socket
+// message, since clients read it.
 
+#include "http/address_policy.hpp"
 #include "store/job_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -30,6 +33,7 @@ struct notifier_options {
   std::chrono::milliseconds max_age = 24h; // then the delivery is given up (state failed)
   std::chrono::milliseconds timeout = 10s; // per attempt
   std::size_t max_in_flight = 8;
+  http::address_policy addresses{}; // outbound.allow
 };
 
 class notifier {

@@ -61,11 +61,12 @@ protected:
     restart();
   }
 
-  std::vector<std::string> daemon_env_; // extra WESHOPD_* settings for a test
+  std::vector<std::string> daemon_env_;    // extra WESHOPD_* settings for a test
+  std::vector<std::string> daemon_prefix_; // a program the daemon runs under (see daemon_process)
 
   void restart()
   {
-    daemon_ = std::make_unique<daemon_process>(*sim_, pki_, dir_.path().string(), images_, daemon_env_);
+    daemon_ = std::make_unique<daemon_process>(*sim_, pki_, dir_.path().string(), images_, daemon_env_, daemon_prefix_);
   }
 
   std::string job_body(const std::string& agent, const std::string& params, const std::string& image = "https://x.test/a.png",

@@ -40,7 +40,8 @@ std::string api_reply::header(const std::string& name) const
 }
 
 daemon_process::daemon_process(const sim_process& sim, const sim_pki& pki, const std::string& state_dir,
-                               const std::string& images_dir, std::vector<std::string> extra_env)
+                               const std::string& images_dir, std::vector<std::string> extra_env,
+                               std::vector<std::string> prefix)
 {
   // A test that needs the same address across restarts names it in extra_env.
   std::uint16_t port = 0;
@@ -64,7 +65,8 @@ daemon_process::daemon_process(const sim_process& sim, const sim_pki& pki, const
   std::vector<std::string> env;
   for (const auto& [name, value] : vars)
     env.push_back(name + "=" + value);
-  process_ = std::make_unique<child_process>(std::vector<std::string>{WESHOPD_BINARY}, env, state_dir + "/daemon.log");
+  prefix.push_back(WESHOPD_BINARY);
+  process_ = std::make_unique<child_process>(prefix, env, state_dir + "/daemon.log");
   for (int i = 0; i < 200; ++i) {
     try {
       if (call("GET", "/healthz").status == 200)

@@ -32,9 +32,12 @@ api_reply http_call(const std::string& base, const std::string& method, const st
 
 class daemon_process {
 public:
-  // state_dir holds the database and daemon.log; images_dir is uploads.roots.
+  // state_dir holds the database and daemon.log; images_dir is uploads.roots;
+  // `prefix` runs the daemon through another program (e.g. unshare), which
+  // gets the daemon's path as its last argument.
   daemon_process(const sim_process& sim, const sim_pki& pki, const std::string& state_dir,
-                 const std::string& images_dir, std::vector<std::string> extra_env = {});
+                 const std::string& images_dir, std::vector<std::string> extra_env = {},
+                 std::vector<std::string> prefix = {});
 
   const std::string& api() const { return api_; }
   pid_t pid() const { return process_->pid(); }

@@ -6,9 +6,11 @@
 
 namespace weshopd::test {
 
-webhook_receiver::webhook_receiver(std::string signing_key, std::uint16_t port) : key_(std::move(signing_key))
+webhook_receiver::webhook_receiver(std::string signing_key, std::uint16_t port, std::string host)
+  : key_(std::move(signing_key)), host_(std::move(host))
 {
   http::server_options o;
+  o.host = host_;
   o.port = port;
   server_ = std::make_unique<http::server>(io_.get_executor(), o, [this](http::incoming& req) { return handle(req); });
   port_ = server_->port();
@@ -58,7 +60,8 @@ boost::asio::awaitable<http::outgoing> webhook_receiver::handle(http::incoming& 
 
 std::string webhook_receiver::url(const std::string& path) const
 {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  const bool v6 = host_.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_) + path;
 }
 
 std::vector<received_webhook> webhook_receiver::received() const

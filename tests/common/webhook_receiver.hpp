@@ -27,8 +27,8 @@ struct received_webhook {
 
 class webhook_receiver {
 public:
-  // port 0: any free port.
-  webhook_receiver(std::string signing_key, std::uint16_t port = 0);
+  // port 0: any free port; host: where it listens (127.0.0.1 or ::1).
+  webhook_receiver(std::string signing_key, std::uint16_t port = 0, std::string host = "127.0.0.1");
   ~webhook_receiver();
 
   std::string url(const std::string& path = "/hook") const;
@@ -44,6 +44,7 @@ private:
   boost::asio::io_context io_;
   std::unique_ptr<http::server> server_;
   std::uint16_t port_ = 0;
+  std::string host_;
   mutable std::mutex mutex_;
   std::vector<received_webhook> received_;
   std::thread thread_;

@@ -224,7 +224,8 @@ TEST_F(Budget, AlertsAt80And100PercentAreSentOnceAndSigned)
   test::webhook_receiver receiver(*notify::signing_key(secret));
   std::ofstream(dir_.file("notify.secret")) << secret << "\n";
   daemon_env_ = {"WESHOPD_BUDGET_DAILY=10", "WESHOPD_BUDGET_ALERT_URL=" + receiver.url(),
-                 "WESHOPD_NOTIFY_SECRET_FILE=" + dir_.file("notify.secret")};
+                 "WESHOPD_NOTIFY_SECRET_FILE=" + dir_.file("notify.secret"),
+                 "WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32"}; // the receiver is on loopback
   start();
   EXPECT_EQ(post_job(body("a", 7)).status, 201u);
   EXPECT_EQ(post_job(body("b", 1)).status, 201u); // 8 of 10

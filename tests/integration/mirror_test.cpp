@@ -18,6 +18,9 @@ namespace {
 
 class Mirror : public Daemon {
 protected:
+  // The sim's image host is on loopback, which outbound.allow must name.
+  const std::string sim_allowed_ = "WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32";
+
   // The job once its mirroring has ended one way or the other (a localUrl on
   // every result, or a failure logged), within the deadline.
   json::value job_after_mirroring(const std::string& id, std::size_t results)
@@ -49,7 +52,7 @@ protected:
 
 TEST_F(Mirror, ResultsAreCopiedAndServedLocally)
 {
-  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true"};
+  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", sim_allowed_};
   start();
   const auto id = succeeded_job();
   const auto job = job_after_mirroring(id, 2);
@@ -85,7 +88,7 @@ TEST_F(Mirror, ResultsAreCopiedAndServedLocally)
 
 TEST_F(Mirror, WhatIsNotAnImageIsNotKeptAndTheJobStillSucceeded)
 {
-  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true"};
+  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", sim_allowed_};
   start();
   const auto id = succeeded_job("sim:page-result");
   const auto job = job_after_mirroring(id, 2);
@@ -99,7 +102,7 @@ TEST_F(Mirror, WhatIsNotAnImageIsNotKeptAndTheJobStillSucceeded)
 
 TEST_F(Mirror, AnImageOverTheSizeCapIsNotKept)
 {
-  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", "WESHOPD_RESULTS_MAX_IMAGE_BYTES=32"}; // the sim's PNGs are bigger
+  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", sim_allowed_, "WESHOPD_RESULTS_MAX_IMAGE_BYTES=32"}; // the sim's PNGs are bigger
   start();
   const auto id = succeeded_job();
   const auto job = job_after_mirroring(id, 2);
@@ -121,7 +124,7 @@ TEST_F(Mirror, OffByDefault)
 
 TEST_F(Mirror, TheSweepLetsCopiesGoBeyondTheSizeCap)
 {
-  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true"};
+  daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", sim_allowed_};
   start();
   const auto old_id = succeeded_job();
   ASSERT_EQ(job_after_mirroring(old_id, 2).at("results").as_array()[1].as_object().count("localUrl"), 1u);

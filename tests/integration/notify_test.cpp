@@ -24,7 +24,8 @@ protected:
   void start_with_secret(std::vector<std::string> extra = {})
   {
     std::ofstream(dir_.file("notify.secret")) << secret << "\n";
-    daemon_env_ = {"WESHOPD_NOTIFY_SECRET_FILE=" + dir_.file("notify.secret")};
+    // The receivers are on loopback, which outbound.allow must name.
+    daemon_env_ = {"WESHOPD_NOTIFY_SECRET_FILE=" + dir_.file("notify.secret"), "WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32"};
     daemon_env_.insert(daemon_env_.end(), extra.begin(), extra.end());
     start();
   }

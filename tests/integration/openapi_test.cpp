@@ -80,7 +80,8 @@ TEST_F(OpenApi, RealResponsesOnEveryRouteMatchTheSpec)
 {
   const auto listen = "127.0.0.1:" + std::to_string(test::free_port());
   daemon_env_ = {"WESHOPD_RESULTS_MIRROR=true", "WESHOPD_BUDGET_PER_AGENT=removeBG=1", "WESHOPD_CALLBACKS_LISTEN=" + listen,
-                 "WESHOPD_CALLBACKS_PUBLIC_BASE_URL=http://" + listen};
+                 "WESHOPD_CALLBACKS_PUBLIC_BASE_URL=http://" + listen,
+                 "WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32"}; // the sim's image host, on loopback
   start();
   const auto body = job_body("aipose", R"({"textDescription":"sit","batchCount":2})", images_ + "/shirt.png");
 

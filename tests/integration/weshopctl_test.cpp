@@ -95,7 +95,16 @@ TEST_F(Weshopctl, SubmitWaitStatusListDownloadAndTheirExitCodes)
   EXPECT_EQ(count_of(listed.out, id), 1u) << listed.out;
   EXPECT_EQ(ctl("list --state running --json").out, "");
 
-  const auto saved = ctl("download " + id + " --dir " + dir_.file("out") + " --ca-file " + pki_.ca);
+  // The sim's image host is on loopback: refused unless allowed.
+  const auto refused = ctl("download " + id + " --dir " + dir_.file("out") + " --ca-file " + pki_.ca);
+  EXPECT_EQ(refused.exit, 1);
+  EXPECT_NE(refused.err.find("address_not_allowed"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("out/" + id + "-0.png")));
+  const auto bad = ctl("download " + id + " --outbound-allow 127.0.0.1/8");
+  EXPECT_EQ(bad.exit, 2);
+  EXPECT_NE(bad.err.find("127.0.0.1/8"), std::string::npos) << bad.err;
+  const auto saved = ctl("download " + id + " --dir " + dir_.file("out") + " --ca-file " + pki_.ca +
+                         " --outbound-allow 127.0.0.1/32");
   ASSERT_EQ(saved.exit, 0) << saved.err;
   for (int n = 0; n < 2; ++n) {
     const auto file = dir_.file("out/" + id + "-" + std::to_string(n) + ".png");

@@ -32,7 +32,8 @@ TEST_F(Canary, TheKeyGoesOnlyToTheApiOrigin)
                  "WESHOPD_CALLBACKS_PUBLIC_BASE_URL=http://" + callbacks,
                  "WESHOPD_NOTIFY_SECRET_FILE=" + dir_.file("notify.secret"),
                  "WESHOPD_NOTIFY_URL=" + receiver.url(),
-                 "WESHOPD_NOTIFY_EVENTS=all"};
+                 "WESHOPD_NOTIFY_EVENTS=all",
+                 "WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32"}; // the receiver is on loopback
   start({"--api-key", canary, "--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "100", "--callbacks",
          "duplicate"});
 

@@ -99,7 +99,7 @@ TEST_F(Config, EveryKeyHasItsEnvironmentOverride)
     const auto keys = error_keys(r);
     EXPECT_TRUE(keys.empty() || std::find(keys.begin(), keys.end(), key) != keys.end()) << env;
   }
-  EXPECT_EQ(known_keys().size(), 46u);
+  EXPECT_EQ(known_keys().size(), 51u);
 }
 
 TEST_F(Config, BadValuesAreNamedByKey)
@@ -165,6 +165,30 @@ TEST_F(Config, CallbackSettings)
   env_["WESHOPD_CALLBACKS_PUBLIC_BASE_URL"] = "https://hooks.shop.example";
   env_["WESHOPD_CALLBACKS_TRUSTED_PROXIES"] = "10.0.0.1:proxy.local";
   EXPECT_EQ(error_keys(load({.environment = env_})), std::vector<std::string>{"callbacks.trusted_proxies"});
+}
+
+TEST_F(Config, OutboundAllowTakesNetworks)
+{
+  EXPECT_TRUE(load({.environment = env_}).values.outbound.allow.empty()); // public addresses only
+  env_["WESHOPD_OUTBOUND_ALLOW"] = "127.0.0.1/32,::1/128,10.0.0.0/8"; // commas: IPv6 has colons
+  const auto ok = load({.environment = env_});
+  ASSERT_TRUE(ok) << ok.errors[0].to_string();
+  EXPECT_EQ(ok.values.outbound.allow, (std::vector<std::string>{"127.0.0.1/32", "::1/128", "10.0.0.0/8"}));
+
+  for (const auto* bad : {"127.0.0.1/33", "10.1.2.3/8", "localhost", "fd00::/200"}) {
+    env_["WESHOPD_OUTBOUND_ALLOW"] = std::string("127.0.0.1/32,") + bad;
+    const auto r = load({.environment = env_});
+    ASSERT_EQ(error_keys(r), std::vector<std::string>{"outbound.allow"}) << bad;
+    EXPECT_NE(r.errors[0].message.find(bad), std::string::npos) << r.errors[0].message;
+  }
+  env_.erase("WESHOPD_OUTBOUND_ALLOW");
+
+  const auto file = write("outbound.conf", "[outbound]\nallow = [\"192.168.0.0/16\", \"fd00::/8\"]\n");
+  const auto from_file = load({.file = file, .environment = env_});
+  ASSERT_TRUE(from_file) << from_file.errors[0].to_string();
+  EXPECT_EQ(from_file.values.outbound.allow, (std::vector<std::string>{"192.168.0.0/16", "fd00::/8"}));
+  const auto not_list = write("outbound-bad.conf", "[outbound]\nallow = \"10.0.0.0/8\"\n");
+  EXPECT_EQ(error_keys(load({.file = not_list, .environment = env_})), std::vector<std::string>{"outbound.allow"});
 }
 
 TEST_F(Config, MalformedTomlSaysWhere)
