@@ -16,8 +16,7 @@ std::string failure_class(const fetch_result& r)
   case failure_kind::read: return "connect_failed";
   case failure_kind::protocol:
   case failure_kind::too_large: return "invalid_response";
-  case failure_kind::bad_request:
-  case failure_kind::file: return "invalid_request";
+  case failure_kind::bad_request: return "invalid_request";
   case failure_kind::canceled: return "canceled";
   }
   return "connect_failed";

@@ -142,6 +142,8 @@ TEST_F(Events, AThousandClientsOnOneJobAllSeeItsEnd)
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);
   ASSERT_GE(files.rlim_cur, 2100u);
 
+  // Room for 1,000 streams beside plain requests (the defaults are 256 of 1,024).
+  daemon_env_ = {"WESHOPD_LIMITS_MAX_STREAMS=1000", "WESHOPD_LIMITS_MAX_CONNECTIONS=1100"};
   // A run long enough to outlast 1,000 connects on a loaded machine (ASan, 2 cores).
   start({"--pending-ms", "500", "--segmenting-ms", "500", "--running-ms", "8000"});
   const auto id = submit();

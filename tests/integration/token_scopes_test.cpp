@@ -29,7 +29,8 @@ protected:
   void start_named()
   {
     std::ofstream(dir_.file("tokens")) << "alice " << alice << "\nbob " << bob << "\nops " << ops << " admin\n";
-    daemon_env_ = {"WESHOPD_API_TOKEN_FILE=" + dir_.file("tokens"), "WESHOPD_RESULTS_MIRROR=true"};
+    daemon_env_ = {"WESHOPD_API_TOKEN_FILE=" + dir_.file("tokens"), "WESHOPD_RESULTS_MIRROR=true",
+                   "WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32"}; // the sim serves results on loopback
     start({"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "1500"});
   }
 

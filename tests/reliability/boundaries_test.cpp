@@ -4,9 +4,8 @@
 // (event streams, long-polls) past their cap; the uploads folder's quota.
 
 #include "common/daemon_fixture.hpp"
+#include "common/loopback_socket.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -23,21 +22,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-int connect_to(const std::string& base)
-{
-  const auto port = static_cast<std::uint16_t>(std::stoi(base.substr(base.rfind(':') + 1)));
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0)
-    return fd;
-  if (fd >= 0)
-    ::close(fd);
-  return -1;
-}
 
 // The first bytes a server sends on `fd` (up to `n`), within 5 s.
 std::string read_some(int fd, std::size_t n = 4096)
@@ -207,7 +191,7 @@ TEST_F(Boundaries, WaitingClientsPastTheirCapAre503AndPlainRequestsStayFast)
 
   std::vector<int> streams;
   for (int i = 0; i < 300; ++i) {
-    const int fd = connect_to(daemon_->api());
+    const int fd = test::connect_loopback(test::port_of(daemon_->api()));
     ASSERT_GE(fd, 0);
     const std::string req = i % 2 ? "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                                   : "GET /v1/jobs/" + id + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";

@@ -4,10 +4,9 @@
 // probing throughout is served every time, quickly (p50/p99 printed).
 
 #include "common/daemon_fixture.hpp"
+#include "common/loopback_socket.hpp"
 #include "common/process_usage.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -18,25 +17,6 @@
 using namespace weshopd;
 
 namespace {
-
-int connect_to(std::uint16_t port)
-{
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0)
-    return fd;
-  if (fd >= 0)
-    ::close(fd);
-  return -1;
-}
-
-std::uint16_t port_of(const std::string& base)
-{
-  return static_cast<std::uint16_t>(std::stoi(base.substr(base.rfind(':') + 1)));
-}
 
 // Latencies (ms) of `n` GET /v1/agents on fresh connections, sorted; `served` counts 200s.
 std::vector<double> probe(test::daemon_process& d, int n, int& served)
@@ -71,14 +51,14 @@ TEST_F(Hostile, FloodsAreRefusedAndANormalClientIsServedThroughout)
             << files.rlim_cur << ")\n";
 
   start();
-  const auto port = port_of(daemon_->api());
+  const auto port = test::port_of(daemon_->api());
   const auto idle_rss = test::usage_of(daemon_->pid()).rss_kib;
   int calm_served = 0;
   const auto calm = probe(*daemon_, 100, calm_served);
 
   std::vector<int> slow, idle;
   for (std::size_t i = 0; i < slow_count; ++i)
-    if (const int fd = connect_to(port); fd >= 0) {
+    if (const int fd = test::connect_loopback(port); fd >= 0) {
       const std::string start_of_request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
       ::send(fd, start_of_request.data(), start_of_request.size(), MSG_NOSIGNAL);
       slow.push_back(fd);
@@ -92,7 +72,7 @@ TEST_F(Hostile, FloodsAreRefusedAndANormalClientIsServedThroughout)
     }
   });
   for (std::size_t i = 0; i < idle_count; ++i)
-    if (const int fd = connect_to(port); fd >= 0)
+    if (const int fd = test::connect_loopback(port); fd >= 0)
       idle.push_back(fd);
 
   // Refusals during the flood.

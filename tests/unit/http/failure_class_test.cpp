@@ -29,7 +29,6 @@ TEST(FailureClass, EveryKindHasAClass)
   EXPECT_EQ(failure_class(failed(failure_kind::protocol)), "invalid_response");
   EXPECT_EQ(failure_class(failed(failure_kind::too_large)), "invalid_response");
   EXPECT_EQ(failure_class(failed(failure_kind::bad_request)), "invalid_request");
-  EXPECT_EQ(failure_class(failed(failure_kind::file)), "invalid_request");
   EXPECT_EQ(failure_class(failed(failure_kind::canceled)), "canceled");
   EXPECT_EQ(failure_class(failed(failure_kind::redirect, 302)), "http_302");
 }
