@@ -4,6 +4,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -34,6 +35,7 @@ using any_stream = beast::basic_stream<asio::generic::stream_protocol>;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using namespace asio::experimental::awaitable_operators;
 
 outgoing plain_error(unsigned status, std::string_view code, std::string_view message)
 {
@@ -257,7 +259,24 @@ struct server::impl : std::enable_shared_from_this<impl> {
     if (ec)
       co_return;
     stream_writer writer{c, self->options.write_timeout};
-    co_await out.stream(writer);
+    // The stream ends when its handler returns or when the client goes away,
+    // whichever is first: a closed client frees its stream slot at once,
+    // not at the next heartbeat.
+    auto streaming = out.stream(writer);
+    auto closing = until_closed(c);
+    co_await (std::move(streaming) || std::move(closing));
+  }
+
+  // Completes when the client closes its side or the socket fails (a stream's
+  // client sends nothing more; anything it does send is dropped).
+  static asio::awaitable<void> until_closed(connection& c)
+  {
+    std::array<char, 512> sink{};
+    for (;;) {
+      auto [ec, n] = co_await c.stream.socket().async_read_some(asio::buffer(sink), use_tuple);
+      if (ec)
+        co_return;
+    }
   }
 
   static asio::awaitable<void> refuse(std::shared_ptr<impl> self, std::shared_ptr<connection> c)
