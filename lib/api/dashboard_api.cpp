@@ -77,7 +77,6 @@ asio::awaitable<http::outgoing> dashboard_api::upload(http::incoming& req)
   const auto& image = *checked.image;
   if (auto refused = keep_copy(*files->copies, image))
     co_return std::move(*refused);
-  files->copies->sweep();
   co_return json_response(201, json::object{{"path", files->copies->path_of(image.sha256, image.content_type)},
                                             {"sha256", image.sha256},
                                             {"bytes", image.bytes.size()},

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -79,19 +80,23 @@ std::string image_store::path_of(std::string_view sha256, std::string_view conte
 
 put_outcome image_store::put(const image_file& image)
 {
+  sweep();
   const auto name = image.sha256 + std::string(image_extension(image.content_type));
   std::lock_guard lock(mutex_);
   struct stat st {};
-  if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-      static_cast<std::size_t>(st.st_size) == image.bytes.size()) {
-    ::utimensat(dir_.get(), name.c_str(), nullptr, AT_SYMLINK_NOFOLLOW); // in use again: the sweep spares it
-    return put_outcome::stored;
+  std::uint64_t replaced = 0; // a damaged copy of that name (its size differs) is written again
+  if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+    if (static_cast<std::size_t>(st.st_size) == image.bytes.size()) {
+      ::utimensat(dir_.get(), name.c_str(), nullptr, AT_SYMLINK_NOFOLLOW); // in use again: the sweep spares it
+      return put_outcome::stored;
+    }
+    replaced = std::min<std::uint64_t>(total_, static_cast<std::uint64_t>(st.st_size));
   }
-  if (total_ + image.bytes.size() > options_.max_total_bytes)
+  if (total_ - replaced + image.bytes.size() > options_.max_total_bytes)
     return put_outcome::over_quota;
   if (!write_beneath(dir_.get(), name, image.bytes))
     return put_outcome::failed;
-  total_ += image.bytes.size();
+  total_ = total_ - replaced + image.bytes.size();
   return put_outcome::stored;
 }
 

@@ -45,7 +45,8 @@ public:
   // A copy, read back (checked like any input); nullopt when absent.
   std::optional<image_file> read(std::string_view sha256, std::uint64_t max_size) const;
 
-  // Removes copies unused for `keep`; at most once a minute unless forced.
+  // Removes copies unused for `keep`; at most once a minute unless forced
+  // (put() calls it too).
   void sweep(bool force = false);
   std::uint64_t total_bytes() const;
 
