@@ -37,9 +37,18 @@ json::object to_json(const job& j)
           {"token", opt_text(j.token_name)},
           {"cost", cost_json(j)},
           {"reason", j.held ? json::value("budget_exhausted") : json::value()},
+          {"warnings", j.warnings},
           {"notify", j.notify_url ? json::value(json::object{{"url", *j.notify_url},
                                                              {"events", j.notify_all ? "all" : "terminal"}})
                                   : json::value()}};
+}
+
+json::array to_json(const weshop::violations& warnings)
+{
+  json::array out;
+  for (const auto& w : warnings)
+    out.push_back(json::object{{"pointer", w.pointer}, {"message", w.message}});
+  return out;
 }
 
 json::array to_json(const std::vector<delivery>& deliveries)

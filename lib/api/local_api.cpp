@@ -18,6 +18,7 @@
 #include "weshop/catalog_json.hpp"
 #include "weshop/envelope.hpp"
 #include "weshop/image_ref.hpp"
+#include "weshop/canonical.hpp"
 #include "weshop/validate.hpp"
 
 #include <boost/json.hpp>
@@ -38,7 +39,7 @@ constexpr std::string_view image_inputs[] = {"originalImage", "fashionModelImage
 } // namespace
 
 local_api::local_api(engine::engine& engine, store::job_store& store, api_options options)
-  : engine_(engine), store_(store), options_(std::move(options)), streams_(options_.max_streams),
+  : engine_(engine), store_(store), options_(std::move(options)), streams_(options_.max_streams), presets_(engine),
     events_(engine.feed(), store, streams_, options_.events),
     dashboard_(engine, store, {.local_files = options_.local_files}),
     breaker_(options_.identical_requests, options_.identical_window), guard_(options_.allowed_hosts)
@@ -130,18 +131,19 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
   // `notify` is ours, not WeShop's: checked apart, never sent upstream.
   std::optional<notify_target> notify = options_.default_notify;
   weshop::violations notify_problems;
-  const json::value* upstream_request = &*body;
-  json::value without_notify; // a copy only when there is something to take out
-  if (const auto* obj = body->if_object(); obj && obj->contains("notify")) {
-    if (!obj->at("notify").is_null()) // null counts as absent: the default stays
-      notify = read_notify_field(obj->at("notify"), notify_problems);
-    without_notify = *body;
-    without_notify.as_object().erase("notify");
-    upstream_request = &without_notify;
+  json::value notify_field; // as given, for the request hash
+  if (auto* obj = body->if_object(); obj && obj->contains("notify")) {
+    notify_field = std::move(obj->at("notify"));
+    obj->erase("notify");
+    if (!notify_field.is_null()) // null counts as absent: the default stays
+      notify = read_notify_field(notify_field, notify_problems);
     if (notify && !options_.notify_enabled)
       notify_problems.push_back({"/notify", "this weshopd signs notifications and has no notify.secret_file configured"});
   }
-  auto violations = weshop::validate(*upstream_request);
+  // What is validated, stored, priced and sent is one canonical form.
+  if (auto* obj = body->if_object())
+    weshop::canonicalize(*obj);
+  auto violations = weshop::validate(*body);
   violations.insert(violations.end(), notify_problems.begin(), notify_problems.end());
   // Local images are read now, once, from their root's handle; the job then
   // names weshopd's copy, and nothing reads the caller's file again.
@@ -172,8 +174,11 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
     return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
 
   store::new_job j;
-  j.request_hash = sha256_hex(canonical_json(*body));
+  j.warnings = to_json(weshop::warnings(*body));
   auto& request = body->as_object(); // taken apart below (moved from, not copied)
+  if (!notify_field.is_null()) // the same request with another notify is another request
+    request["notify"] = std::move(notify_field);
+  j.request_hash = sha256_hex(canonical_json(*body));
   const auto& agent = request.at("agent").as_object();
   j.agent = agent.at("name").as_string();
   const auto* version = agent.if_contains("version");
@@ -204,6 +209,12 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
   if (auto* refusal = std::get_if<http::outgoing>(&checked))
     co_return std::move(*refusal);
   auto& j = std::get<store::new_job>(checked);
+  auto presets = co_await presets_.check(j.agent, j.agent_version, j.params);
+  if (!presets.refused.empty())
+    co_return error_response(422, "validation_failed",
+                             "the request names preset ids WeShop does not offer; see details", presets.refused);
+  for (const auto& w : to_json(presets.unchecked))
+    j.warnings.push_back(w);
   if (!j.idempotency_key && !breaker_.allow(j.request_hash, duplicate_breaker::clock::now())) {
     auto out = error_response(429, "duplicate_suspected",
                               "more than " + std::to_string(options_.identical_requests) + " identical requests in " +
@@ -269,6 +280,7 @@ asio::awaitable<http::outgoing> local_api::retry_job(http::incoming& req)
   j.notify_url = original->notify_url;
   j.notify_all = original->notify_all;
   j.retry_of = original->id;
+  j.warnings = original->warnings;
   j.request_hash = sha256_hex("retry:" + original->id); // what an Idempotency-Key is compared by
   if (!key.empty())
     j.idempotency_key = std::string(key);

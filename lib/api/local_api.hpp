@@ -9,6 +9,7 @@
 #include "budget/budget_policy.hpp"
 #include "api/event_stream.hpp"
 #include "api/notify_field.hpp"
+#include "api/preset_check.hpp"
 #include "engine/engine.hpp"
 #include "http/browser_guard.hpp"
 #include "http/message.hpp"
@@ -77,6 +78,7 @@ private:
   store::job_store& store_;
   api_options options_;
   stream_slots streams_;
+  preset_check presets_;
   event_stream events_;
   dashboard_api dashboard_;
   duplicate_breaker breaker_;

@@ -87,4 +87,18 @@ std::optional<std::string> base64_decode(std::string_view text)
   return out;
 }
 
+std::optional<std::string> base64_decode_relaxed(std::string_view text)
+{
+  std::string compact;
+  compact.reserve(text.size() + 2);
+  for (char c : text)
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+      compact += c;
+  if (compact.size() % 4 == 1)
+    return std::nullopt; // no padding makes a lone sextet whole
+  while (compact.size() % 4 != 0)
+    compact += '=';
+  return base64_decode(compact);
+}
+
 } // namespace weshopd

@@ -1,7 +1,7 @@
 #pragma once
 // Base64 (RFC 4648): strict standard decoding (with '=' padding, no
-// whitespace) as WeShop expects for customMask; encoding for signatures,
-// tokens and cursors.
+// whitespace) and a relaxed one for customMask, whose form the guide leaves
+// open; encoding for signatures, tokens and cursors.
 
 #include <optional>
 #include <string>
@@ -15,5 +15,8 @@ std::string base64url_encode(std::string_view bytes);
 
 // The decoded bytes, or nullopt when `text` is not strict base64.
 std::optional<std::string> base64_decode(std::string_view text);
+
+// As base64_decode, but line breaks and spaces are ignored and padding may be left out.
+std::optional<std::string> base64_decode_relaxed(std::string_view text);
 
 } // namespace weshopd

@@ -105,6 +105,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     std::string execution_id; // empty while the submit is in flight
     std::optional<timestamp> deadline;
     std::string last_status;
+    std::size_t last_results = 0; // result items already shown (a run shows them as they come)
     int rounds = 0;
     int failures = 0;
     std::string token_hash; // of the run's callback token; empty without callbacks
@@ -534,10 +535,15 @@ struct engine::impl : std::enable_shared_from_this<impl> {
       state.failures = 0;
       delay = options.callback_base ? options.safety_poll
                                     : backoff(state.rounds++, options.poll_initial, options.poll_cap, unit());
-      if (r->status != state.last_status) {
+      // A new status, or result items the run shows before its end (the
+      // guide's example: Running with a Success item). They are final, and
+      // billed, only at the end.
+      if (r->status != state.last_status || r->results.size() != state.last_results) {
         state.last_status = r->status;
+        state.last_results = r->results.size();
         store::job_patch p;
         p.upstream_status = r->status;
+        p.results = results_json(*r);
         p.next_attempt_at = now + delay;
         const std::string detail;
         auto moved = co_await move(*current, job_state::running, p, detail);
@@ -702,6 +708,7 @@ struct engine::impl : std::enable_shared_from_this<impl> {
     s.execution_id = j.execution_id.value_or("");
     s.deadline = j.deadline_at;
     s.last_status = j.upstream_status.value_or("");
+    s.last_results = j.results.size();
     s.token_hash = j.callback_token_hash.value_or("");
     schedule_poll(j.id, due);
   }
@@ -804,14 +811,15 @@ asio::awaitable<result<cancel_outcome>> engine::cancel(std::string id)
   co_return errc::stale_state;
 }
 
-asio::awaitable<upstream::outcome<json::value>> engine::agent_info(std::string name, std::string version)
+asio::awaitable<upstream::outcome<json::value>> engine::agent_info(std::string name, std::string version,
+                                                                   std::optional<std::chrono::milliseconds> timeout)
 {
   const auto key = name + "/" + version;
   const auto now = now_ms();
   if (const auto it = impl_->agent_info_cache.find(key);
       it != impl_->agent_info_cache.end() && now - it->second.first < impl_->options.agent_info_ttl)
     co_return it->second.second;
-  auto info = co_await impl_->client.agent_info(name, version);
+  auto info = co_await impl_->client.agent_info(name, version, timeout);
   if (info)
     impl_->agent_info_cache[key] = {now, *info};
   co_return info;

@@ -95,8 +95,10 @@ public:
   // Stores a validated job (durably) and starts working on it.
   boost::asio::awaitable<result<store::insert_result>> create(store::new_job j);
   boost::asio::awaitable<result<cancel_outcome>> cancel(std::string id);
-  // WeShop's valid ids for an agent (locations, models, backgrounds), cached.
-  boost::asio::awaitable<upstream::outcome<boost::json::value>> agent_info(std::string name, std::string version);
+  // WeShop's valid ids for an agent (locations, models, backgrounds), cached;
+  // `timeout` bounds a fetch when the cache is cold or stale.
+  boost::asio::awaitable<upstream::outcome<boost::json::value>>
+  agent_info(std::string name, std::string version, std::optional<std::chrono::milliseconds> timeout = {});
   // A callback from WeShop for a job: only a hint to re-fetch the run (the
   // body is not believed). Never waits; the GET happens later, coalesced.
   boost::asio::awaitable<callback_verdict> callback(const std::string& job_id, const std::string& token);

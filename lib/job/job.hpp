@@ -54,6 +54,9 @@ struct job {
   std::optional<std::string> budget_window;
   std::optional<std::string> token_name;
   bool held = false;
+  // What the guide is silent on but looks like a mistake, and preset ids that
+  // could not be checked ({pointer, message} each); the run went as asked.
+  boost::json::array warnings;
 };
 
 // One row of the append-only audit trail: a state change.

@@ -19,6 +19,13 @@ std::string usage_query(usage_group group, std::string_view from, std::string_vi
          (token.empty() ? std::string() : " AND token_name = " + std::string(token)) + " GROUP BY 1 ORDER BY 1";
 }
 
+std::optional<std::string> warnings_column(const boost::json::array& warnings)
+{
+  if (warnings.empty())
+    return std::nullopt;
+  return boost::json::serialize(warnings);
+}
+
 patch_columns columns_of(const job_patch& patch)
 {
   patch_columns c;

@@ -17,14 +17,14 @@ inline constexpr std::string_view job_columns =
   "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
   " error_message, error_retryable, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
   " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all, retry_of,"
-  " images, unit_price, images_actual, budget_window, token_name, held";
+  " images, unit_price, images_actual, budget_window, token_name, held, warnings";
 
 // The same for PostgreSQL, whose booleans are read as integers.
 inline constexpr std::string_view pg_job_columns =
   "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
   " error_message, error_retryable::int, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
   " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all::int, retry_of,"
-  " images, unit_price, images_actual, budget_window, token_name, held::int";
+  " images, unit_price, images_actual, budget_window, token_name, held::int, warnings";
 
 // What a job counts against its budget window now (the triggers of migration
 // 0007 / postgres 0005 keep budget_usage by the same rule), in SQL both take.
@@ -51,6 +51,9 @@ struct patch_columns {
   std::optional<std::int64_t> next_attempt_at; // (only a set time; clearing is the patch's own flag)
 };
 patch_columns columns_of(const job_patch& patch);
+
+// The warnings column: NULL when there are none (most jobs), else a JSON array.
+std::optional<std::string> warnings_column(const boost::json::array& warnings);
 
 // GET /v1/usage's aggregate, grouped by agent, budget day or token; the
 // placeholders for the first and last window are the backend's ("?1", "$1"),
@@ -111,6 +114,8 @@ job read_job(const Row& st)
   j.budget_window = st.opt_text(28);
   j.token_name = st.opt_text(29);
   j.held = st.int64(30) != 0;
+  if (auto warnings = st.opt_text(31))
+    j.warnings = boost::json::parse(*warnings).as_array();
   return j;
 }
 

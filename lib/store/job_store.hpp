@@ -61,6 +61,7 @@ struct new_job {
   std::int64_t unit_price = 0;           // per image, micro-units
   std::optional<std::string> token_name{}; // the API token it came with (its Idempotency-Keys are its own)
   budget::admission admit{};             // the window and limits it is admitted against
+  boost::json::array warnings{};         // shown with the job (job.hpp)
 };
 
 struct insert_result {

@@ -353,8 +353,9 @@ void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
       static const std::string insert =
         "INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash, idempotency_key,"
         " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of, claimed_by,"
-        " images, unit_price, budget_window, token_name, held)"
-        " VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        " images, unit_price, budget_window, token_name, held, warnings)"
+        " VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
+        " $19)"
         " ON CONFLICT ((coalesce(token_name, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
         " RETURNING " + std::string(pg_job_columns);
       const auto rows = db.run(insert, pg_params()
@@ -375,7 +376,8 @@ void postgres_job_store::async_insert(new_job j, callback<insert_result> done)
                                          .add(j.unit_price)
                                          .add(window)
                                          .add(j.token_name)
-                                         .add(over));
+                                         .add(over)
+                                         .add(warnings_column(j.warnings)));
       if (rows.size() == 0)
         return std::move(*existing());
       auto row = read_job(pg_row(rows, 0));

@@ -259,14 +259,16 @@ void sqlite_job_store::async_insert(new_job j, callback<insert_result> done)
       row.notify_url = j.notify_url;
       row.notify_all = j.notify_all;
       row.retry_of = j.retry_of;
+      row.warnings = j.warnings;
       db.prepare("INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash,"
                  " idempotency_key, deadline_at, created_at, updated_at, notify_url, notify_all, retry_of,"
-                 " images, unit_price, budget_window, token_name, held)"
-                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                 " images, unit_price, budget_window, token_name, held, warnings)"
+                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         ->bind_all(row.id, row.agent, row.agent_version, boost::json::serialize(row.input),
                    boost::json::serialize(row.params), to_string(job_state::queued), row.request_hash,
                    row.idempotency_key, deadline, to_unix_ms(now), to_unix_ms(now), row.notify_url, row.notify_all,
-                   row.retry_of, row.images, row.unit_price, row.budget_window, row.token_name, row.held)
+                   row.retry_of, row.images, row.unit_price, row.budget_window, row.token_name, row.held,
+                   warnings_column(row.warnings))
         .step();
       std::vector<budget::budget_alert> alerts;
       if (!over) {

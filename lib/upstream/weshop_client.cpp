@@ -224,7 +224,8 @@ asio::awaitable<outcome<weshop::run>> weshop_client::get_run(std::string executi
   co_return std::move(*run);
 }
 
-asio::awaitable<outcome<json::value>> weshop_client::agent_info(std::string agent, std::string version)
+asio::awaitable<outcome<json::value>> weshop_client::agent_info(std::string agent, std::string version,
+                                                                std::optional<std::chrono::milliseconds> timeout)
 {
   boost::urls::url u(api_origin_);
   u.set_path("/openapi/v1/agent/info");
@@ -232,6 +233,7 @@ asio::awaitable<outcome<json::value>> weshop_client::agent_info(std::string agen
   u.params().append({"agentVersion", version});
   http::request req;
   req.url = std::string(u.buffer());
+  req.total_timeout = timeout;
   auto env = co_await call("agent_info", std::move(req));
   if (!env)
     co_return env.error();

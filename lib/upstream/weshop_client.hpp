@@ -97,7 +97,9 @@ public:
   // GET /openapi/agent/runs/{executionId}
   boost::asio::awaitable<outcome<weshop::run>> get_run(std::string execution_id);
   // GET /openapi/v1/agent/info?agentName=&agentVersion=; the data member.
-  boost::asio::awaitable<outcome<boost::json::value>> agent_info(std::string agent, std::string version);
+  // `timeout` bounds the whole exchange (intake cannot wait long for it).
+  boost::asio::awaitable<outcome<boost::json::value>> agent_info(std::string agent, std::string version,
+                                                                 std::optional<std::chrono::milliseconds> timeout = {});
 
   const std::string& api_origin() const { return api_origin_; }
   http::client_stats http_stats() const { return http_.stats(); }

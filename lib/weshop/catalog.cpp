@@ -43,8 +43,8 @@ std::vector<param_spec> custom_mask_params()
 {
   return {
     {"customMask", param_type::base64_png, false, {}, {}, {}, {},
-     "Base64 PNG without a data: prefix; only with maskType=custom"},
-    {"customMaskUrl", param_type::url, false, {}, {}, {}, {}, "Public PNG URL; only with maskType=custom"},
+     "Base64 PNG without a data: prefix; used with maskType=custom"},
+    {"customMaskUrl", param_type::url, false, {}, {}, {}, {}, "Public PNG URL; used with maskType=custom"},
   };
 }
 
@@ -52,14 +52,18 @@ std::vector<rule> custom_mask_rules()
 {
   const condition custom{"maskType", {"custom"}};
   return {
-    {rule_kind::exactly_one_of, {"customMask", "customMaskUrl"}, custom, "/params/customMask"},
-    {rule_kind::allowed_only_when, {"customMask", "customMaskUrl"}, custom, "/params/customMask"},
+    {rule_kind::at_least_one_of, {"customMask", "customMaskUrl"}, custom, "/params/customMask", severity::error,
+     "When maskType=custom: Provide one of customMask or customMaskUrl."},
+    {rule_kind::at_most_one_of, {"customMask", "customMaskUrl"}, custom, "/params/customMaskUrl", severity::warning,
+     "Provide one of customMask or customMaskUrl (silent on both: which one WeShop uses is unknown)"},
+    {rule_kind::used_only_when, {"customMask", "customMaskUrl"}, custom, "", severity::warning,
+     "customMask: Required when maskType=custom and customMaskUrl is absent (silent on other mask types)"},
   };
 }
 
-rule at_least_one_of(std::vector<std::string_view> fields)
+rule at_least_one_of(std::vector<std::string_view> fields, std::string_view guide)
 {
-  return {rule_kind::at_least_one_of, std::move(fields), {}, "/params"};
+  return {rule_kind::at_least_one_of, std::move(fields), {}, "/params", severity::error, guide};
 }
 
 template <class T>
@@ -90,7 +94,12 @@ std::vector<agent_spec> build_catalog()
       {"pose", param_type::enumeration, false, {"originalImagePose", "referenceImagePose", "freePose"}, {}, {},
        "originalImagePose", "Keep the source pose, adopt the locationId reference pose, or let the AI decide"},
     }, custom_mask_params()),
-    concat<rule>({at_least_one_of({"locationId", "fashionModelId", "textDescription"})}, custom_mask_rules())});
+    concat<rule>({
+      at_least_one_of({"locationId", "fashionModelId", "textDescription"},
+                      "Provide at least one of locationId, fashionModelId, or textDescription"),
+      {rule_kind::required_when, {"locationId"}, condition{"pose", {"referenceImagePose"}}, "/params/locationId",
+       severity::warning, "referenceImagePose: adopt pose from the locationId reference image"},
+    }, custom_mask_rules())});
 
   agents.push_back({"aiproduct", "v1.0", "Product still life; product background editing", standard_inputs,
     concat<param_spec>({
@@ -101,7 +110,9 @@ std::vector<agent_spec> build_catalog()
       text_param("negTextDescription", false, "What must not appear"),
       batch_count(),
     }, custom_mask_params()),
-    concat<rule>({at_least_one_of({"locationId", "textDescription"})}, custom_mask_rules())});
+    concat<rule>({at_least_one_of({"locationId", "textDescription"},
+                                  "Provide at least one of locationId or textDescription")},
+                 custom_mask_rules())});
 
   agents.push_back({"aipose", "v1.0", "Keep the garment, change the pose", standard_inputs,
     {
@@ -122,8 +133,11 @@ std::vector<agent_spec> build_catalog()
       batch_count(),
     },
     {
-      {rule_kind::less_than, {"fillLeft", "targetWidth"}, {}, "/params/fillLeft"},
-      {rule_kind::less_than, {"fillTop", "targetHeight"}, {}, "/params/fillTop"},
+      // No value could pass: an original wholly outside its canvas is not a placement.
+      {rule_kind::less_than, {"fillLeft", "targetWidth"}, {}, "/params/fillLeft", severity::error,
+       "fillLeft: Distance from the left edge of the target canvas to the left edge of the original image"},
+      {rule_kind::less_than, {"fillTop", "targetHeight"}, {}, "/params/fillTop", severity::error,
+       "fillTop: Distance from the top edge of the target canvas to the top edge of the original image"},
     }});
 
   agents.push_back({"removeBG", "v1.0", "Remove the background or replace it with a colour", standard_inputs,
@@ -133,7 +147,9 @@ std::vector<agent_spec> build_catalog()
       {"backgroundHex", param_type::hex_color, false, {}, {}, {}, {}, "Background colour such as #ced2ce"},
       batch_count(),
     }, custom_mask_params()),
-    concat<rule>({at_least_one_of({"backgroundId", "backgroundHex"})}, custom_mask_rules())});
+    concat<rule>({at_least_one_of({"backgroundId", "backgroundHex"},
+                                  "Provide at least one of backgroundId or backgroundHex")},
+                 custom_mask_rules())});
 
   agents.push_back({"virtualtryon", "v1.0", "Try-on composition with optional model and location references",
     {
@@ -156,11 +172,11 @@ std::vector<agent_spec> build_catalog()
     },
     {
       {rule_kind::required_when, {"textDescription"}, condition{"descriptionType", {"custom"}},
-       "/params/textDescription"},
-      {rule_kind::allowed_only_when, {"aspectRatio"}, condition{"generateVersion", {"weshopPro", "bananaPro"}},
-       "/params/aspectRatio"},
+       "/params/textDescription", severity::error, "textDescription: Required when descriptionType=custom"},
+      {rule_kind::used_only_when, {"aspectRatio"}, condition{"generateVersion", {"weshopPro", "bananaPro"}}, "",
+       severity::warning, "aspectRatio: Valid for weshopPro and bananaPro"},
       {rule_kind::required_when, {"imageSize"}, condition{"generateVersion", {"bananaPro"}},
-       "/params/imageSize"},
+       "/params/imageSize", severity::error, "imageSize: Required when generateVersion=bananaPro"},
     }});
 
   return agents;
@@ -225,11 +241,13 @@ std::string describe(const rule& r)
   std::string when;
   if (r.when)
     when = " when " + std::string(r.when->param) + " is " + join(r.when->values, " or ");
+  const bool advice = r.level == severity::warning;
   switch (r.kind) {
   case rule_kind::at_least_one_of: return "at least one of " + join(r.fields, " or ") + " is required" + when;
-  case rule_kind::exactly_one_of: return "exactly one of " + join(r.fields, " or ") + " is required" + when;
-  case rule_kind::required_when: return join(r.fields, " and ") + " is required" + when;
-  case rule_kind::allowed_only_when: return join(r.fields, " and ") + " may be given only" + when;
+  case rule_kind::at_most_one_of:
+    return "one of " + join(r.fields, " or ") + " is enough" + when + "; WeShop does not say which it uses";
+  case rule_kind::required_when: return join(r.fields, " and ") + (advice ? " is expected" : " is required") + when;
+  case rule_kind::used_only_when: return join(r.fields, " and ") + " is used only" + when;
   case rule_kind::less_than:
     return std::string(r.fields.at(0)) + " must be less than " + std::string(r.fields.at(1));
   }

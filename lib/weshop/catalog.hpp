@@ -1,9 +1,11 @@
 #pragma once
 // The WeShop agents as data: every agent, its inputs, its params (type, allowed
-// values, range, default) and the conditional rules between params, exactly as
-// shared/weshop-api.md documents them. validate() interprets this table; the
-// local API serves it as GET /v1/agents. No I/O; immutable after first use, so
-// safe to read from any thread.
+// values, range, default) and the conditional rules between params, as the
+// guide (shared/weshop-agent-openapi-2026-04-02.txt) states them. A rule that
+// the guide states is an error; where the guide is silent but a value is
+// probably a mistake, the rule is a warning (the request still goes). validate()
+// and warnings() interpret this table; the local API serves it as GET /v1/agents.
+// No I/O; immutable after first use, so safe to read from any thread.
 
 #include <boost/json/value.hpp>
 
@@ -16,11 +18,11 @@
 namespace weshopd::weshop {
 
 enum class param_type {
-  string,      // non-empty text
+  string,      // text (an empty optional string counts as absent: see canonical.hpp)
   integer,     // an integral JSON number, optionally within [min, max]
   enumeration, // one of `values`
   url,         // absolute http(s) URL
-  base64_png,  // strict base64 of a PNG, without a "data:" prefix
+  base64_png,  // base64 of a PNG, without a "data:" prefix
   hex_color,   // "#rrggbb"
 };
 
@@ -51,18 +53,25 @@ struct condition {
 };
 
 enum class rule_kind {
-  at_least_one_of,   // one of `fields` must be present
-  exactly_one_of,    // exactly one of `fields` must be present (when `when` holds)
-  required_when,     // fields[0] must be present when `when` holds
-  allowed_only_when, // each of `fields` may be present only when `when` holds
-  less_than,         // fields[0] < fields[1], when both are valid integers
+  at_least_one_of, // one of `fields` must be present (when `when` holds)
+  at_most_one_of,  // no more than one of `fields` is present (when `when` holds)
+  required_when,   // fields[0] must be present when `when` holds
+  used_only_when,  // each of `fields` means something only when `when` holds
+  less_than,       // fields[0] < fields[1], when both are valid integers
 };
+
+// error: the guide forbids it (or no value could pass), so 422 and nothing
+// stored. warning: the guide is silent and the value may be meant; it goes
+// upstream as given, and the answer and the job carry the warning.
+enum class severity { error, warning };
 
 struct rule {
   rule_kind kind;
   std::vector<std::string_view> fields;
   std::optional<condition> when{};
-  std::string pointer; // JSON Pointer that a violation of this rule reports
+  std::string pointer; // JSON Pointer a violation reports (used_only_when: each field's own)
+  severity level = severity::error;
+  std::string_view guide{}; // the guide's words this rule comes from
 };
 
 struct agent_spec {

@@ -31,11 +31,12 @@ json::value to_json(const agent_spec& agent)
     o["description"] = p.description;
     params.push_back(std::move(o));
   }
-  json::array rules;
+  json::array rules, advice; // refused when broken / accepted with a warning
   for (const auto& r : agent.rules)
-    rules.emplace_back(describe(r));
-  return json::object{{"name", agent.name},     {"version", agent.version}, {"purpose", agent.purpose},
-                      {"inputs", std::move(inputs)}, {"params", std::move(params)}, {"rules", std::move(rules)}};
+    (r.level == severity::error ? rules : advice).emplace_back(describe(r));
+  return json::object{{"name", agent.name},         {"version", agent.version},     {"purpose", agent.purpose},
+                      {"inputs", std::move(inputs)}, {"params", std::move(params)}, {"rules", std::move(rules)},
+                      {"warnings", std::move(advice)}};
 }
 
 json::value catalog_to_json()

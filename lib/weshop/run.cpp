@@ -1,5 +1,7 @@
 #include "weshop/run.hpp"
 
+#include "weshop/canonical.hpp"
+
 #include <array>
 #include <utility>
 
@@ -87,6 +89,7 @@ json::object make_run_request(std::string_view agent, std::string_view version, 
                               const json::object& params, std::optional<std::string_view> callback_url)
 {
   json::object body{{"agent", json::object{{"name", agent}, {"version", version}}}, {"input", input}, {"params", params}};
+  canonicalize(body); // jobs stored before canonical forms existed may hold nulls or 2.0
   if (callback_url)
     body["callbackUrl"] = *callback_url;
   return body;

@@ -41,7 +41,7 @@ struct run {
 // the shape is not a run.
 result<run> parse_run(const envelope& env);
 
-// The body of POST /openapi/agent/runs.
+// The body of POST /openapi/agent/runs, canonical (weshop/canonical.hpp).
 boost::json::object make_run_request(std::string_view agent, std::string_view version,
                                      const boost::json::object& input, const boost::json::object& params,
                                      std::optional<std::string_view> callback_url);

@@ -15,10 +15,16 @@ namespace {
 
 namespace json = boost::json;
 
+// null and an empty string are absent (canonical.hpp drops them before sending).
+bool absent(const json::value& v)
+{
+  return v.is_null() || (v.is_string() && v.get_string().empty());
+}
+
 bool present(const json::object& obj, std::string_view key)
 {
   const auto* v = obj.if_contains(key);
-  return v && !v->is_null();
+  return v && !absent(*v);
 }
 
 std::string quoted_list(const std::vector<std::string_view>& items)
@@ -96,7 +102,7 @@ std::string check_param(const param_spec& spec, const json::value& v)
   const std::string_view text(*s);
   switch (spec.type) {
   case param_type::string:
-    return text.empty() ? "must not be empty" : "";
+    return {};
   case param_type::enumeration:
     return std::find(spec.values.begin(), spec.values.end(), text) != spec.values.end()
              ? ""
@@ -108,9 +114,11 @@ std::string check_param(const param_spec& spec, const json::value& v)
   case param_type::base64_png: {
     if (text.starts_with("data:"))
       return "must be plain base64, without a data: prefix";
-    const auto bytes = base64_decode(text);
+    // The guide asks for "a base64-encoded PNG string" and says nothing of
+    // padding or line breaks, so both readings are accepted.
+    const auto bytes = base64_decode_relaxed(text);
     if (!bytes)
-      return "must be base64 (RFC 4648, padded, no whitespace)";
+      return "must be base64 (RFC 4648)";
     return is_png(*bytes) ? "" : "must be the base64 of a PNG image";
   }
   case param_type::integer: break;
@@ -129,6 +137,13 @@ bool holds(const std::optional<condition>& when, const json::object& params)
 
 void check_rule(const rule& r, const json::object& params, violations& out)
 {
+  if (r.kind == rule_kind::used_only_when) { // each field that means nothing here, at its own pointer
+    if (!holds(r.when, params))
+      for (auto f : r.fields)
+        if (present(params, f))
+          out.push_back({json_pointer({"params", f}), describe(r)});
+    return;
+  }
   const auto count_present = [&] {
     return std::count_if(r.fields.begin(), r.fields.end(), [&](auto f) { return present(params, f); });
   };
@@ -137,15 +152,13 @@ void check_rule(const rule& r, const json::object& params, violations& out)
   case rule_kind::at_least_one_of:
     broken = holds(r.when, params) && count_present() == 0;
     break;
-  case rule_kind::exactly_one_of:
-    broken = holds(r.when, params) && count_present() != 1;
+  case rule_kind::at_most_one_of:
+    broken = holds(r.when, params) && count_present() > 1;
     break;
   case rule_kind::required_when:
     broken = holds(r.when, params) && !present(params, r.fields.at(0));
     break;
-  case rule_kind::allowed_only_when:
-    broken = !holds(r.when, params) && count_present() > 0;
-    break;
+  case rule_kind::used_only_when: break;
   case rule_kind::less_than: {
     const auto* a = params.if_contains(r.fields.at(0));
     const auto* b = params.if_contains(r.fields.at(1));
@@ -228,29 +241,30 @@ void check_input(const json::object& request, const agent_spec* agent, violation
         out.push_back({pointer, "is not an input of " + std::string(agent->name)});
       continue;
     }
-    if (kv.value().is_null())
+    if (absent(kv.value()))
       continue;
     const auto* s = kv.value().if_string();
-    if (!s) {
+    if (!s)
       out.push_back({pointer, "must be a string, got " + std::string(kind_of(kv.value()))});
-    } else if (spec->image && classify_image_ref(*s).kind == image_ref::kind::invalid) {
+    else if (spec->image && classify_image_ref(*s).kind == image_ref::kind::invalid)
       out.push_back({pointer, "must be an http(s) URL, an absolute local path or a file:// URL"});
-    } else if (!spec->image && s->empty()) {
-      out.push_back({pointer, "must not be empty"});
-    }
   }
+}
+
+// The params object (an empty one when absent); nullptr when it is not an object.
+const json::object* params_of(const json::object& request)
+{
+  static const json::object none;
+  const auto* p = request.if_contains("params");
+  return p && !p->is_null() ? p->if_object() : &none;
 }
 
 void check_params(const json::object& request, const agent_spec& agent, violations& out)
 {
-  static const json::object none;
-  const json::object* params = &none;
-  if (const auto* p = request.if_contains("params"); p && !p->is_null()) {
-    params = p->if_object();
-    if (!params) {
-      out.push_back({"/params", "must be an object, got " + std::string(kind_of(*p))});
-      return;
-    }
+  const json::object* params = params_of(request);
+  if (!params) {
+    out.push_back({"/params", "must be an object, got " + std::string(kind_of(request.at("params")))});
+    return;
   }
 
   for (const auto& kv : *params) {
@@ -263,7 +277,7 @@ void check_params(const json::object& request, const agent_spec& agent, violatio
       out.push_back({pointer, "is not a parameter of " + std::string(agent.name) + "; it takes " + quoted_list(names)});
       continue;
     }
-    if (kv.value().is_null())
+    if (absent(kv.value()))
       continue;
     if (auto problem = check_param(*spec, kv.value()); !problem.empty())
       out.push_back({pointer, std::move(problem)});
@@ -272,7 +286,8 @@ void check_params(const json::object& request, const agent_spec& agent, violatio
     if (spec.required && !present(*params, spec.name))
       out.push_back({json_pointer({"params", spec.name}), "is required"});
   for (const auto& r : agent.rules)
-    check_rule(r, *params, out);
+    if (r.level == severity::error)
+      check_rule(r, *params, out);
 }
 
 } // namespace
@@ -293,6 +308,26 @@ violations validate(const json::value& request)
   check_input(*obj, agent, out);
   if (agent)
     check_params(*obj, *agent, out);
+  return out;
+}
+
+violations warnings(const json::value& request)
+{
+  violations out;
+  const auto* obj = request.if_object();
+  const auto* agent_value = obj ? obj->if_contains("agent") : nullptr;
+  const auto* agent = agent_value ? agent_value->if_object() : nullptr;
+  const auto* name = agent ? agent->if_contains("name") : nullptr;
+  const auto* version = agent ? agent->if_contains("version") : nullptr;
+  if (!name || !name->is_string())
+    return out;
+  const auto* spec = version && version->is_string() ? find_agent(name->get_string(), version->get_string())
+                                                     : find_agent(name->get_string());
+  const auto* params = spec ? params_of(*obj) : nullptr;
+  if (params)
+    for (const auto& r : spec->rules)
+      if (r.level == severity::warning)
+        check_rule(r, *params, out);
   return out;
 }
 
