@@ -82,6 +82,9 @@ export function showJob(main, id) {
     const error = job.error ? h('div', { class: 'error-box', role: 'alert' },
       h('strong', {}, job.error.code), ` ${job.error.message}`,
       job.error.retryable ? h('div', { class: 'muted' }, 'Retryable: retry makes a new job.') : null) : null;
+    // Accepted as asked, but probably not what was meant (or preset ids not checked).
+    const warnings = job.warnings?.length ? h('div', { class: 'warning-box', role: 'status' },
+      h('strong', {}, 'Warnings'), h('ul', {}, job.warnings.map((w) => h('li', {}, h('span', { class: 'mono' }, w.pointer), ` ${w.message}`)))) : null;
 
     const inputs = h('div', { class: 'gallery' });
     const inputFacts = h('dl', { class: 'facts' });
@@ -101,7 +104,7 @@ export function showJob(main, id) {
 
     view.replaceChildren(...[
       h('h1', {}, 'Job ', h('span', { class: 'mono' }, job.id)),
-      actions, status, error,
+      actions, status, error, warnings,
       h('dl', { class: 'facts' }, facts.map(([k, v, c]) => [h('dt', { class: c }, k), h('dd', { class: c }, v)])),
       h('section', { 'aria-labelledby': 'inputs-title' }, h('h2', { id: 'inputs-title' }, 'Input'), inputs, inputFacts),
       h('section', { 'aria-labelledby': 'params-title' }, h('h2', { id: 'params-title' }, 'Params'),

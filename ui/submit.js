@@ -104,6 +104,9 @@ export function showSubmit(main, params) {
     fields.append(inputSet, paramSet);
     if (agent.rules?.length)
       fields.append(h('section', { class: 'rules' }, h('h2', {}, 'Rules'), h('ul', {}, agent.rules.map((r) => h('li', {}, r)))));
+    if (agent.warnings?.length)
+      fields.append(h('section', { class: 'rules' }, h('h2', {}, 'Accepted, with a warning'),
+        h('ul', {}, agent.warnings.map((r) => h('li', {}, r)))));
   }
 
   function request() {

@@ -84,6 +84,10 @@ std::string describe(const json::object& job)
     out += "retry of  " + std::string(retry_of->get_string()) + "\n";
   if (const auto* e = job.if_contains("error"); e && e->is_object())
     out += "error     " + text_at(e->get_object(), "code") + ": " + text_at(e->get_object(), "message") + "\n";
+  if (const auto* warnings = job.if_contains("warnings"); warnings && warnings->is_array())
+    for (const auto& w : warnings->get_array())
+      if (w.is_object())
+        out += "warning   " + text_at(w.get_object(), "pointer") + " " + text_at(w.get_object(), "message") + "\n";
   if (const auto* results = job.if_contains("results"); results && results->is_array()) {
     std::size_t n = 0;
     for (const auto& r : results->get_array())

@@ -247,7 +247,8 @@ std::string describe(const rule& r)
   case rule_kind::at_most_one_of:
     return "one of " + join(r.fields, " or ") + " is enough" + when + "; WeShop does not say which it uses";
   case rule_kind::required_when: return join(r.fields, " and ") + (advice ? " is expected" : " is required") + when;
-  case rule_kind::used_only_when: return join(r.fields, " and ") + " is used only" + when;
+  case rule_kind::used_only_when:
+    return join(r.fields, " and ") + (r.fields.size() > 1 ? " are" : " is") + " used only" + when;
   case rule_kind::less_than:
     return std::string(r.fields.at(0)) + " must be less than " + std::string(r.fields.at(1));
   }

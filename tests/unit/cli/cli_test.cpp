@@ -98,3 +98,11 @@ TEST(JobText, AReplayedEventShowsOnlyWhatBelongsToIt)
   EXPECT_EQ(event_line(job, "running"), "T J running upstream=Pending");
   EXPECT_EQ(event_line(job, "queued"), "J queued (replayed)");
 }
+
+TEST(JobText, WarningsAreShownWithTheirPointer)
+{
+  const auto job = json::parse(R"({"id":"J","state":"queued","agent":{"name":"aimodel","version":"v1.0"},"upstream":{},
+    "warnings":[{"pointer":"/params/customMaskUrl","message":"is used only when maskType is custom"}]})").as_object();
+  EXPECT_NE(describe(job).find("warning   /params/customMaskUrl is used only when maskType is custom\n"), std::string::npos)
+    << describe(job);
+}

@@ -106,6 +106,10 @@ TEST(Catalog, SerialisesForTheAgentsRoute)
   const auto& rules = aiproduct.at("rules").as_array();
   ASSERT_FALSE(rules.empty());
   EXPECT_EQ(rules[0], "at least one of locationId or textDescription is required");
+  // What the guide is silent on is advice, listed apart: the request still goes.
+  const auto& advice = aiproduct.at("warnings").as_array();
+  ASSERT_EQ(advice.size(), 2u);
+  EXPECT_EQ(advice[1], "customMask and customMaskUrl are used only when maskType is custom");
   // Round-trips through text.
   EXPECT_EQ(json::parse(json::serialize(doc)), doc);
 }
