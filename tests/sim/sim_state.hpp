@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -18,6 +19,9 @@
 namespace weshop_sim {
 
 using steady = std::chrono::steady_clock;
+
+// Wall-clock Unix microseconds: when callbacks went out, for bench/.
+std::int64_t unix_now_us();
 
 struct timing {
   std::chrono::milliseconds pending{50};
@@ -71,8 +75,18 @@ struct sim_run {
   std::string executed_at; // "2026-04-01 10:00:00"
   bool will_fail = false;
   bool page_results = false; // taskName has "sim:page-result": result URLs answer an HTML page
+  bool partial = false;       // taskName has "sim:partial": items appear one by one while Running
+  std::optional<int> short_count{}; // taskName has "sim:short=K": only K items succeed
   int batch_count = 4;
 };
+
+// One POST /openapi/agent/runs as it arrived, for GET /admin/received.
+struct received_run_request {
+  std::optional<std::string> execution_id; // none when refused
+  unsigned status = 0;                     // the HTTP status answered
+  std::string body;                        // the bytes as received
+};
+inline constexpr std::size_t received_kept = 256;
 
 class sim_state {
 public:
@@ -94,11 +108,14 @@ public:
                             boost::json::object params, std::string callback_url);
   const sim_run* find_run(std::string_view id) const;
   std::string status_at(const sim_run& run, steady::time_point now) const;
+  // The run's result items at `now`: all of them at Success (with sim:short=K
+  // the items past K "Failed", without an image), the ones due so far while
+  // Running with sim:partial, none otherwise.
+  boost::json::array results_at(const sim_run& run, steady::time_point now) const;
   boost::json::object run_data(const sim_run& run, steady::time_point now, bool unknown_status) const;
   // Stores the bytes; returns the URL they are served at.
   std::string store_upload(std::string bytes, std::string_view extension);
   const std::string* find_upload(std::string_view name) const;
-  boost::json::object agent_info(std::string_view agent) const;
 
   // --- statistics ---
   void count_request(std::string_view endpoint) { ++requests_[std::string(endpoint)]; }
@@ -114,8 +131,11 @@ public:
   std::unordered_map<std::string, std::int64_t> fetched_after_callback_us;
   // Requests the admin sink received (a callback target for self-tests).
   boost::json::array sink;
+  // The last `received_kept` run requests, oldest first.
+  void record_received(received_run_request r);
+  boost::json::array received() const;
   boost::json::object stats() const;
-  void reset(); // statistics and faults; runs and uploads stay
+  void reset(); // statistics, faults and received requests; runs and uploads stay
 
 private:
   // The first fault that applies and, by its rate, hits (consuming one count).
@@ -131,6 +151,7 @@ private:
   std::map<std::string, std::uint64_t> requests_;
   std::map<std::string, std::uint64_t> runs_by_task_;
   std::map<std::string, std::uint64_t> runs_by_input_;
+  std::deque<received_run_request> received_;
   std::uint64_t runs_created_ = 0;
   std::uint64_t uploads_ = 0;
 };
