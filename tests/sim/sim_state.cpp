@@ -45,8 +45,7 @@ std::optional<int> short_marker(std::string_view task_name, int batch_count)
     return std::nullopt;
   int k = 0;
   const auto digits = task_name.substr(at + marker.size());
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), k);
-  if (ec != std::errc{} || k < 0)
+  if (std::from_chars(digits.data(), digits.data() + digits.size(), k).ec != std::errc{} || k < 0)
     return std::nullopt;
   return std::min(k, batch_count);
 }
@@ -209,21 +208,26 @@ std::string sim_state::status_at(const sim_run& run, steady::time_point now) con
   return run.will_fail ? "Failed" : "Success";
 }
 
-json::array sim_state::results_at(const sim_run& run, steady::time_point now) const
+int sim_state::items_due(const sim_run& run, steady::time_point now) const
 {
   const auto status = status_at(run, now);
+  if (status == "Success")
+    return run.batch_count;
   int due = 0;
-  if (status == "Success") {
-    due = run.batch_count;
-  } else if (status == "Running" && run.partial) {
+  if (status == "Running" && run.partial) {
     // Item i appears at running start + (i+1)·running/(batchCount+1).
     const auto running_for = now - (run.created + timing_.pending + timing_.segmenting);
     const steady::duration running = timing_.running;
     while (due < run.batch_count && running_for >= running * (due + 1) / (run.batch_count + 1))
       ++due;
   }
+  return due;
+}
+
+json::array sim_state::results_at(const sim_run& run, steady::time_point now) const
+{
   json::array items;
-  for (int i = 0; i < due; ++i) {
+  for (int i = 0, due = items_due(run, now); i < due; ++i) {
     if (run.short_count && i >= *run.short_count) {
       items.push_back(json::object{{"status", "Failed"}});
       continue;
@@ -275,9 +279,10 @@ json::object sim_state::stats() const
   // What WeShop would bill: the result items whose own status is Success by now.
   std::int64_t images = 0;
   const auto now = steady::now();
-  for (const auto& [id, run] : runs_)
-    for (const auto& item : results_at(run, now))
-      images += item.as_object().at("status").as_string() == "Success";
+  for (const auto& [id, run] : runs_) {
+    const auto due = items_due(run, now);
+    images += run.short_count ? std::min(due, *run.short_count) : due;
+  }
   return {{"requests", std::move(requests)},
           {"runs_created", runs_created_},
           {"images_produced", images},

@@ -1,7 +1,9 @@
 #pragma once
-// weshop-sim's memory, without I/O: runs and how their status moves with
-// time, uploaded images, faults waiting to be injected, and the statistics
-// tests read. Single-threaded (the sim runs one io_context thread).
+// weshop-sim's memory, without I/O: runs and how their status and result
+// items move with time (markers sim:fail, sim:page-result, sim:partial,
+// sim:short=K), uploaded images, faults waiting to be injected, the run
+// requests received, and the statistics tests read. Single-threaded (the sim
+// runs one io_context thread).
 
 #include <boost/json.hpp>
 
@@ -74,9 +76,9 @@ struct sim_run {
   steady::time_point created;
   std::string executed_at; // "2026-04-01 10:00:00"
   bool will_fail = false;
-  bool page_results = false; // taskName has "sim:page-result": result URLs answer an HTML page
-  bool partial = false;       // taskName has "sim:partial": items appear one by one while Running
-  std::optional<int> short_count{}; // taskName has "sim:short=K": only K items succeed
+  bool page_results = false;        // taskName has "sim:page-result": result URLs answer an HTML page
+  bool partial = false;             // taskName has "sim:partial": items appear one by one while Running
+  std::optional<int> short_count{}; // taskName has "sim:short=K": only the first K items succeed
   int batch_count = 4;
 };
 
@@ -138,6 +140,8 @@ public:
   void reset(); // statistics, faults and received requests; runs and uploads stay
 
 private:
+  // How many of the run's result items exist at `now` (see results_at).
+  int items_due(const sim_run& run, steady::time_point now) const;
   // The first fault that applies and, by its rate, hits (consuming one count).
   std::optional<fault> take_first(const std::function<bool(const fault&)>& applies);
 
