@@ -75,6 +75,11 @@ json::array sim_process::sink()
   return admin("GET", "/admin/sink").second.at("received").as_array();
 }
 
+json::array sim_process::received()
+{
+  return admin("GET", "/admin/received").second.as_array();
+}
+
 void sim_process::reset()
 {
   admin("POST", "/admin/reset");

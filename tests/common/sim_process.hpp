@@ -1,6 +1,6 @@
 #pragma once
 // weshop-sim as a real process for integration tests, with a PKI made for the
-// test, and a small admin client (stats, faults, callback mode, sink).
+// test, and a small admin client (stats, faults, callback mode, sink, received runs).
 
 #include "common/child_process.hpp"
 #include "common/temp_dir.hpp"
@@ -31,6 +31,8 @@ public:
   // The API goes away (connections refused, open ones closed) or comes back.
   void set_outage(bool on);
   boost::json::array sink();
+  // The last 256 POST /openapi/agent/runs as received: {executionId|null, status, body}.
+  boost::json::array received();
   void reset();
 
   // A plain-HTTP request to the admin port: status and parsed body.

@@ -144,3 +144,81 @@ TEST_F(Sim, RefusesLocalPathsAndBadCallbackUrls)
   ASSERT_FALSE(bad_cb);
   EXPECT_EQ(sim->stats().at("runs_created"), 0);
 }
+
+TEST_F(Sim, ReceivedRunRequestsAreKeptExactlyAsSent)
+{
+  auto sim = start({});
+  auto c = client(*sim);
+  const auto id = start_run(c); // batchCount 2, an integer
+  auto refused = test::run_sync(io_, c.start_run("aipose", "v1.0", {{"originalImage", "https://x.test/a.png"}},
+                                                 {{"textDescription", "x"}, {"batchCount", 2.0}}, std::nullopt));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().api.code, "INVALID_PARAMS");
+  EXPECT_NE(refused.error().api.message.find("/params/batchCount must be a JSON integer"), std::string::npos)
+    << refused.error().api.message;
+  sim->set_faults(R"([{"endpoint":"runs","kind":"status","status":503,"count":1}])");
+  EXPECT_FALSE(test::run_sync(io_, c.start_run("aipose", "v1.0", {{"originalImage", "https://x.test/a.png"}},
+                                               {{"textDescription", "x"}}, std::nullopt)));
+
+  const auto received = sim->received();
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(received[0].at("executionId"), json::value(id));
+  EXPECT_EQ(received[0].at("status"), 200);
+  const std::string first(received[0].at("body").as_string());
+  EXPECT_NE(first.find(R"("batchCount":2)"), std::string::npos) << first;
+  EXPECT_TRUE(received[1].at("executionId").is_null());
+  EXPECT_EQ(received[1].at("status"), 400);
+  EXPECT_EQ(received[1].at("body").as_string().find(R"("batchCount":2})"), std::string::npos); // sent as a double
+  EXPECT_TRUE(received[2].at("executionId").is_null());
+  EXPECT_EQ(received[2].at("status"), 503);
+
+  sim->reset();
+  EXPECT_TRUE(sim->received().empty());
+}
+
+TEST_F(Sim, OnlyTheListedPresetIdsAreAccepted)
+{
+  auto sim = start({});
+  auto c = client(*sim);
+  auto info = test::run_sync(io_, c.agent_info("aimodel", "v1.0"));
+  ASSERT_TRUE(info);
+  ASSERT_EQ(info->at("locations").as_array().size(), 5u);
+  EXPECT_EQ(info->at("locations").as_array().back().at("id"), 5);
+  const auto run_with = [&](std::int64_t location) {
+    return test::run_sync(io_, c.start_run("aimodel", "v1.0", {{"originalImage", "https://x.test/a.png"}},
+                                           {{"generatedContent", "freeCreation"},
+                                            {"maskType", "autoApparelSegment"},
+                                            {"locationId", location}},
+                                           std::nullopt));
+  };
+  EXPECT_TRUE(run_with(5));
+  const auto refused = run_with(6);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().http_status, 400u);
+  EXPECT_EQ(refused.error().api.code, "INVALID_PARAMS");
+  EXPECT_NE(refused.error().api.message.find("/params/locationId"), std::string::npos);
+}
+
+TEST_F(Sim, ShortRunsSucceedWithFailedItems)
+{
+  auto sim = start({"--pending-ms", "10", "--segmenting-ms", "10", "--running-ms", "10"});
+  auto c = client(*sim);
+  auto started = test::run_sync(io_, c.start_run("aipose", "v1.0",
+                                                 {{"originalImage", "https://x.test/a.png"}, {"taskName", "sim:short=1"}},
+                                                 {{"textDescription", "x"}, {"batchCount", 3}}, std::nullopt));
+  ASSERT_TRUE(started);
+  std::optional<weshop::run> done;
+  for (int i = 0; i < 500 && (!done || done->status != "Success"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto r = test::run_sync(io_, c.get_run(started->execution_id));
+    ASSERT_TRUE(r);
+    done = std::move(*r);
+  }
+  ASSERT_EQ(done->status, "Success");
+  ASSERT_EQ(done->results.size(), 3u);
+  EXPECT_EQ(done->results[0].status, "Success");
+  EXPECT_FALSE(done->results[0].image.empty());
+  EXPECT_EQ(done->results[1].status, "Failed");
+  EXPECT_TRUE(done->results[1].image.empty());
+  EXPECT_EQ(sim->stats().at("images_produced"), 1);
+}

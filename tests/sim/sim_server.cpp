@@ -1,11 +1,10 @@
 #include "sim_server.hpp"
 
-#include "common/image_type.hpp"
 #include "http/client.hpp"
-#include "weshop/catalog.hpp"
-#include "weshop/envelope.hpp"
-#include "weshop/image_ref.hpp"
-#include "weshop/validate.hpp"
+#include "sim_admin.hpp"
+#include "sim_api.hpp"
+#include "sim_envelope.hpp"
+#include "sim_images.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -34,16 +33,6 @@ using response_t = bhttp::response<bhttp::string_body>;
 
 enum class listener { api, images, admin, plain };
 
-// 1x1 transparent PNG: what every simulated result image is.
-const std::string tiny_png = [] {
-  const unsigned char bytes[] = {
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
-    0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00,
-    0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x64, 0x60, 0xf8, 0x5f, 0x0f, 0x00, 0x02, 0x87, 0x01, 0x80,
-    0xeb, 0x47, 0xba, 0x92, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
-  return std::string(reinterpret_cast<const char*>(bytes), sizeof bytes);
-}();
-
 struct reply {
   enum class action { respond, reset, stall, drip, truncate };
   response_t res;
@@ -67,54 +56,17 @@ reply json_reply(unsigned status, const json::value& body)
 
 reply error_reply(unsigned status, std::string code, std::string message, bool retryable)
 {
-  return json_reply(status, weshopd::weshop::make_error_envelope({std::move(code), std::move(message), retryable}));
+  return json_reply(status, error_envelope(code, message, retryable));
 }
 
-// The bytes of the part named `field` in a multipart/form-data body.
-std::optional<std::string> multipart_field(std::string_view content_type, std::string_view body, std::string_view field)
+reply image_reply(image_file f)
 {
-  const auto b = content_type.find("boundary=");
-  if (!content_type.starts_with("multipart/form-data") || b == std::string_view::npos)
-    return std::nullopt;
-  std::string boundary(content_type.substr(b + 9));
-  if (const auto semi = boundary.find(';'); semi != std::string::npos)
-    boundary.resize(semi);
-  if (boundary.size() >= 2 && boundary.front() == '"')
-    boundary = boundary.substr(1, boundary.size() - 2);
-  const std::string delimiter = "--" + boundary;
-  for (auto pos = body.find(delimiter); pos != std::string_view::npos;) {
-    const auto headers_start = pos + delimiter.size() + 2;
-    const auto headers_end = body.find("\r\n\r\n", headers_start);
-    if (headers_end == std::string_view::npos)
-      return std::nullopt;
-    const auto next = body.find("\r\n" + delimiter, headers_end + 4);
-    if (next == std::string_view::npos)
-      return std::nullopt;
-    const auto headers = body.substr(headers_start, headers_end - headers_start);
-    if (headers.find("name=\"" + std::string(field) + "\"") != std::string_view::npos)
-      return std::string(body.substr(headers_end + 4, next - headers_end - 4));
-    pos = next + 2;
-  }
-  return std::nullopt;
+  return make_reply(f.status, std::move(f.body), f.content_type);
 }
 
-std::int64_t unix_us()
+reply to_reply(const answer& a)
 {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
-std::string endpoint_of(const request_t& req, std::string_view path)
-{
-  if (req.method() == bhttp::verb::post && path == "/openapi/agent/assets/images")
-    return "upload";
-  if (req.method() == bhttp::verb::post && path == "/openapi/agent/runs")
-    return "runs";
-  if (req.method() == bhttp::verb::get && path.starts_with("/openapi/agent/runs/"))
-    return "run";
-  if (req.method() == bhttp::verb::get && path == "/openapi/v1/agent/info")
-    return "info";
-  return "other";
+  return a.body.is_null() ? make_reply(a.status, "", "text/plain") : json_reply(a.status, a.body);
 }
 
 } // namespace
@@ -132,6 +84,8 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
   bool outage = false;
   std::map<std::uint64_t, tcp::socket*> api_sockets;
   std::uint64_t api_socket_serial = 0;
+  admin_controls admin{[this](bool on) { set_outage(on); }, [this] { return outage; }, options.callbacks,
+                       options.callback_delay};
 
   static weshopd::http::client_options callback_client_options(const sim_options& o)
   {
@@ -326,20 +280,20 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
     case listener::admin:
       if (carries_key(req))
         ++state.key_leaks;
-      co_return handle_admin(req, path);
+      co_return to_reply(handle_admin(state, admin, req.method(), path, req.body()));
     case listener::images:
       if (carries_key(req))
         ++state.key_leaks;
       state.count_request("images");
-      co_return handle_images(path);
+      co_return image_reply(serve_image(state, path));
     case listener::api:
     case listener::plain:
       break;
     }
 
-    const auto endpoint = endpoint_of(req, path);
+    const std::string endpoint(endpoint_of(req.method(), path));
     state.count_request(endpoint);
-    const bool api_path = path.starts_with("/openapi/");
+    const bool api_path = api_path_of(path);
     if (kind == listener::plain ? carries_key(req)
                                 : (api_path ? std::string_view(req.target()).find(options.api_key) != std::string_view::npos
                                             : carries_key(req)))
@@ -352,30 +306,40 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       asio::steady_timer timer(io, std::chrono::milliseconds(f->ms));
       co_await timer.async_wait(use_tuple);
     }
+    std::optional<std::string> started;
+    reply r = answer_api(req, endpoint, path, url ? url->params() : boost::urls::params_view{}, f, started);
+    if (endpoint == "runs") // every one, refused or faulted too: tests read what weshopd sent
+      state.record_received({started, r.res.result_int(), req.body()});
+    co_return r;
+  }
+
+  // The API's answer to `req`, faults included; `started` is the run it created.
+  reply answer_api(const request_t& req, const std::string& endpoint, const std::string& path,
+                   boost::urls::params_view params, const std::optional<fault>& f, std::optional<std::string>& started)
+  {
     if (f && f->kind == fault_kind::status) {
       reply r = f->html ? make_reply(f->status, "<html><body>" + std::to_string(f->status) + "</body></html>", "text/html")
                         : error_reply(f->status, f->code, "simulated HTTP " + std::to_string(f->status),
                                       f->retryable || f->status == 429 || f->status >= 500);
       if (f->retry_after)
         r.res.set(bhttp::field::retry_after, std::to_string(*f->retry_after));
-      co_return r;
+      return r;
     }
     if (f && f->kind == fault_kind::api_error) {
       reply r = error_reply(f->status, f->code, "simulated API error", f->retryable);
       if (f->retry_after)
         r.res.set(bhttp::field::retry_after, std::to_string(*f->retry_after));
-      co_return r;
+      return r;
     }
     if (f && f->kind == fault_kind::redirect) {
       reply r = make_reply(302, "", "text/plain");
       r.res.set(bhttp::field::location, bound.images + "/redirected");
-      co_return r;
+      return r;
     }
 
-    reply r = api_path && req[bhttp::field::authorization] == options.api_key
-                ? handle_api(req, endpoint, path, url ? url->params() : boost::urls::params_view{},
-                             f && f->kind == fault_kind::unknown_status)
-                : unauthorized_or_missing(api_path);
+    reply r = api_path_of(path) && req[bhttp::field::authorization] == options.api_key
+                ? to_reply(call_api(req, endpoint, path, params, f && f->kind == fault_kind::unknown_status, started))
+                : unauthorized_or_missing(api_path_of(path));
     if (f) {
       switch (f->kind) {
       case fault_kind::reset_after_read: r.act = reply::action::reset; break;
@@ -392,8 +356,10 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       default: break;
       }
     }
-    co_return r;
+    return r;
   }
+
+  static bool api_path_of(std::string_view path) { return path.starts_with("/openapi/"); }
 
   reply unauthorized_or_missing(bool api_path)
   {
@@ -403,76 +369,16 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
     return error_reply(401, "UNAUTHORIZED", "missing or invalid API key (send the raw key, no Bearer)", false);
   }
 
-  reply handle_api(const request_t& req, const std::string& endpoint, const std::string& path,
-                   boost::urls::params_view params, bool unknown_status)
+  answer call_api(const request_t& req, const std::string& endpoint, const std::string& path,
+                  boost::urls::params_view params, bool unknown_status, std::optional<std::string>& started)
   {
-    if (endpoint == "upload") {
-      const auto bytes = multipart_field(req[bhttp::field::content_type], req.body(), "image");
-      if (!bytes)
-        return error_reply(400, "INVALID_REQUEST", "multipart/form-data with a field named image is required", false);
-      const auto type = weshopd::sniff_image_type(*bytes);
-      if (!type)
-        return error_reply(400, "INVALID_IMAGE", "the image must be PNG, JPEG or WebP", false);
-      const auto url = state.store_upload(*bytes, type->substr(6));
-      return json_reply(200, weshopd::weshop::make_success_envelope(json::object{{"image", url}}));
+    auto a = call_endpoint(state, endpoint, path, params, req[bhttp::field::content_type], req.body(), unknown_status);
+    if (a.started) {
+      started = a.started->id;
+      if (!a.started->callback_url.empty() && options.callbacks != callback_mode::off)
+        asio::co_spawn(io, send_callback(shared_from_this(), a.started->id, a.started->callback_url), asio::detached);
     }
-    if (endpoint == "runs")
-      return start_run(req.body());
-    if (endpoint == "run") {
-      const auto id = path.substr(std::string_view("/openapi/agent/runs/").size());
-      const auto* run = state.find_run(id);
-      if (!run)
-        return error_reply(404, "RUN_NOT_FOUND", "no run with that executionId", false);
-      if (state.callback_sent_us.contains(run->id))
-        state.fetched_after_callback_us.try_emplace(run->id, unix_us());
-      return json_reply(200, weshopd::weshop::make_success_envelope(
-                               state.run_data(*run, steady::now(), unknown_status), run->id));
-    }
-    if (endpoint == "info") {
-      const auto name = params.find("agentName");
-      const auto version = params.find("agentVersion");
-      if (name == params.end() || version == params.end() ||
-          !weshopd::weshop::find_agent((*name).value, (*version).value))
-        return error_reply(400, "INVALID_AGENT", "unknown agentName/agentVersion", false);
-      return json_reply(200, weshopd::weshop::make_success_envelope(state.agent_info((*name).value)));
-    }
-    return error_reply(404, "NOT_FOUND", "no such endpoint", false);
-  }
-
-  reply start_run(const std::string& body)
-  {
-    auto parsed = weshopd::weshop::parse_json_limited(body);
-    if (!parsed || !parsed->is_object())
-      return error_reply(400, "INVALID_REQUEST", "the body must be a JSON object", false);
-    auto request = parsed->as_object();
-    std::string callback;
-    if (const auto* cb = request.if_contains("callbackUrl")) {
-      if (!cb->is_string() || !weshopd::weshop::is_http_url(cb->get_string()))
-        return error_reply(400, "INVALID_PARAMS", "callbackUrl must be an http(s) URL", false);
-      callback = cb->get_string();
-      request.erase("callbackUrl");
-    }
-    std::string problems;
-    for (const auto& v : weshopd::weshop::validate(request))
-      problems += (problems.empty() ? "" : "; ") + v.pointer + " " + v.message;
-    if (const auto* input = request.if_contains("input"); input && input->is_object())
-      for (const auto& kv : input->get_object())
-        if (kv.value().is_string() && kv.key() != "taskName" && !weshopd::weshop::is_http_url(kv.value().get_string()))
-          problems += (problems.empty() ? "" : "; ") + std::string("/input/") + std::string(kv.key()) +
-                      " must be a public http(s) URL";
-    if (!problems.empty())
-      return error_reply(400, "INVALID_PARAMS", problems, false);
-
-    const auto& agent = request.at("agent").as_object();
-    const auto* version = agent.if_contains("version");
-    const auto* params = request.if_contains("params");
-    const auto& run = state.create_run(std::string(agent.at("name").as_string()),
-                                       version && version->is_string() ? std::string(version->get_string()) : "v1.0",
-                                       request.at("input").as_object(),
-                                       params && params->is_object() ? params->get_object() : json::object{}, callback);
-    if (!run.callback_url.empty() && options.callbacks != callback_mode::off)
-      asio::co_spawn(io, send_callback(shared_from_this(), run.id, run.callback_url), asio::detached);
-    return json_reply(200, weshopd::weshop::make_success_envelope(json::object{{"executionId", run.id}}, run.id));
+    return a;
   }
 
   static asio::awaitable<void> send_callback(std::shared_ptr<impl> self, std::string id, std::string url)
@@ -494,7 +400,7 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       url = std::string(u.buffer());
     }
     const auto body = json::serialize(json::object{{"executionId", id}, {"status", self->state.status_at(*run, steady::now())}});
-    self->state.callback_sent_us[id] = unix_us();
+    self->state.callback_sent_us[id] = unix_now_us();
     for (int i = 0; i < (mode == callback_mode::duplicate ? duplicate_callbacks : 1); ++i) {
       weshopd::http::request req;
       req.method = "POST";
@@ -504,94 +410,6 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
       const auto r = co_await self->callback_client.fetch(std::move(req));
       ++(r ? self->state.callbacks_sent : self->state.callbacks_failed);
     }
-  }
-
-  reply handle_images(const std::string& path)
-  {
-    if (path.starts_with("/uploads/"))
-      if (const auto* bytes = state.find_upload(path.substr(9)))
-        return make_reply(200, *bytes, weshopd::sniff_image_type(*bytes).value_or("application/octet-stream"));
-    if (path.starts_with("/results/") && path.ends_with(".png"))
-      return make_reply(200, tiny_png, "image/png");
-    if (path.starts_with("/results/") && path.ends_with(".html")) // a CDN's error page, say
-      return make_reply(200, "<html><body>Access denied</body></html>", "text/html");
-    if (path == "/redirected")
-      return make_reply(200, "you followed a redirect", "text/plain");
-    return make_reply(404, "not found", "text/plain");
-  }
-
-  reply handle_admin(const request_t& req, const std::string& path)
-  {
-    const auto method = req.method();
-    if (path == "/admin/stats" && method == bhttp::verb::get)
-      return json_reply(200, state.stats());
-    if (path == "/admin/outage" && method == bhttp::verb::post) {
-      boost::system::error_code parse_error;
-      const auto body = json::parse(req.body(), parse_error);
-      const auto* on = body.is_object() ? body.as_object().if_contains("on") : nullptr;
-      if (!on || !on->is_bool())
-        return json_reply(400, json::object{{"error", "body: {\"on\": true|false}"}});
-      set_outage(on->as_bool());
-      return json_reply(200, json::object{{"outage", outage}});
-    }
-    if (path == "/admin/reset" && method == bhttp::verb::post) {
-      state.reset();
-      return json_reply(200, json::object{{"reset", true}});
-    }
-    if (path == "/admin/faults") {
-      if (method == bhttp::verb::get || method == bhttp::verb::delete_) {
-        if (method == bhttp::verb::delete_)
-          state.set_faults({});
-        json::array out;
-        for (const auto& f : state.faults())
-          out.push_back(to_json(f));
-        return json_reply(200, json::object{{"faults", std::move(out)}});
-      }
-      if (method == bhttp::verb::post) {
-        auto body = weshopd::weshop::parse_json_limited(req.body());
-        const auto* list = body && body->is_object() ? body->as_object().if_contains("faults") : nullptr;
-        if (!list || !list->is_array())
-          return json_reply(400, json::object{{"error", "expected {\"faults\": [...]}"}});
-        std::vector<fault> faults;
-        for (const auto& v : list->get_array()) {
-          std::string error;
-          auto f = fault_from_json(v, error);
-          if (!f)
-            return json_reply(400, json::object{{"error", error}});
-          faults.push_back(*f);
-        }
-        state.set_faults(std::move(faults));
-        return json_reply(200, json::object{{"faults", list->get_array()}});
-      }
-    }
-    if (path.starts_with("/admin/sink")) {
-      if (method == bhttp::verb::get)
-        return json_reply(200, json::object{{"received", state.sink}});
-      auto body = weshopd::weshop::parse_json_limited(req.body());
-      state.sink.push_back(json::object{{"path", path}, {"body", body ? *body : json::value(req.body())}});
-      return make_reply(204, "", "text/plain");
-    }
-    if (path == "/admin/callbacks/sent" && method == bhttp::verb::get) {
-      json::object sent;
-      for (const auto& [run, at] : state.callback_sent_us)
-        sent[run] = at;
-      json::object fetched;
-      for (const auto& [run, at] : state.fetched_after_callback_us)
-        fetched[run] = at;
-      return json_reply(200, json::object{{"sent_us", std::move(sent)}, {"fetched_us", std::move(fetched)}});
-    }
-    if (path == "/admin/callbacks" && method == bhttp::verb::post) {
-      auto body = weshopd::weshop::parse_json_limited(req.body());
-      const auto* mode = body && body->is_object() ? body->as_object().if_contains("mode") : nullptr;
-      const auto parsed = mode && mode->is_string() ? parse_callback_mode(mode->get_string()) : std::nullopt;
-      if (!parsed)
-        return json_reply(400, json::object{{"error", "mode: off|once|duplicate|delayed|dropped|wrong_path"}});
-      options.callbacks = *parsed;
-      if (const auto* d = body->as_object().if_contains("delay_ms"); d && d->is_int64())
-        options.callback_delay = std::chrono::milliseconds(d->get_int64());
-      return json_reply(200, json::object{{"mode", mode->get_string()}});
-    }
-    return json_reply(404, json::object{{"error", "no such admin endpoint"}});
   }
 };
 

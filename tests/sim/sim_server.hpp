@@ -1,8 +1,11 @@
 #pragma once
 // weshop-sim's network side: the WeShop API over HTTPS (and, for wrong-scheme
 // tests, over plain HTTP), an HTTPS image host serving uploads and results,
-// an HTTP admin API (stats, reset, faults, callback mode), and the callbacks
-// it sends when runs finish. Binds its ports in the constructor.
+// an HTTP admin API (stats, reset, faults, callback mode, received requests),
+// and the callbacks it sends when runs finish. Sockets, auth and faults live
+// here; what each endpoint answers is in sim_api, sim_images and sim_admin,
+// and what a run request may hold in sim_rules. Binds its ports in the
+// constructor. See README.md beside it.
 
 #include "sim_state.hpp"
 

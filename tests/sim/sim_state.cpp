@@ -2,7 +2,9 @@
 
 #include "common/sha256.hpp"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <ctime>
 
 namespace weshop_sim {
@@ -32,6 +34,20 @@ std::string now_text()
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
   return buf;
+}
+
+// K of "sim:short=K" in a taskName, at most `batch_count`; none without it.
+std::optional<int> short_marker(std::string_view task_name, int batch_count)
+{
+  constexpr std::string_view marker = "sim:short=";
+  const auto at = task_name.find(marker);
+  if (at == std::string_view::npos)
+    return std::nullopt;
+  int k = 0;
+  const auto digits = task_name.substr(at + marker.size());
+  if (std::from_chars(digits.data(), digits.data() + digits.size(), k).ec != std::errc{} || k < 0)
+    return std::nullopt;
+  return std::min(k, batch_count);
 }
 
 } // namespace
@@ -108,6 +124,12 @@ std::optional<callback_mode> parse_callback_mode(std::string_view text)
   return std::nullopt;
 }
 
+std::int64_t unix_now_us()
+{
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
 sim_state::sim_state(std::uint64_t seed, timing t, double fail_rate) : rng_(seed), timing_(t), fail_rate_(fail_rate) {}
 
 std::optional<fault> sim_state::take_first(const std::function<bool(const fault&)>& applies)
@@ -151,13 +173,15 @@ const sim_run& sim_state::create_run(std::string agent, std::string version, jso
   run.created = steady::now();
   run.executed_at = now_text();
   run.callback_url = std::move(callback_url);
-  if (const auto* b = params.if_contains("batchCount"); b && b->is_number())
-    run.batch_count = static_cast<int>(b->to_number<double>());
+  if (const auto* b = params.if_contains("batchCount"); b && b->is_int64()) // checked 1-16 by sim_rules
+    run.batch_count = static_cast<int>(b->get_int64());
   const auto* task = input.if_contains("taskName");
   const std::string task_name = task && task->is_string() ? std::string(task->get_string()) : "";
   run.will_fail = task_name.find("sim:fail") != std::string::npos ||
                   (fail_rate_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < fail_rate_);
   run.page_results = task_name.find("sim:page-result") != std::string::npos;
+  run.partial = task_name.find("sim:partial") != std::string::npos;
+  run.short_count = short_marker(task_name, run.batch_count);
   ++runs_created_;
   ++runs_by_task_[task_name];
   ++runs_by_input_[weshopd::sha256_hex(json::serialize(input)).substr(0, 16)];
@@ -184,17 +208,42 @@ std::string sim_state::status_at(const sim_run& run, steady::time_point now) con
   return run.will_fail ? "Failed" : "Success";
 }
 
+int sim_state::items_due(const sim_run& run, steady::time_point now) const
+{
+  const auto status = status_at(run, now);
+  if (status == "Success")
+    return run.batch_count;
+  int due = 0;
+  if (status == "Running" && run.partial) {
+    // Item i appears at running start + (i+1)·running/(batchCount+1).
+    const auto running_for = now - (run.created + timing_.pending + timing_.segmenting);
+    const steady::duration running = timing_.running;
+    while (due < run.batch_count && running_for >= running * (due + 1) / (run.batch_count + 1))
+      ++due;
+  }
+  return due;
+}
+
+json::array sim_state::results_at(const sim_run& run, steady::time_point now) const
+{
+  json::array items;
+  for (int i = 0, due = items_due(run, now); i < due; ++i) {
+    if (run.short_count && i >= *run.short_count) {
+      items.push_back(json::object{{"status", "Failed"}});
+      continue;
+    }
+    items.push_back(json::object{{"status", "Success"},
+                                 {"image", images_base_ + "/results/" + run.id + "/" + std::to_string(i) +
+                                             (run.page_results ? ".html" : ".png")}});
+  }
+  return items;
+}
+
 json::object sim_state::run_data(const sim_run& run, steady::time_point now, bool unknown_status) const
 {
   const auto status = unknown_status ? std::string("Upscaling") : status_at(run, now);
-  json::array result;
-  if (status == "Success")
-    for (int i = 0; i < run.batch_count; ++i)
-      result.push_back(json::object{{"status", "Success"},
-                                    {"image", images_base_ + "/results/" + run.id + "/" + std::to_string(i) +
-                                                (run.page_results ? ".html" : ".png")}});
-  json::object execution{{"executionId", run.id}, {"status", status},     {"executionTime", run.executed_at},
-                         {"params", run.params},  {"result", std::move(result)}};
+  json::object execution{{"executionId", run.id}, {"status", status}, {"executionTime", run.executed_at},
+                         {"params", run.params},  {"result", unknown_status ? json::array{} : results_at(run, now)}};
   if (status == "Failed")
     execution["error"] = json::object{{"code", "GENERATION_FAILED"}, {"message", "the simulated run failed"}};
   return {{"agentName", run.agent},
@@ -217,24 +266,6 @@ const std::string* sim_state::find_upload(std::string_view name) const
   return it == uploaded_.end() ? nullptr : &it->second;
 }
 
-json::object sim_state::agent_info(std::string_view agent) const
-{
-  json::object data{{"agentName", agent}, {"agentVersion", "v1.0"}};
-  const auto list = [](std::string_view prefix, int n) {
-    json::array a;
-    for (int i = 1; i <= n; ++i)
-      a.push_back(json::object{{"id", i}, {"name", std::string(prefix) + " " + std::to_string(i)}});
-    return a;
-  };
-  if (agent == "aimodel" || agent == "aiproduct")
-    data["locations"] = list("Location", 5);
-  if (agent == "aimodel")
-    data["fashionModels"] = list("Model", 5);
-  if (agent == "removeBG")
-    data["backgrounds"] = list("Background", 5);
-  return data;
-}
-
 json::object sim_state::stats() const
 {
   json::object requests;
@@ -245,12 +276,13 @@ json::object sim_state::stats() const
     by_task[k] = v;
   for (const auto& [k, v] : runs_by_input_)
     by_input[k] = v;
-  // What WeShop would bill: the images of every run that has succeeded by now.
+  // What WeShop would bill: the result items whose own status is Success by now.
   std::int64_t images = 0;
   const auto now = steady::now();
-  for (const auto& [id, run] : runs_)
-    if (status_at(run, now) == "Success")
-      images += run.batch_count;
+  for (const auto& [id, run] : runs_) {
+    const auto due = items_due(run, now);
+    images += run.short_count ? std::min(due, *run.short_count) : due;
+  }
   return {{"requests", std::move(requests)},
           {"runs_created", runs_created_},
           {"images_produced", images},
@@ -275,6 +307,24 @@ void sim_state::reset()
   callback_sent_us.clear();
   fetched_after_callback_us.clear();
   sink.clear();
+  received_.clear();
+}
+
+void sim_state::record_received(received_run_request r)
+{
+  received_.push_back(std::move(r));
+  if (received_.size() > received_kept)
+    received_.pop_front();
+}
+
+json::array sim_state::received() const
+{
+  json::array out;
+  for (const auto& r : received_)
+    out.push_back(json::object{{"executionId", r.execution_id ? json::value(*r.execution_id) : json::value(nullptr)},
+                               {"status", r.status},
+                               {"body", r.body}});
+  return out;
 }
 
 } // namespace weshop_sim

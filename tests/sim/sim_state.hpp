@@ -1,12 +1,15 @@
 #pragma once
-// weshop-sim's memory, without I/O: runs and how their status moves with
-// time, uploaded images, faults waiting to be injected, and the statistics
-// tests read. Single-threaded (the sim runs one io_context thread).
+// weshop-sim's memory, without I/O: runs and how their status and result
+// items move with time (markers sim:fail, sim:page-result, sim:partial,
+// sim:short=K), uploaded images, faults waiting to be injected, the run
+// requests received, and the statistics tests read. Single-threaded (the sim
+// runs one io_context thread).
 
 #include <boost/json.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -18,6 +21,9 @@
 namespace weshop_sim {
 
 using steady = std::chrono::steady_clock;
+
+// Wall-clock Unix microseconds: when callbacks went out, for bench/.
+std::int64_t unix_now_us();
 
 struct timing {
   std::chrono::milliseconds pending{50};
@@ -70,9 +76,19 @@ struct sim_run {
   steady::time_point created;
   std::string executed_at; // "2026-04-01 10:00:00"
   bool will_fail = false;
-  bool page_results = false; // taskName has "sim:page-result": result URLs answer an HTML page
+  bool page_results = false;        // taskName has "sim:page-result": result URLs answer an HTML page
+  bool partial = false;             // taskName has "sim:partial": items appear one by one while Running
+  std::optional<int> short_count{}; // taskName has "sim:short=K": only the first K items succeed
   int batch_count = 4;
 };
+
+// One POST /openapi/agent/runs as it arrived, for GET /admin/received.
+struct received_run_request {
+  std::optional<std::string> execution_id; // none when refused
+  unsigned status = 0;                     // the HTTP status answered
+  std::string body;                        // the bytes as received
+};
+inline constexpr std::size_t received_kept = 256;
 
 class sim_state {
 public:
@@ -94,11 +110,14 @@ public:
                             boost::json::object params, std::string callback_url);
   const sim_run* find_run(std::string_view id) const;
   std::string status_at(const sim_run& run, steady::time_point now) const;
+  // The run's result items at `now`: all of them at Success (with sim:short=K
+  // the items past K "Failed", without an image), the ones due so far while
+  // Running with sim:partial, none otherwise.
+  boost::json::array results_at(const sim_run& run, steady::time_point now) const;
   boost::json::object run_data(const sim_run& run, steady::time_point now, bool unknown_status) const;
   // Stores the bytes; returns the URL they are served at.
   std::string store_upload(std::string bytes, std::string_view extension);
   const std::string* find_upload(std::string_view name) const;
-  boost::json::object agent_info(std::string_view agent) const;
 
   // --- statistics ---
   void count_request(std::string_view endpoint) { ++requests_[std::string(endpoint)]; }
@@ -114,10 +133,15 @@ public:
   std::unordered_map<std::string, std::int64_t> fetched_after_callback_us;
   // Requests the admin sink received (a callback target for self-tests).
   boost::json::array sink;
+  // The last `received_kept` run requests, oldest first.
+  void record_received(received_run_request r);
+  boost::json::array received() const;
   boost::json::object stats() const;
-  void reset(); // statistics and faults; runs and uploads stay
+  void reset(); // statistics, faults and received requests; runs and uploads stay
 
 private:
+  // How many of the run's result items exist at `now` (see results_at).
+  int items_due(const sim_run& run, steady::time_point now) const;
   // The first fault that applies and, by its rate, hits (consuming one count).
   std::optional<fault> take_first(const std::function<bool(const fault&)>& applies);
 
@@ -131,6 +155,7 @@ private:
   std::map<std::string, std::uint64_t> requests_;
   std::map<std::string, std::uint64_t> runs_by_task_;
   std::map<std::string, std::uint64_t> runs_by_input_;
+  std::deque<received_run_request> received_;
   std::uint64_t runs_created_ = 0;
   std::uint64_t uploads_ = 0;
 };

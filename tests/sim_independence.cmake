@@ -1,0 +1,23 @@
+# weshop-sim must not share weshopd's reading of the WeShop API (issue #19):
+# fails when any source in SIM_DIR includes a weshop/ header.
+#   cmake -DSIM_DIR=tests/sim -P tests/sim_independence.cmake
+if(NOT SIM_DIR)
+  message(FATAL_ERROR "give -DSIM_DIR=<tests/sim>")
+endif()
+file(GLOB_RECURSE sources ${SIM_DIR}/*.cpp ${SIM_DIR}/*.hpp ${SIM_DIR}/*.h)
+if(NOT sources)
+  message(FATAL_ERROR "no sources in ${SIM_DIR}")
+endif()
+set(found "")
+foreach(source IN LISTS sources)
+  file(STRINGS ${source} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]weshop/")
+  foreach(line IN LISTS lines)
+    list(APPEND found "${source}: ${line}")
+  endforeach()
+endforeach()
+if(found)
+  list(JOIN found "\n  " text)
+  message(FATAL_ERROR "weshop-sim includes weshopd's API code:\n  ${text}")
+endif()
+list(LENGTH sources count)
+message(STATUS "sim_independence: ${count} sources, none includes weshop/")
