@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 using namespace weshopd;
@@ -154,19 +155,21 @@ TEST_F(Daemon, ResultsAppearWhileTheRunRuns)
   const auto r = post_job(job_body("aipose", R"({"textDescription":"sit","batchCount":4})", "https://x.test/a.png", "sim:partial"));
   ASSERT_EQ(r.status, 201u) << json::serialize(r.body);
   const auto id = std::string(r.body.at("id").as_string());
-  std::size_t most_seen_running = 0;
+  std::set<std::size_t> seen_running; // result counts seen while the job was running
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   json::value job;
   while (std::chrono::steady_clock::now() < until) {
     job = daemon_->call("GET", "/v1/jobs/" + id).body;
     if (job.at("state") == "succeeded" || job.at("state") == "failed")
       break;
-    most_seen_running = std::max(most_seen_running, job.at("results").as_array().size());
+    seen_running.insert(job.at("results").as_array().size());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_EQ(job.at("state"), "succeeded") << json::serialize(job);
-  EXPECT_GE(most_seen_running, 1u) << "a Running run's Success items are shown before the end";
-  EXPECT_LT(most_seen_running, 4u);
+  // Items arrive every 0.8 s of a 4 s run and weshopd polls every 0.25 s: the
+  // job shows some of them, not yet all, while it runs.
+  EXPECT_TRUE(seen_running.contains(1) || seen_running.contains(2) || seen_running.contains(3))
+    << "a Running run's Success items are shown before the end";
   EXPECT_EQ(job.at("results").as_array().size(), 4u);
   EXPECT_EQ(job.at("cost").at("imagesProduced"), 4);
 }

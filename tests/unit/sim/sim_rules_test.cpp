@@ -136,6 +136,8 @@ std::vector<rule_case> cases()
     {"custom mask: url", custom("aimodel", R"("customMaskUrl":"https://x.test/m.png")"), ""},
     {"custom mask: base64 PNG", custom("aiproduct", "\"customMask\":\"" + png_b64 + "\""), ""},
     {"custom mask: both", custom("removeBG", "\"customMask\":\"" + png_b64 + R"(","customMaskUrl":"https://x.test/m.png")"), ""},
+    {"custom mask: base64 without padding", custom("aimodel", "\"customMask\":\"" + png_b64.substr(0, png_b64.size() - 2) + "\""), ""},
+    {"custom mask: not base64", custom("aimodel", R"("customMask":"%%%%")"), "/params/customMask"},
     {"custom mask: not a PNG", custom("aimodel", R"("customMask":"Zm9vYmFy")"), "/params/customMask"},
     {"custom mask: data: prefix", custom("aimodel", "\"customMask\":\"data:image/png;base64," + png_b64 + "\""),
      "/params/customMask"},
