@@ -199,8 +199,9 @@ await scenario('a running job is canceled from its page', async () => {
   });
   const id = created.body.id;
   await page.goto(`${base}/ui/#/jobs/${id}`);
-  const button = await page.waitForSelector('::-p-text(Cancel job)');
-  await button.click();
+  // A locator finds the button again when the page re-renders the moving job
+  // between finding it and clicking it (a held handle would be detached).
+  await page.locator('::-p-text(Cancel job)').click();
   await waitForState(page, 'canceled');
   assert.equal((await apiCall(`/v1/jobs/${id}`)).body.state, 'canceled');
   await shot(page, '05-canceled');
@@ -213,8 +214,7 @@ await scenario('a failed job shows its error and is retried as a new job', async
   assert.match(await text(page, '.error-box'), new RegExp(code));
   await noLeakedValues(page);
   await shot(page, '06-failed');
-  const button = await page.waitForSelector('::-p-text(Retry as a new job)');
-  await button.click();
+  await page.locator('::-p-text(Retry as a new job)').click();
   await page.waitForFunction((old) => location.hash.startsWith('#/jobs/') && !location.hash.endsWith(old), {}, failedJob);
   const retry = page.url().split('#/jobs/')[1];
   await page.waitForFunction((old) => document.querySelector('.facts')?.textContent.includes(old), {}, failedJob);
