@@ -54,10 +54,19 @@ std::string_view kind_of(const json::value& v)
   return "a value";
 }
 
+// "this hex color value, e.g. #ced2ce": #rrggbb as the example, or another
+// hex form (#rgb, #rrggbbaa, without '#') that may well be meant.
 bool is_hex_color(std::string_view s)
 {
-  return s.size() == 7 && s[0] == '#' &&
-         std::all_of(s.begin() + 1, s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  if (s.starts_with('#'))
+    s.remove_prefix(1);
+  return (s.size() == 3 || s.size() == 6 || s.size() == 8) &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+bool is_example_hex_color(std::string_view s)
+{
+  return s.size() == 7 && s[0] == '#' && is_hex_color(s);
 }
 
 bool is_png(std::string_view bytes)
@@ -110,7 +119,7 @@ std::string check_param(const param_spec& spec, const json::value& v)
   case param_type::url:
     return is_http_url(text) ? "" : "must be an absolute http(s) URL";
   case param_type::hex_color:
-    return is_hex_color(text) ? "" : "must be a colour as #rrggbb";
+    return is_hex_color(text) ? "" : "must be a hex colour such as #ced2ce";
   case param_type::base64_png: {
     if (text.starts_with("data:"))
       return "must be plain base64, without a data: prefix";
@@ -324,10 +333,15 @@ violations warnings(const json::value& request)
   const auto* spec = version && version->is_string() ? find_agent(name->get_string(), version->get_string())
                                                      : find_agent(name->get_string());
   const auto* params = spec ? params_of(*obj) : nullptr;
-  if (params)
-    for (const auto& r : spec->rules)
-      if (r.level == severity::warning)
-        check_rule(r, *params, out);
+  if (!params)
+    return out;
+  for (const auto& p : spec->params)
+    if (const auto* v = p.type == param_type::hex_color ? params->if_contains(p.name) : nullptr;
+        v && v->is_string() && !v->get_string().empty() && !is_example_hex_color(v->get_string()))
+      out.push_back({json_pointer({"params", p.name}), "is not in the guide's #rrggbb form (e.g. #ced2ce); sent as given"});
+  for (const auto& r : spec->rules)
+    if (r.level == severity::warning)
+      check_rule(r, *params, out);
   return out;
 }
 
