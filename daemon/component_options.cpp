@@ -69,7 +69,7 @@ budget::policy_options budget_options(const config::settings& cfg)
 
 http::address_policy outbound_policy(const config::settings& cfg)
 {
-  return http::address_policy::from_strings(cfg.outbound.allow);
+  return http::address_policy(cfg.outbound.allow);
 }
 
 engine::engine_options engine_options(const config::settings& cfg, const engine_links& links)

@@ -37,7 +37,7 @@ store::postgres_listener_options listener_options(const store::job_store_options
 
 upstream::weshop_client_options client_options(const config::settings& cfg);
 budget::policy_options budget_options(const config::settings& cfg);
-// outbound.allow: where notify, alerts and the mirror may connect (checked at load).
+// outbound.allow: where notify, alerts and the mirror may connect.
 http::address_policy outbound_policy(const config::settings& cfg);
 
 // The parts the engine hands its events to (null: that part is off).

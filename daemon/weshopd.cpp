@@ -41,6 +41,8 @@ int fail(std::string_view what, std::string_view why)
   return 1;
 }
 
+// A part the configuration may switch off. The arguments are evaluated either
+// way, so they must be cheap and without effects (options, not components).
 template <class T, class... Args>
 std::unique_ptr<T> make_if(bool wanted, Args&&... args)
 {

@@ -12,6 +12,7 @@
 // settings into each component's own options.
 
 #include "budget/budget_policy.hpp"
+#include "http/address_policy.hpp"
 
 #include <cstdint>
 #include <map>
@@ -42,7 +43,7 @@ struct settings {
   struct {
     store_backend backend = store_backend::sqlite; // postgres: several hosts, one queue
     std::string path;                        // sqlite
-    sqlite_synchronous synchronous = sqlite_synchronous::full;
+    sqlite_synchronous synchronous = sqlite_synchronous::full; // sqlite
     std::optional<std::string> url;          // postgres: libpq URI or key=value string, TLS options included
     std::optional<std::string> password_file; // postgres: the password, never in the URL
     std::uint64_t lease_seconds = 30;        // postgres: a dead daemon's jobs wait this long for another
@@ -84,7 +85,7 @@ struct settings {
   struct {
     // Networks (CIDR) that notify, alerts and the mirror may reach besides
     // public addresses; loopback, private, link-local ... are refused otherwise.
-    std::vector<std::string> allow;
+    std::vector<http::ip_network> allow;
   } outbound;
   struct {
     std::string currency = "images";        // the unit of prices and budgets

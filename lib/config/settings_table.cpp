@@ -96,18 +96,22 @@ setting list(std::string_view name, std::string_view of_what, std::function<std:
           }};
 }
 
-// IP networks (IPv6 has colons: the environment separates them by commas).
-setting network_list(std::string_view name, std::function<std::vector<std::string>&(settings&)> field)
+// IP networks (IPv6 has colons: the environment separates them by commas),
+// parsed here, where they are checked.
+setting network_list(std::string_view name, std::function<std::vector<http::ip_network>&(settings&)> field)
 {
   return {name, kind::comma_list, [field](settings& s, const raw& v) -> std::string {
             const auto* items = std::get_if<std::vector<std::string>>(&v);
             if (!items)
               return "must be a list of IP networks (CIDR), e.g. [\"127.0.0.1/32\", \"::1/128\"]";
             std::string problems;
+            std::vector<http::ip_network> networks;
             for (const auto& item : *items)
-              if (auto parsed = http::parse_network(item); !parsed.network)
+              if (auto parsed = http::parse_network(item); parsed.network)
+                networks.push_back(*parsed.network);
+              else
                 problems += (problems.empty() ? "" : "; ") + parsed.problem;
-            field(s) = *items;
+            field(s) = std::move(networks);
             return problems;
           }};
 }

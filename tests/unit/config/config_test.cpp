@@ -26,6 +26,14 @@ protected:
     return path;
   }
 
+  static std::vector<std::string> texts(const std::vector<http::ip_network>& networks)
+  {
+    std::vector<std::string> out;
+    for (const auto& n : networks)
+      out.push_back(n.to_string());
+    return out;
+  }
+
   std::vector<std::string> error_keys(const load_result& r)
   {
     std::vector<std::string> keys;
@@ -174,7 +182,7 @@ TEST_F(Config, OutboundAllowTakesNetworks)
   env_["WESHOPD_OUTBOUND_ALLOW"] = "127.0.0.1/32,::1/128,10.0.0.0/8"; // commas: IPv6 has colons
   const auto ok = load({.environment = env_});
   ASSERT_TRUE(ok) << ok.errors[0].to_string();
-  EXPECT_EQ(ok.values.outbound.allow, (std::vector<std::string>{"127.0.0.1/32", "::1/128", "10.0.0.0/8"}));
+  EXPECT_EQ(texts(ok.values.outbound.allow), (std::vector<std::string>{"127.0.0.1/32", "::1/128", "10.0.0.0/8"}));
 
   for (const auto* bad : {"127.0.0.1/33", "10.1.2.3/8", "localhost", "fd00::/200"}) {
     env_["WESHOPD_OUTBOUND_ALLOW"] = std::string("127.0.0.1/32,") + bad;
@@ -187,7 +195,7 @@ TEST_F(Config, OutboundAllowTakesNetworks)
   const auto file = write("outbound.conf", "[outbound]\nallow = [\"192.168.0.0/16\", \"fd00::/8\"]\n");
   const auto from_file = load({.file = file, .environment = env_});
   ASSERT_TRUE(from_file) << from_file.errors[0].to_string();
-  EXPECT_EQ(from_file.values.outbound.allow, (std::vector<std::string>{"192.168.0.0/16", "fd00::/8"}));
+  EXPECT_EQ(texts(from_file.values.outbound.allow), (std::vector<std::string>{"192.168.0.0/16", "fd00::/8"}));
   const auto not_list = write("outbound-bad.conf", "[outbound]\nallow = \"10.0.0.0/8\"\n");
   EXPECT_EQ(error_keys(load({.file = not_list, .environment = env_})), std::vector<std::string>{"outbound.allow"});
 }
