@@ -1,5 +1,7 @@
 #include "daemon_metrics.hpp"
 
+#include "store/read_async.hpp"
+
 namespace weshopd {
 
 using samples = std::vector<metrics::registry::sample>;
@@ -11,7 +13,28 @@ samples one(double v)
   return {{{}, v}};
 }
 
+// Reference parameters only: the objects outlive every scrape (GCC 12 and
+// coroutine closures, see the README).
+boost::asio::awaitable<void> refresh(store::job_store& store, const budget::budget_policy& budget,
+                                     job_counts_snapshot& jobs, budget_snapshot& budgets)
+{
+  auto counts = co_await store::read_async(store, [&] { return store.counts(); });
+  if (counts)
+    jobs.set(std::move(*counts));
+  const auto window = budget.window_of(now_ms());
+  auto used = co_await store::read_async(store, [&] { return store.budget_used(window); });
+  if (used)
+    budgets.set(budget, std::move(*used));
+}
+
 } // namespace
+
+std::function<boost::asio::awaitable<void>()> refresh_before_scrape(store::job_store& store,
+                                                                    const budget::budget_policy& budget,
+                                                                    job_counts_snapshot& jobs, budget_snapshot& budgets)
+{
+  return [&store, &budget, &jobs, &budgets] { return refresh(store, budget, jobs, budgets); };
+}
 
 void job_counts_snapshot::set(std::vector<store::job_count> counts)
 {

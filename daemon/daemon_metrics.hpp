@@ -10,6 +10,9 @@
 #include "store/job_store.hpp"
 #include "upstream/weshop_client.hpp"
 
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -50,6 +53,13 @@ private:
   mutable std::mutex mutex_;
   std::vector<left> left_;
 };
+
+// What the local API awaits before each /metrics render (api_options::
+// before_metrics): jobs by state and budgets left, read from the store into
+// the snapshots. Everything passed must outlive the API.
+std::function<boost::asio::awaitable<void>()> refresh_before_scrape(store::job_store& store,
+                                                                    const budget::budget_policy& budget,
+                                                                    job_counts_snapshot& jobs, budget_snapshot& budgets);
 
 void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, const job_counts_snapshot& jobs,
                             const budget_snapshot& budgets);

@@ -2,9 +2,17 @@
 // weshopd's configuration: one validated struct from, in rising precedence,
 // built-in defaults, the TOML file, WESHOPD_<SECTION>_<KEY> environment
 // variables, and --set section.key=value flags. Every key is declared once in
-// a table (config.cpp) with its default and check; an unknown key, a bad
-// value or a broken combination is an error naming the key. No I/O besides
-// reading the file and checking that named files and directories exist.
+// a table (settings_table.cpp) with its default and check; an unknown key, a
+// bad value or a broken combination (validation.cpp) is an error naming the
+// key. Values come typed: a choice is an enum, an amount is parsed (budget
+// micros), so nothing downstream parses or checks them again. No I/O besides
+// reading the file and checking that named files and directories exist (the
+// secret files they name are read by secrets.hpp).
+// Lower layers never include this: daemon/component_options.cpp turns
+// settings into each component's own options.
+
+#include "budget/budget_policy.hpp"
+#include "http/address_policy.hpp"
 
 #include <cstdint>
 #include <map>
@@ -20,6 +28,10 @@ struct listen_address {
   friend bool operator==(const listen_address&, const listen_address&) = default;
 };
 
+enum class store_backend { sqlite, postgres };
+enum class sqlite_synchronous { off, normal, full, extra };
+enum class notify_events { terminal, all };
+
 struct settings {
   struct {
     listen_address listen{"127.0.0.1", 8787};
@@ -29,9 +41,9 @@ struct settings {
     std::vector<std::string> allowed_hosts; // names in Host besides localhost and IP literals (DNS rebinding)
   } api;
   struct {
-    std::string backend = "sqlite";          // sqlite | postgres (several hosts, one queue)
+    store_backend backend = store_backend::sqlite; // postgres: several hosts, one queue
     std::string path;                        // sqlite
-    std::string synchronous = "full";        // sqlite
+    sqlite_synchronous synchronous = sqlite_synchronous::full; // sqlite
     std::optional<std::string> url;          // postgres: libpq URI or key=value string, TLS options included
     std::optional<std::string> password_file; // postgres: the password, never in the URL
     std::uint64_t lease_seconds = 30;        // postgres: a dead daemon's jobs wait this long for another
@@ -60,7 +72,7 @@ struct settings {
   } callbacks;
   struct {
     std::optional<std::string> url;         // default local webhook for jobs that name none
-    std::string events = "terminal";        // terminal | all
+    notify_events events = notify_events::terminal;
     std::optional<std::string> secret_file; // the Standard Webhooks signing secret
   } notify;
   struct {
@@ -73,16 +85,17 @@ struct settings {
   struct {
     // Networks (CIDR) that notify, alerts and the mirror may reach besides
     // public addresses; loopback, private, link-local ... are refused otherwise.
-    std::vector<std::string> allow;
+    std::vector<http::ip_network> allow;
   } outbound;
   struct {
     std::string currency = "images";        // the unit of prices and budgets
-    std::vector<std::string> prices;         // "agent=price" or "agent/generateVersion=price" per image; default 1
-    std::optional<std::string> daily;        // the global daily budget (an amount); none: no cap
-    std::vector<std::string> per_agent;      // "agent=amount" per day
-    std::vector<std::string> per_token;      // "token name=amount" per day (api.token_file names its tokens)
+    // Amounts in micros, parsed from "name=amount" entries.
+    std::map<std::string, budget::micros> prices;    // "agent" or "agent/generateVersion" -> per image; default 1
+    std::optional<budget::micros> daily;             // the global daily budget; none: no cap
+    std::map<std::string, budget::micros> per_agent; // agent -> per day
+    std::map<std::string, budget::micros> per_token; // token name -> per day (api.token_file names its tokens)
     std::uint64_t reset_hour = 0;            // local time the budget day starts, 0-23
-    std::string policy = "reject";           // over budget: reject (429) | hold (queued until the reset)
+    budget::over_budget policy = budget::over_budget::reject; // reject (429) | hold (queued until the reset)
     std::optional<std::string> alert_url;    // POSTed to at 80 % and 100 % of a budget (signed like notify)
   } budget;
   struct {

@@ -1,5 +1,7 @@
 #include "config/credentials.hpp"
 
+#include "common/environment_scrub.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <sys/stat.h>
@@ -64,6 +66,14 @@ key_lookup find_api_key(const std::map<std::string, std::string>& env)
   if (ec || !key || !key->is_string() || trim(std::string(key->get_string())).empty())
     return {std::nullopt, {}, path + " must hold {\"api_key\": \"...\"}"};
   return {trim(std::string(key->get_string())), path, {}};
+}
+
+key_lookup take_api_key(std::map<std::string, std::string>& env)
+{
+  auto found = find_api_key(env);
+  scrub_environment_variable("WESHOP_API_KEY");
+  scrub_environment_variable(env, "WESHOP_API_KEY");
+  return found;
 }
 
 } // namespace weshopd::config

@@ -19,4 +19,9 @@ struct key_lookup {
 
 key_lookup find_api_key(const std::map<std::string, std::string>& env);
 
+// find_api_key, then WESHOP_API_KEY is removed from the process environment
+// and from `env`: afterwards neither environ, /proc/<pid>/environ nor our copy
+// holds it (removed whether or not a key was found).
+key_lookup take_api_key(std::map<std::string, std::string>& env);
+
 } // namespace weshopd::config

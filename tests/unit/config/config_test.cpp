@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 #include "config/credentials.hpp"
+#include "config/secrets.hpp"
 
 #include "common/temp_dir.hpp"
 
@@ -25,6 +26,14 @@ protected:
     return path;
   }
 
+  static std::vector<std::string> texts(const std::vector<http::ip_network>& networks)
+  {
+    std::vector<std::string> out;
+    for (const auto& n : networks)
+      out.push_back(n.to_string());
+    return out;
+  }
+
   std::vector<std::string> error_keys(const load_result& r)
   {
     std::vector<std::string> keys;
@@ -44,7 +53,7 @@ TEST_F(Config, DefaultsNeedOnlyAStateDirectory)
   ASSERT_TRUE(r) << r.errors[0].to_string();
   EXPECT_EQ(r.values.api.listen, (listen_address{"127.0.0.1", 8787}));
   EXPECT_EQ(r.values.store.path, dir_.file("weshopd.db"));
-  EXPECT_EQ(r.values.store.synchronous, "full");
+  EXPECT_EQ(r.values.store.synchronous, sqlite_synchronous::full);
   EXPECT_EQ(r.values.limits.max_body, 16u * 1024 * 1024);
   EXPECT_EQ(r.values.limits.max_header, 16u * 1024);
   EXPECT_FALSE(r.values.upstream.test_origin);
@@ -80,7 +89,7 @@ max_body = 2048
   const auto r = load({.file = file, .environment = env_, .overrides = {"store.path=/from/flag.db"}});
   ASSERT_TRUE(r) << r.errors[0].to_string();
   EXPECT_EQ(r.values.api.listen.port, 9000);     // file
-  EXPECT_EQ(r.values.store.synchronous, "normal"); // file
+  EXPECT_EQ(r.values.store.synchronous, sqlite_synchronous::normal); // file
   EXPECT_EQ(r.values.limits.max_body, 4u * 1024 * 1024); // env beats file
   EXPECT_EQ(r.values.store.path, "/from/flag.db"); // flag beats env
   EXPECT_EQ(r.values.uploads.roots, std::vector<std::string>{std::filesystem::canonical(dir_.file("images")).string()});
@@ -173,7 +182,7 @@ TEST_F(Config, OutboundAllowTakesNetworks)
   env_["WESHOPD_OUTBOUND_ALLOW"] = "127.0.0.1/32,::1/128,10.0.0.0/8"; // commas: IPv6 has colons
   const auto ok = load({.environment = env_});
   ASSERT_TRUE(ok) << ok.errors[0].to_string();
-  EXPECT_EQ(ok.values.outbound.allow, (std::vector<std::string>{"127.0.0.1/32", "::1/128", "10.0.0.0/8"}));
+  EXPECT_EQ(texts(ok.values.outbound.allow), (std::vector<std::string>{"127.0.0.1/32", "::1/128", "10.0.0.0/8"}));
 
   for (const auto* bad : {"127.0.0.1/33", "10.1.2.3/8", "localhost", "fd00::/200"}) {
     env_["WESHOPD_OUTBOUND_ALLOW"] = std::string("127.0.0.1/32,") + bad;
@@ -186,7 +195,7 @@ TEST_F(Config, OutboundAllowTakesNetworks)
   const auto file = write("outbound.conf", "[outbound]\nallow = [\"192.168.0.0/16\", \"fd00::/8\"]\n");
   const auto from_file = load({.file = file, .environment = env_});
   ASSERT_TRUE(from_file) << from_file.errors[0].to_string();
-  EXPECT_EQ(from_file.values.outbound.allow, (std::vector<std::string>{"192.168.0.0/16", "fd00::/8"}));
+  EXPECT_EQ(texts(from_file.values.outbound.allow), (std::vector<std::string>{"192.168.0.0/16", "fd00::/8"}));
   const auto not_list = write("outbound-bad.conf", "[outbound]\nallow = \"10.0.0.0/8\"\n");
   EXPECT_EQ(error_keys(load({.file = not_list, .environment = env_})), std::vector<std::string>{"outbound.allow"});
 }
@@ -222,4 +231,87 @@ TEST_F(Config, ApiKeySources)
   EXPECT_EQ(loose.problem.find("k3"), std::string::npos); // never echo the key
 
   EXPECT_FALSE(find_api_key({}).key);
+}
+
+TEST_F(Config, ChoicesAndAmountsComeTyped)
+{
+  env_["WESHOPD_NOTIFY_EVENTS"] = "all";
+  env_["WESHOPD_BUDGET_POLICY"] = "hold";
+  env_["WESHOPD_BUDGET_DAILY"] = "12.5";
+  env_["WESHOPD_BUDGET_PRICES"] = "aipose=0.5:aipose/pro=2";
+  env_["WESHOPD_BUDGET_PER_TOKEN"] = "shop-a=3";
+  const auto r = load({.environment = env_});
+  ASSERT_TRUE(r) << r.errors[0].to_string();
+  EXPECT_EQ(r.values.store.backend, store_backend::sqlite);
+  EXPECT_EQ(r.values.notify.events, notify_events::all);
+  EXPECT_EQ(r.values.budget.policy, budget::over_budget::hold);
+  EXPECT_EQ(r.values.budget.daily, 12'500'000);
+  EXPECT_EQ(r.values.budget.prices, (std::map<std::string, budget::micros>{{"aipose", 500'000}, {"aipose/pro", 2'000'000}}));
+  EXPECT_EQ(r.values.budget.per_token, (std::map<std::string, budget::micros>{{"shop-a", 3'000'000}}));
+  EXPECT_TRUE(r.values.budget.per_agent.empty());
+
+  // The message each choice gives, and a bad amount named by its key.
+  env_["WESHOPD_STORE_BACKEND"] = "mysql";
+  env_["WESHOPD_BUDGET_POLICY"] = "maybe";
+  env_["WESHOPD_BUDGET_PER_AGENT"] = "aipose=lots";
+  const auto bad = load({.environment = env_});
+  std::map<std::string, std::string> messages;
+  for (const auto& e : bad.errors)
+    messages[e.key] = e.message;
+  EXPECT_EQ(messages["store.backend"], "must be sqlite or postgres");
+  EXPECT_EQ(messages["budget.policy"], "must be reject or hold");
+  EXPECT_EQ(messages["budget.per_agent"], "aipose=lots is not name=amount (a number with at most 6 decimals)");
+  env_.erase("WESHOPD_STORE_BACKEND");
+  env_.erase("WESHOPD_BUDGET_POLICY");
+  env_.erase("WESHOPD_BUDGET_PER_AGENT");
+  env_["WESHOPD_STORE_SYNCHRONOUS"] = "sometimes";
+  EXPECT_EQ(load({.environment = env_}).errors.at(0).message, "must be off, normal, full or extra");
+}
+
+TEST_F(Config, SecretFilesAreReadOnce)
+{
+  const auto tokens = write("tokens", "# comment\n\nshop-a aaaaaaaaaaaaaaaa\nops bbbbbbbbbbbbbbbb admin\ncccccccccccccccc\n");
+  const auto secret = write("secret", "whsec_" + std::string("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") + "\n");
+  const auto password = write("password", "hunter2  \n");
+  env_["WESHOPD_API_TOKEN_FILE"] = tokens;
+  env_["WESHOPD_NOTIFY_SECRET_FILE"] = secret;
+  env_["WESHOPD_STORE_PASSWORD_FILE"] = password;
+  const auto cfg = load({.environment = env_});
+  ASSERT_TRUE(cfg) << cfg.errors[0].to_string();
+  const auto r = read_secrets(cfg.values);
+  ASSERT_TRUE(r) << r.key << ": " << r.problem;
+  ASSERT_EQ(r.values.api_tokens.size(), 3u);
+  EXPECT_EQ(r.values.api_tokens[0].name, "shop-a");
+  EXPECT_FALSE(r.values.api_tokens[0].admin);
+  EXPECT_TRUE(r.values.api_tokens[1].admin);
+  EXPECT_EQ(r.values.api_tokens[2].name, "default");
+  EXPECT_EQ(r.values.api_tokens[2].secret, "cccccccccccccccc");
+  EXPECT_TRUE(r.values.notify_key);
+  EXPECT_EQ(r.values.store_password, "hunter2");
+
+  // Without files: nothing to read, nothing refused.
+  const auto none = read_secrets(load({.environment = {{"STATE_DIRECTORY", dir_.path().string()}}}).values);
+  EXPECT_TRUE(none);
+  EXPECT_TRUE(none.values.api_tokens.empty());
+  EXPECT_FALSE(none.values.notify_key);
+}
+
+TEST_F(Config, BadSecretFilesAreRefusedByKey)
+{
+  auto s = load({.environment = env_}).values;
+  s.api.token_file = write("short", "name short-token\n");
+  auto r = read_secrets(s);
+  EXPECT_EQ(r.key, "api.token_file");
+  EXPECT_EQ(r.problem, "each line must be a token of at least 16 characters, or a name and such a token");
+  EXPECT_EQ(r.problem.find("short-token"), std::string::npos); // never echo a secret
+  s.api.token_file = write("empty", "# none yet\n");
+  EXPECT_EQ(read_secrets(s).problem, "holds no token");
+  s.api.token_file = write("role", "name aaaaaaaaaaaaaaaa root\n");
+  EXPECT_EQ(read_secrets(s).key, "api.token_file");
+
+  s.api.token_file.reset();
+  s.notify.secret_file = write("weak", "short\n");
+  r = read_secrets(s);
+  EXPECT_EQ(r.key, "notify.secret_file");
+  EXPECT_EQ(r.problem, "needs whsec_<base64> or at least 16 bytes of secret");
 }

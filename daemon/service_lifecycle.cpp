@@ -1,0 +1,119 @@
+#include "service_lifecycle.hpp"
+
+#include "common/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <systemd/sd-daemon.h>
+
+namespace weshopd {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// systemd's STATUS= line while running.
+std::string status_line(engine::engine& engine, const http::server& server)
+{
+  const auto s = engine.stats();
+  return "following " + std::to_string(s.polling) + " running job(s), " + std::to_string(s.active) +
+         " upload/submit(s) in progress, " + std::to_string(server.open_connections()) + " connection(s)";
+}
+
+} // namespace
+
+service_lifecycle::service_lifecycle(asio::io_context& io, service_parts parts, const config::settings& cfg,
+                                     ready_note note)
+  : io_(io),
+    parts_(parts),
+    cfg_(cfg),
+    note_(std::move(note)),
+    heartbeat_(io.get_executor(), [this] { return status_line(parts_.engine, parts_.api_server); }),
+    stop_signals_(io, SIGINT, SIGTERM),
+    hangup_(io, SIGHUP)
+{
+}
+
+void service_lifecycle::start()
+{
+  hangup_.async_wait([this](const boost::system::error_code& ec, int) { on_hangup(ec); });
+  stop_signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec)
+      stop(sig);
+  });
+  asio::co_spawn(io_, start_parts(), [](std::exception_ptr e) {
+    if (e)
+      std::rethrow_exception(e);
+  });
+}
+
+asio::awaitable<void> service_lifecycle::start_parts()
+{
+  co_await parts_.engine.start();
+  if (parts_.notifier)
+    parts_.notifier->start();
+  if (parts_.mirror)
+    parts_.mirror->start();
+  if (parts_.listener)
+    parts_.listener->start();
+  parts_.api_server.start();
+  if (parts_.callback_server) {
+    parts_.callback_server->start();
+    log(log_level::info, "callbacks_listening",
+        {{"listen", cfg_.callbacks.listen->host + ":" + std::to_string(parts_.callback_server->port())},
+         {"public_base_url", cfg_.callbacks.public_base_url.value_or("(none: callbacks are not requested)")}});
+  }
+  log(log_level::info, "ready",
+      {{"api", "http://" + cfg_.api.listen.host + ":" + std::to_string(parts_.api_server.port())},
+       {"unix_socket", cfg_.api.unix_socket.value_or("-")},
+       {"token", note_.tokens_required ? "required" : "none"},
+       {"store", note_.store}});
+  sd_notify(0, "READY=1");
+  heartbeat_.start();
+}
+
+void service_lifecycle::on_hangup(const boost::system::error_code& ec)
+{
+  if (ec)
+    return;
+  log(log_level::info, "sighup", {{"action", "none: logs go to stderr"}});
+  hangup_.async_wait([this](const boost::system::error_code& next, int) { on_hangup(next); });
+}
+
+void service_lifecycle::stop(int signal)
+{
+  log(log_level::info, "stopping", {{"signal", std::to_string(signal)}});
+  sd_notify(0, "STOPPING=1\nSTATUS=stopping: finishing requests and submits in progress");
+  heartbeat_.stop();
+  parts_.api_server.stop();
+  if (parts_.callback_server)
+    parts_.callback_server->stop();
+  parts_.engine.stop();
+  if (parts_.notifier)
+    parts_.notifier->stop();
+  if (parts_.mirror)
+    parts_.mirror->stop();
+  if (parts_.listener)
+    parts_.listener->stop();
+  hangup_.cancel();
+  asio::co_spawn(io_, drain(), asio::detached);
+}
+
+// Requests and submits in progress may finish (at most 10 s); the store's
+// writer flushes what is queued when main destroys it.
+asio::awaitable<void> service_lifecycle::drain()
+{
+  co_await asio::post(io_, asio::use_awaitable); // let the listeners' own stop steps run first
+  asio::steady_timer tick(io_);
+  for (int i = 0; i < 100 && (parts_.api_server.open_connections() > 0 || parts_.engine.stats().active > 0); ++i) {
+    tick.expires_after(std::chrono::milliseconds(100));
+    co_await tick.async_wait(asio::use_awaitable);
+  }
+  io_.stop();
+}
+
+} // namespace weshopd

@@ -1,0 +1,64 @@
+#pragma once
+// Starting and stopping the daemon's long-lived parts, which main builds and
+// owns (they must outlive this). start(): the engine first (it resumes
+// unfinished jobs), the listeners last, then the "ready" log line, READY=1 to
+// systemd and the heartbeat. SIGINT/SIGTERM: everything stops accepting work,
+// requests and submits in progress get at most 10 s, then the io_context
+// stops. SIGHUP is logged and ignored (logs go to stderr: nothing to reopen).
+// All on the io_context's one thread.
+
+#include "config/config.hpp"
+#include "engine/engine.hpp"
+#include "http/server.hpp"
+#include "mirror/result_mirror.hpp"
+#include "notify/notifier.hpp"
+#include "service_heartbeat.hpp"
+#include "store/postgres_listener.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <string>
+
+namespace weshopd {
+
+// Null pointers are parts the configuration switched off.
+struct service_parts {
+  engine::engine& engine;
+  http::server& api_server;
+  http::server* callback_server = nullptr;
+  notify::notifier* notifier = nullptr;
+  mirror::result_mirror* mirror = nullptr;
+  store::postgres_listener* listener = nullptr;
+};
+
+// What the "ready" line says besides the ports.
+struct ready_note {
+  std::string store;           // the SQLite file or the PostgreSQL URL
+  bool tokens_required = false;
+};
+
+class service_lifecycle {
+public:
+  service_lifecycle(boost::asio::io_context& io, service_parts parts, const config::settings& cfg, ready_note note);
+
+  // Spawns the start and arms the signals; the caller then runs the io_context.
+  void start();
+
+private:
+  boost::asio::awaitable<void> start_parts();
+  void on_hangup(const boost::system::error_code& ec);
+  void stop(int signal);
+  boost::asio::awaitable<void> drain();
+
+  boost::asio::io_context& io_;
+  service_parts parts_;
+  const config::settings& cfg_;
+  ready_note note_;
+  service_heartbeat heartbeat_;
+  boost::asio::signal_set stop_signals_;
+  boost::asio::signal_set hangup_;
+};
+
+} // namespace weshopd

@@ -1,0 +1,35 @@
+#pragma once
+// Internal to lib/config: the table of every setting (name, kind, how a value
+// is checked and stored). load.cpp feeds it values from the file, the
+// environment and --set; validation.cpp then checks the settings as a whole.
+
+#include "config/config.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace weshopd::config::detail {
+
+// A value as a source gave it: TOML keeps its type, env and flags give text.
+using raw = std::variant<std::string, std::int64_t, std::vector<std::string>>;
+
+// How text from the environment or a flag is read: sizes take K/M/G
+// suffixes, lists are colon-separated, comma_lists comma-separated (IPv6).
+enum class kind { text, size, list, comma_list, number };
+
+struct setting {
+  std::string_view name; // "section.key"
+  kind type;
+  std::function<std::string(settings&, const raw&)> apply; // "" or what is wrong
+};
+
+const std::vector<setting>& table();
+
+// The setting called `name` ("section.key"), or null.
+const setting* find(std::string_view name);
+
+} // namespace weshopd::config::detail
