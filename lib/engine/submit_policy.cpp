@@ -1,6 +1,5 @@
 #include "engine/submit_policy.hpp"
 
-
 namespace weshopd::engine {
 
 submit_verdict judge_submit_failure(const upstream::upstream_error& e)
@@ -21,5 +20,15 @@ submit_verdict judge_submit_failure(const upstream::upstream_error& e)
   return submit_verdict::unknown;
 }
 
+resume_action resume_for(job_state state)
+{
+  switch (state) {
+  case job_state::queued:
+  case job_state::uploading: return resume_action::drive;
+  case job_state::submitting: return resume_action::fail_outcome_unknown;
+  case job_state::running: return resume_action::follow;
+  default: return resume_action::none;
+  }
+}
 
 } // namespace weshopd::engine

@@ -1,0 +1,47 @@
+#pragma once
+// What the engine's parts (intake, poller, callbacks, held jobs, recovery)
+// share: the executor, the store and the client, the options, the change
+// hub and feed, the stop flag and the jitter source. Each part holds a
+// reference to one engine_context, owned with the parts by the engine.
+// Not thread-safe: everything runs on the engine's executor. Internal to
+// lib/engine (include only in its .cpp files).
+
+#include "common/await_callback.hpp"
+#include "engine/engine.hpp"
+
+#include <memory>
+#include <random>
+
+namespace weshopd::engine {
+
+// Keeps the engine (context and parts) alive while a detached coroutine of
+// one of its parts runs; pass a named one (GCC 12, see README).
+using keep_alive = std::shared_ptr<void>;
+
+struct engine_context {
+  engine_context(boost::asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
+    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), feed(ex)
+  {
+  }
+
+  boost::asio::any_io_executor executor;
+  store::job_store& store;
+  upstream::weshop_client& client;
+  engine_options options;
+  change_hub hub;
+  job_feed feed;
+  bool stopped = false;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  // Jitter for back-offs, in [0, 1).
+  double unit() { return std::uniform_real_distribution<double>(0, 1)(rng); }
+
+  // A store write, awaited on our executor (see common/await_callback.hpp).
+  template <class T, class Start>
+  boost::asio::awaitable<result<T>> on_store(Start&& start)
+  {
+    co_return co_await await_callback<result<T>>(executor, start);
+  }
+};
+
+} // namespace weshopd::engine
