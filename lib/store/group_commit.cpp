@@ -1,14 +1,66 @@
 #include "store/group_commit.hpp"
 
+#include "store/postgres.hpp"
+
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
 namespace weshopd::store {
 
-group_commit::group_commit(std::unique_ptr<connection> db, group_commit_options options)
-  : db_(std::move(db)), options_(options),
+namespace {
+
+// What the writer needs to know of each backend: its transaction words, and
+// what a failure means.
+template <class Connection>
+struct backend;
+
+template <>
+struct backend<connection> {
+  // (Savepoints as cached statements: exec() would parse them for every unit.)
+  static void exec(connection& db, std::string_view sql) { db.prepare(sql)->step(); }
+  static constexpr std::string_view begin = "BEGIN IMMEDIATE";
+  static bool healthy(const connection&) { return true; }
+  // Disk full, I/O error, read-only: the transaction cannot go on.
+  static bool fails_batch(const std::exception& e)
+  {
+    const auto* s = dynamic_cast<const sqlite_error*>(&e);
+    return s && s->is_fatal();
+  }
+  static bool lost(const std::exception&) { return false; }
+  static boost::system::error_code code_of(const std::exception& e)
+  {
+    const auto* s = dynamic_cast<const sqlite_error*>(&e);
+    return s ? s->to_errc() : errc::storage_failed; // else a unit's own bug (bad JSON, bad_alloc)
+  }
+};
+
+template <>
+struct backend<pg_connection> {
+  static void exec(pg_connection& db, std::string_view sql) { db.exec(sql); }
+  static constexpr std::string_view begin = "BEGIN";
+  static bool healthy(const pg_connection& db) { return db.healthy(); }
+  static bool lost(const std::exception& e)
+  {
+    const auto* p = dynamic_cast<const pg_error*>(&e);
+    return p && p->connection_lost();
+  }
+  static bool fails_batch(const std::exception& e) { return lost(e); }
+  static boost::system::error_code code_of(const std::exception& e)
+  {
+    const auto* p = dynamic_cast<const pg_error*>(&e);
+    return p ? p->to_errc() : make_error_code(errc::storage_failed);
+  }
+};
+
+} // namespace
+
+template <class Connection>
+basic_group_commit<Connection>::basic_group_commit(std::unique_ptr<Connection> db, group_commit_options options,
+                                                   opener reopen)
+  : db_(std::move(db)), options_(options), reopen_(std::move(reopen)),
     batch_sizes_(metrics::process_registry().histogram_of(
-      "weshopd_store_commit_writes", "Writes per SQLite transaction (group commit).", {},
+      "weshopd_store_commit_writes", "Writes per store transaction (group commit).", {},
       {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024})),
     commit_seconds_(metrics::process_registry().histogram_of(
       "weshopd_store_commit_duration_seconds", "Time to run and durably commit one group of writes.", {},
@@ -17,7 +69,8 @@ group_commit::group_commit(std::unique_ptr<connection> db, group_commit_options 
 {
 }
 
-group_commit::~group_commit()
+template <class Connection>
+basic_group_commit<Connection>::~basic_group_commit()
 {
   {
     std::lock_guard lock(mutex_);
@@ -27,7 +80,8 @@ group_commit::~group_commit()
   thread_.join();
 }
 
-boost::system::error_code group_commit::submit(work w, completion done)
+template <class Connection>
+boost::system::error_code basic_group_commit<Connection>::submit(work w, completion done)
 {
   {
     std::lock_guard lock(mutex_);
@@ -41,16 +95,21 @@ boost::system::error_code group_commit::submit(work w, completion done)
   return {};
 }
 
-group_commit::statistics group_commit::stats() const
+template <class Connection>
+typename basic_group_commit<Connection>::statistics basic_group_commit<Connection>::stats() const
 {
   std::lock_guard lock(mutex_);
   return stats_;
 }
 
-void group_commit::run()
+template <class Connection>
+void basic_group_commit<Connection>::run()
 {
   std::deque<unit> batch;
+  auto pause = std::chrono::milliseconds(0); // after a lost connection, before trying again
   for (;;) {
+    if (pause.count() > 0)
+      std::this_thread::sleep_for(pause);
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -62,41 +121,59 @@ void group_commit::run()
     }
     commit_batch(batch);
     batch.clear();
+    using std::chrono::milliseconds;
+    pause = db_ ? milliseconds(0) : std::clamp(pause * 2, milliseconds(50), milliseconds(2000));
   }
 }
 
-void group_commit::commit_batch(std::deque<unit>& batch)
+// Each unit in its own savepoint; its outcome is known before the commit
+// decides the rest. A failure of the whole batch is thrown on.
+template <class Connection>
+void basic_group_commit<Connection>::run_units(std::deque<unit>& batch, std::vector<boost::system::error_code>& outcome)
 {
-  // Each unit's own outcome, known before the commit decides the rest.
+  using b = backend<Connection>;
+  auto& db = *db_;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    b::exec(db, "SAVEPOINT unit");
+    try {
+      batch[i].w(db);
+      b::exec(db, "RELEASE unit");
+    } catch (const std::exception& e) {
+      if (b::fails_batch(e))
+        throw;
+      outcome[i] = b::code_of(e);
+      b::exec(db, "ROLLBACK TO unit");
+      b::exec(db, "RELEASE unit");
+    }
+  }
+}
+
+template <class Connection>
+void basic_group_commit<Connection>::commit_batch(std::deque<unit>& batch)
+{
+  using b = backend<Connection>;
   std::vector<boost::system::error_code> outcome(batch.size());
   boost::system::error_code batch_error;
   const auto started = std::chrono::steady_clock::now();
+  bool open = false; // a transaction to roll back
   try {
-    transaction tx(*db_);
-    // (Savepoints as cached statements: exec() would parse them for every unit.)
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      db_->prepare("SAVEPOINT unit")->step();
+    if ((!db_ || !b::healthy(*db_)) && reopen_)
+      db_ = reopen_();
+    b::exec(*db_, b::begin);
+    open = true;
+    run_units(batch, outcome);
+    b::exec(*db_, "COMMIT");
+  } catch (const std::exception& e) {
+    batch_error = b::code_of(e);
+    if (b::lost(e))
+      db_.reset();
+    else if (open)
       try {
-        batch[i].w(*db_);
-        db_->prepare("RELEASE unit")->step();
-      } catch (const sqlite_error& e) {
-        if (e.is_fatal())
-          throw;
-        outcome[i] = e.to_errc();
-        db_->prepare("ROLLBACK TO unit")->step();
-        db_->prepare("RELEASE unit")->step();
+        b::exec(*db_, "ROLLBACK");
       } catch (const std::exception&) {
-        // A unit's own bug (bad JSON, bad_alloc): undo just that unit.
-        outcome[i] = errc::storage_failed;
-        db_->prepare("ROLLBACK TO unit")->step();
-        db_->prepare("RELEASE unit")->step();
+        // A failed COMMIT may already have rolled back; nothing else to undo.
       }
-    }
-    tx.commit();
-  } catch (const sqlite_error& e) {
-    batch_error = e.to_errc();
   }
-
   batch_sizes_.observe(static_cast<double>(batch.size()));
   commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   {
@@ -109,5 +186,8 @@ void group_commit::commit_batch(std::deque<unit>& batch)
   for (std::size_t i = 0; i < batch.size(); ++i)
     batch[i].done(batch_error ? batch_error : outcome[i]);
 }
+
+template class basic_group_commit<connection>;
+template class basic_group_commit<pg_connection>;
 
 } // namespace weshopd::store

@@ -1,12 +1,16 @@
 #pragma once
-// The single writer of a SQLite database. Callers hand it small units of work;
-// a dedicated thread runs everything queued so far in ONE transaction (group
-// commit) and completes each caller only after that transaction is durable.
+// The single writer of a store's database, for either backend (SQLite:
+// group_commit, PostgreSQL: pg_group_commit). Callers hand it small units of
+// work; a dedicated thread runs everything queued so far in ONE transaction
+// (group commit) and completes each caller only after that transaction is
+// durable.
 //
 // A unit of work runs inside its own SAVEPOINT: if it throws an ordinary
-// SQLite error (a constraint, say) only that unit is undone and told so; if it
-// throws a failure of the database as a whole (disk full, I/O error,
-// read-only), the whole batch rolls back and every unit in it is told.
+// database error (a constraint, say) only that unit is undone and told so; if
+// it throws a failure of the database as a whole (SQLite: disk full, I/O
+// error, read-only; PostgreSQL: the connection is gone), the whole batch rolls
+// back and every unit in it is told. A lost connection is opened again (with
+// `reopen`, backing off) for the next batch.
 // Completions run on the writer thread: keep them short (post elsewhere).
 // The queue is bounded: submit() answers errc::overloaded when it is full.
 
@@ -23,22 +27,26 @@
 
 namespace weshopd::store {
 
+class pg_connection;
+
 struct group_commit_options {
   std::size_t max_batch = 1024;  // units per transaction
   std::size_t max_queue = 65536; // units waiting; beyond it submit() refuses
 };
 
-class group_commit {
+template <class Connection>
+class basic_group_commit {
 public:
-  using work = std::function<void(connection&)>;
+  using work = std::function<void(Connection&)>;
   using completion = std::function<void(boost::system::error_code)>;
+  using opener = std::function<std::unique_ptr<Connection>()>;
 
   // Takes over `db` (already migrated) and starts the writer thread.
-  group_commit(std::unique_ptr<connection> db, group_commit_options options = {});
-  group_commit(const group_commit&) = delete;
-  group_commit& operator=(const group_commit&) = delete;
+  basic_group_commit(std::unique_ptr<Connection> db, group_commit_options options = {}, opener reopen = {});
+  basic_group_commit(const basic_group_commit&) = delete;
+  basic_group_commit& operator=(const basic_group_commit&) = delete;
   // Runs what is queued, then stops the thread.
-  ~group_commit();
+  ~basic_group_commit();
 
   // Queues `w`; `done` is called once, after the batch holding it committed
   // (empty code) or failed. On refusal `done` is not called.
@@ -59,9 +67,11 @@ private:
 
   void run();
   void commit_batch(std::deque<unit>& batch);
+  void run_units(std::deque<unit>& batch, std::vector<boost::system::error_code>& outcome);
 
-  std::unique_ptr<connection> db_;
+  std::unique_ptr<Connection> db_; // null after a lost connection, until reopened
   group_commit_options options_;
+  opener reopen_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<unit> queue_;
@@ -71,5 +81,10 @@ private:
   metrics::histogram& commit_seconds_;
   std::thread thread_;
 };
+
+using group_commit = basic_group_commit<connection>;
+using pg_group_commit = basic_group_commit<pg_connection>;
+extern template class basic_group_commit<connection>;
+extern template class basic_group_commit<pg_connection>;
 
 } // namespace weshopd::store

@@ -2,99 +2,41 @@
 // The job store on PostgreSQL (store.backend = "postgres"): several weshopd
 // hosts sharing one queue.
 //
-// Writes go through one writer thread per store that runs everything queued
-// so far in one transaction, each unit in its own SAVEPOINT (group commit, as
-// with SQLite); a unit's constraint failure undoes only that unit. Reads use
-// a small pool of connections on the calling thread, which for the event
-// loop is the read pool (read_async.hpp: reads_block() is true). A lost connection fails
-// what was in flight (storage_io: try again) and is opened again, with
-// backoff, for the next work. Compare-and-set transitions hold across hosts:
-// every UPDATE names the state it expects.
+// Writes, lease claims included, go through one group-commit writer thread
+// per store (group_commit.hpp, as with SQLite); a unit's constraint failure
+// undoes only that unit. Reads use a small pool of connections on the calling
+// thread, which for the event loop is the read pool (read_async.hpp:
+// reads_block() is true). A lost connection fails what was in flight
+// (storage_io: try again) and is opened again, with backoff, for the next
+// work. Compare-and-set transitions hold across hosts: every UPDATE names the
+// state it expects, and admissions lock their budget rows. The scripts are the
+// shared core's (sql_job_store.hpp); this file holds only the connections,
+// PostgreSQL's dialect and the leases.
 
-#include "store/job_store.hpp"
+#include "store/sql_job_store.hpp"
 
-#include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <thread>
 
 namespace weshopd::store {
 
 class pg_connection;
 
-class postgres_job_store final : public job_store {
+class postgres_job_store final : public sql_job_store {
 public:
   static result<std::unique_ptr<job_store>> open(const job_store_options& options, std::string* message = nullptr);
-  ~postgres_job_store() override;
 
-  // The contract: job_store.hpp.
-  void async_insert(new_job j, callback<insert_result> done) override;
-  void async_transition(std::string id, job_state from, job_state to, job_patch patch, std::string detail,
-                        callback<job> done) override;
-  void async_record_upload(upload_record upload, callback<bool> done) override;
-  void async_record_delivery(delivery_attempt attempt, callback<delivery> done) override;
-  void async_record_mirror(std::string job_id, std::vector<result_file> files, std::string failure,
-                           callback<bool> done) override;
-  void async_expire_mirrors(std::vector<std::string> job_ids, callback<std::size_t> done) override;
-  result<job> get(std::string_view id) override;
-  result<job_page> list(const list_query& query) override;
-  result<std::vector<job_event>> events(std::string_view job_id, std::int64_t after_event_id) override;
-  result<std::vector<job_event>> events_after(std::int64_t after_event_id, std::size_t limit) override;
-  result<std::vector<delivery>> deliveries(std::string_view job_id) override;
-  result<std::vector<delivery>> due_deliveries(timestamp now, std::size_t limit) override;
-  result<std::optional<timestamp>> next_delivery_due() override;
-  result<std::optional<upload_record>> find_upload(std::string_view sha256) override;
-  result<std::optional<upload_record>> find_upload_by_url(std::string_view url) override;
-  result<std::vector<job>> unfinished() override;
-  result<std::vector<job>> mirror_backlog(std::size_t limit) override;
-  result<std::optional<result_file>> find_result_file(std::string_view job_id, int n) override;
-  result<std::vector<result_file>> result_files() override;
-  result<std::vector<job_count>> counts() override;
-  result<std::int64_t> count_finished_since(job_state state, timestamp since) override;
-  result<std::vector<job>> held_jobs(std::size_t limit) override;
-  result<std::map<std::string, std::int64_t>> budget_used(std::string_view window) override;
-  result<std::vector<usage_row>> usage(std::string_view from, std::string_view to, usage_group group,
-                                       const std::optional<std::string>& token) override;
-  void async_admit_held(std::string id, budget::admission a, callback<admit_result> done) override;
   result<std::vector<job>> claim_unfinished(std::size_t limit) override;
   result<bool> renew_lease() override;
   result<bool> release_lease() override;
-
-  write_statistics writer_stats() const override;
   bool reads_block() const override { return true; }
   const std::string& owner() const;
 
 private:
-  // One upload by sha256 or url (a column name of ours, never input).
-  result<std::optional<upload_record>> upload_where(std::string_view column, std::string_view value);
   explicit postgres_job_store(const job_store_options& options);
-
-  using unit_work = std::function<void(pg_connection&)>;          // throws to refuse
-  using unit_done = std::function<void(boost::system::error_code)>;
-  struct unit {
-    unit_work work;
-    unit_done done;
-  };
-  template <class T>
-  void write(std::function<result<T>(pg_connection&)> op, callback<T> done);
-  template <class T, class F>
-  result<T> read(F&& f);
-  void run_writer();
-  void commit_batch(std::deque<unit>& batch);
-
-  job_store_options options_;
-  uuid7_generator ids_;
+  boost::system::error_code with_reader(const std::function<void(sql_db&)>& f) override;
 
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<pg_connection>> idle_readers_;
-
-  mutable std::mutex queue_mutex_;
-  std::condition_variable wake_;
-  std::deque<unit> queue_;
-  bool stopping_ = false;
-  write_statistics stats_;
-  std::unique_ptr<pg_connection> writer_db_; // the writer thread's; reopened after a loss
-  std::thread writer_;
 };
 
 } // namespace weshopd::store
