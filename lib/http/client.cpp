@@ -1,5 +1,6 @@
 #include "http/client.hpp"
 
+#include "http/multipart.hpp"
 #include "http/origin.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,7 +18,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include <sys/socket.h>
@@ -85,28 +85,6 @@ struct progress {
 bool has_line_break(std::string_view s)
 {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
-
-std::string random_boundary()
-{
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1)
-    throw std::runtime_error("RAND_bytes failed");
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out = "weshopd-";
-  for (auto b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 0xf];
-  }
-  return out;
-}
-
-std::string sanitize_filename(std::string_view name)
-{
-  std::string out;
-  for (char c : name)
-    out += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c;
-  return out.empty() ? "upload" : out;
 }
 
 steady::time_point earliest(steady::time_point deadline, std::chrono::milliseconds phase)
@@ -340,18 +318,13 @@ struct client::impl {
 
   template <class Stream>
   asio::awaitable<fetch_result> exchange(Stream& stream, connection& conn, bhttp::request<bhttp::string_body>& req,
-                                         const multipart_file* file, steady::time_point deadline, progress& p,
-                                         bool& keep_alive)
+                                         steady::time_point deadline, progress& p, bool& keep_alive)
   {
     conn.lowest().expires_at(earliest(deadline, options.write_timeout));
     p.write_started = true;
-    if (!file) {
-      auto [wec, n] = co_await bhttp::async_write(stream, req, use_tuple);
-      if (wec)
-        co_return fail(kind_of(wec, failure_kind::write), true, "writing the request: " + wec.message());
-    } else if (auto r = co_await write_multipart(stream, req, *file); !r) {
-      co_return r;
-    }
+    auto [wec, written] = co_await bhttp::async_write(stream, req, use_tuple);
+    if (wec)
+      co_return fail(kind_of(wec, failure_kind::write), true, "writing the request: " + wec.message());
 
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header));
@@ -384,39 +357,6 @@ struct client::impl {
     co_return r;
   }
 
-  template <class Stream>
-  asio::awaitable<fetch_result> write_multipart(Stream& stream, const bhttp::request<bhttp::string_body>& req,
-                                                const multipart_file& file)
-  {
-    const auto boundary = random_boundary();
-    const std::string prefix = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" +
-                               sanitize_filename(file.field) + "\"; filename=\"" + sanitize_filename(file.filename) +
-                               "\"\r\nContent-Type: " + file.content_type + "\r\n\r\n";
-    const std::string suffix = "\r\n--" + boundary + "--\r\n";
-
-    bhttp::request<bhttp::empty_body> head{req.method(), req.target(), 11};
-    for (const auto& f : req)
-      head.set(f.name_string(), f.value());
-    head.set(bhttp::field::content_type, "multipart/form-data; boundary=" + boundary);
-    head.content_length(prefix.size() + file.content.size() + suffix.size());
-    bhttp::request_serializer<bhttp::empty_body> serializer{head};
-
-    auto [hec, hn] = co_await bhttp::async_write_header(stream, serializer, use_tuple);
-    if (hec)
-      co_return fail(kind_of(hec, failure_kind::write), true, "writing the request: " + hec.message());
-    auto [pec, pn] = co_await asio::async_write(stream, asio::buffer(prefix), use_tuple);
-    if (pec)
-      co_return fail(kind_of(pec, failure_kind::write), true, "writing the request: " + pec.message());
-
-    auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(file.content), use_tuple);
-    if (cec)
-      co_return fail(kind_of(cec, failure_kind::write), true, "writing the request: " + cec.message());
-    auto [sec, sn] = co_await asio::async_write(stream, asio::buffer(suffix), use_tuple);
-    if (sec)
-      co_return fail(kind_of(sec, failure_kind::write), true, "writing the request: " + sec.message());
-    co_return fetch_result{};
-  }
-
   asio::awaitable<fetch_result> fetch(request req)
   {
     const auto started = steady::now();
@@ -440,6 +380,11 @@ struct client::impl {
     hreq.set(bhttp::field::user_agent, options.user_agent);
     for (const auto& h : req.headers)
       hreq.set(h.name, h.value);
+    if (req.file) { // a form of one file, sent as any body
+      auto form = make_multipart(*req.file);
+      req.content_type = std::move(form.content_type);
+      req.body = std::move(form.body);
+    }
     if (!req.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) {
       if (!req.content_type.empty())
         hreq.set(bhttp::field::content_type, req.content_type);
@@ -487,12 +432,11 @@ struct client::impl {
       }
       progress p;
       bool keep_alive = false;
-      const multipart_file* file = req.file ? &*req.file : nullptr;
       // (if/else, not ?: : GCC 12 miscompiles co_await inside a conditional expression)
       if (conn->tls)
-        r = co_await exchange(*conn->tls, *conn, hreq, file, deadline, p, keep_alive);
+        r = co_await exchange(*conn->tls, *conn, hreq, deadline, p, keep_alive);
       else
-        r = co_await exchange(*conn->plain, *conn, hreq, file, deadline, p, keep_alive);
+        r = co_await exchange(*conn->plain, *conn, hreq, deadline, p, keep_alive);
       if ((r || r.failure == failure_kind::redirect) && keep_alive) {
         give_back(key, std::move(conn));
       } else {
