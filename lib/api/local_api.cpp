@@ -228,16 +228,13 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
 }
 
 // 201 and the new job, or 200 and the job an Idempotency-Key already made;
-// priced, and admitted against the budgets that apply (atomically, in the store).
+// priced by the engine's intake, and admitted against the budgets that apply
+// (atomically, in the store).
 asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, const http::incoming& req)
 {
-  const auto& policy = *options_.budget;
-  j.images = budget::budget_policy::images_of(j.params);
-  j.unit_price = policy.price_per_image(j.agent, j.params);
   if (!req.principal.empty())
     j.token_name = req.principal;
-  j.admit = {policy.window_of(options_.clock()), policy.limits_for(j.agent, j.token_name),
-             policy.options().policy == budget::over_budget::hold};
+  engine_.price(j);
   const auto admission = j.admit; // for a refusal's message (the store takes j)
   const auto cost = j.images * j.unit_price;
   auto created = co_await engine_.create(std::move(j));
