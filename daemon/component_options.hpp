@@ -12,7 +12,7 @@
 
 #include "api/callback_api.hpp"
 #include "api/local_api.hpp"
-#include "budget/budget_alerts.hpp"
+#include "notify/budget_alerts.hpp"
 #include "budget/budget_policy.hpp"
 #include "engine/engine.hpp"
 #include "http/address_policy.hpp"
@@ -46,7 +46,7 @@ struct engine_links {
   std::shared_ptr<const budget::budget_policy> budget;
   notify::notifier* notifier = nullptr;
   mirror::result_mirror* mirror = nullptr;
-  budget::alert_sender* alerts = nullptr;
+  notify::alert_sender* alerts = nullptr;
 };
 engine::engine_options engine_options(const config::settings& cfg, const engine_links& links);
 

@@ -7,7 +7,7 @@
 
 #include "api/callback_api.hpp"
 #include "api/local_api.hpp"
-#include "budget/budget_alerts.hpp"
+#include "notify/budget_alerts.hpp"
 #include "command_line.hpp"
 #include "common/log.hpp"
 #include "component_options.hpp"
@@ -100,7 +100,7 @@ int main(int argc, char** argv)
     const auto notifier = make_if<notify::notifier>(secrets.notify_key.has_value(), ex, store,
                                                     wiring::notifier_options(secrets.notify_key.value_or(""), outbound));
     const auto mirror = make_if<mirror::result_mirror>(cfg.results.mirror, ex, store, wiring::mirror_options(cfg, outbound));
-    const auto alerts = make_if<budget::alert_sender>(cfg.budget.alert_url.has_value(), ex, cfg.budget.alert_url.value_or(""),
+    const auto alerts = make_if<notify::alert_sender>(cfg.budget.alert_url.has_value(), ex, cfg.budget.alert_url.value_or(""),
                                                       secrets.notify_key, cfg.budget.currency, outbound);
     engine::engine engine(ex, store, client,
                           wiring::engine_options(cfg, {local_files, budget, notifier.get(), mirror.get(), alerts.get()}));

@@ -107,13 +107,4 @@ json::value usage_json(const usage_query& q, const std::vector<store::usage_row>
                                              {"spend", amount(total.spend)}}}};
 }
 
-json::value cost_json(const job& j)
-{
-  json::object o{{"images", j.images}, {"unitPrice", amount(j.unit_price)}, {"expected", amount(j.images * j.unit_price)}};
-  o["imagesProduced"] = j.images_actual ? json::value(*j.images_actual) : json::value(nullptr);
-  o["actual"] = j.images_actual ? amount(*j.images_actual * j.unit_price) : json::value(nullptr);
-  o["budgetDay"] = j.budget_window ? json::value(*j.budget_window) : json::value(nullptr);
-  return o;
-}
-
 } // namespace weshopd::api

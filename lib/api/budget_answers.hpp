@@ -31,7 +31,4 @@ std::variant<usage_query, http::outgoing> read_usage_query(const http::incoming&
 
 boost::json::value usage_json(const usage_query& q, const std::vector<store::usage_row>& rows, const std::string& currency);
 
-// What a job costs, for its JSON: {"images", "imagesProduced", "unitPrice", "expected", "actual"}.
-boost::json::value cost_json(const job& j);
-
 } // namespace weshopd::api

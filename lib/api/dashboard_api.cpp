@@ -1,7 +1,7 @@
 #include "api/dashboard_api.hpp"
 
 #include "api/errors.hpp"
-#include "api/job_json.hpp"
+#include "job/job_json.hpp"
 #include "api/job_scope.hpp"
 #include "common/image_type.hpp"
 #include "common/log.hpp"

@@ -1,7 +1,7 @@
 #include "api/event_stream.hpp"
 
 #include "api/errors.hpp"
-#include "api/job_json.hpp"
+#include "job/job_json.hpp"
 #include "api/job_scope.hpp"
 #include "api/query.hpp"
 #include "common/uuid7.hpp"

@@ -5,13 +5,14 @@
 #include "api/errors.hpp"
 #include "api/notify_field.hpp"
 #include "api/query.hpp"
-#include "api/job_json.hpp"
+#include "api/list_cursor.hpp"
 #include "api/job_scope.hpp"
 #include "common/canonical_json.hpp"
 #include "common/secret.hpp"
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
 #include "http/security_headers.hpp"
+#include "job/job_json.hpp"
 #include "metrics/registry.hpp"
 #include "store/read_async.hpp"
 #include "weshop/catalog.hpp"
@@ -227,16 +228,13 @@ asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
 }
 
 // 201 and the new job, or 200 and the job an Idempotency-Key already made;
-// priced, and admitted against the budgets that apply (atomically, in the store).
+// priced by the engine's intake, and admitted against the budgets that apply
+// (atomically, in the store).
 asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, const http::incoming& req)
 {
-  const auto& policy = *options_.budget;
-  j.images = budget::budget_policy::images_of(j.params);
-  j.unit_price = policy.price_per_image(j.agent, j.params);
   if (!req.principal.empty())
     j.token_name = req.principal;
-  j.admit = {policy.window_of(options_.clock()), policy.limits_for(j.agent, j.token_name),
-             policy.options().policy == budget::over_budget::hold};
+  engine_.price(j);
   const auto admission = j.admit; // for a refusal's message (the store takes j)
   const auto cost = j.images * j.unit_price;
   auto created = co_await engine_.create(std::move(j));

@@ -4,6 +4,7 @@
 
 #include "engine/engine.hpp"
 
+#include "budget/budget_policy.hpp"
 #include "engine/callbacks.hpp"
 #include "engine/context.hpp"
 #include "engine/held_jobs.hpp"
@@ -72,9 +73,22 @@ void engine::stop()
   impl_->ctx.feed.close(); // live streams end
 }
 
+void engine::price(store::new_job& j) const
+{
+  static const budget::budget_policy no_budget{}; // every image costs 1, no limits
+  const auto& options = impl_->ctx.options;
+  const auto& policy = options.budget ? *options.budget : no_budget;
+  j.images = budget::budget_policy::images_of(j.params);
+  j.unit_price = policy.price_per_image(j.agent, j.params);
+  j.admit = {policy.window_of(options.clock()), policy.limits_for(j.agent, j.token_name),
+             policy.options().policy == budget::over_budget::hold};
+}
+
 asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
 {
   auto& ctx = impl_->ctx;
+  if (j.admit.window.empty())
+    price(j);
   if (impl_->jobs_in.waiting() >= ctx.options.max_waiting_jobs)
     co_return errc::overloaded; // the API answers 503 + Retry-After instead of growing without bound
   if (!j.deadline_at)

@@ -92,7 +92,14 @@ public:
   boost::asio::awaitable<void> start();
   void stop();
 
-  // Stores a validated job (durably) and starts working on it.
+  // The intake's terms for a new job, as of options.clock(): what it costs
+  // (images from batchCount, unit_price by agent) and which budgets must admit it
+  // (admit: window, limits, hold or refuse). The only place new jobs are priced;
+  // create() prices a job not priced yet, so a caller prices first only to keep
+  // the terms (e.g. for a refusal's answer).
+  void price(store::new_job& j) const;
+  // Stores a validated job (durably, priced and admitted) and starts working on it;
+  // errc::budget_exceeded when a budget refuses it.
   boost::asio::awaitable<result<store::insert_result>> create(store::new_job j);
   boost::asio::awaitable<result<cancel_outcome>> cancel(std::string id);
   // WeShop's valid ids for an agent (locations, models, backgrounds), cached;

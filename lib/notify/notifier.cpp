@@ -1,6 +1,6 @@
 #include "notify/notifier.hpp"
 
-#include "api/job_json.hpp"
+#include "job/job_json.hpp"
 #include "common/await_callback.hpp"
 #include "common/backoff.hpp"
 #include "common/log.hpp"
@@ -88,7 +88,7 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
     const auto timestamp = std::chrono::duration_cast<std::chrono::seconds>(now_ms().time_since_epoch()).count();
     const auto body = json::serialize(json::object{{"type", "job." + std::string(to_string(d.event_state))},
                                                    {"timestamp", to_rfc3339(now_ms())},
-                                                   {"data", api::to_json(*j)}});
+                                                   {"data", to_json(*j)}});
     http::request req;
     req.method = "POST";
     req.url = d.url;

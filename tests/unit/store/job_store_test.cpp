@@ -1,6 +1,6 @@
 #include "store/job_store.hpp"
 
-#include "api/job_json.hpp"
+#include "job/job_json.hpp"
 
 #include "common/postgres_server.hpp"
 #include "common/store_fixtures.hpp"
@@ -60,7 +60,7 @@ TEST_P(JobStore, InsertThenGetRoundTripsEveryField)
   EXPECT_EQ(got->request_hash, j.request_hash);
   EXPECT_EQ(got->deadline_at, j.deadline_at);
   EXPECT_EQ(got->created_at, created.created_at);
-  EXPECT_EQ(api::to_json(*got), api::to_json(created)) << "the insert's answer is the row as stored";
+  EXPECT_EQ(to_json(*got), to_json(created)) << "the insert's answer is the row as stored";
   EXPECT_EQ(got->last_event_id, created.last_event_id);
   EXPECT_FALSE(got->finished_at);
   EXPECT_FALSE(got->error);
@@ -495,7 +495,7 @@ TEST_P(JobStore, MirroredCopiesShowInTheJobUntilTheyExpire)
   p.mirror_results = true;
   ASSERT_TRUE(store_->transition(id, job_state::running, job_state::succeeded, p));
   ASSERT_EQ(store_->mirror_backlog(10)->size(), 1u);
-  (void)api::to_json(*store_->get(id)); // a cached view, which the writes below must drop
+  (void)to_json(*store_->get(id)); // a cached view, which the writes below must drop
 
   result_file f;
   f.n = 1;

@@ -1,14 +1,21 @@
-#include "api/job_json.hpp"
+#include "job/job_json.hpp"
 
-#include "api/budget_answers.hpp"
-
-#include "common/base64.hpp"
-#include "common/uuid7.hpp"
+#include "budget/budget_policy.hpp"
 
 #include <boost/json.hpp>
 
-namespace weshopd::api {
+namespace weshopd {
 namespace json = boost::json;
+
+namespace {
+
+// An amount as a JSON number (micro-units are exact in a double up to 2^53).
+json::value amount(budget::micros m)
+{
+  return static_cast<double>(m) / static_cast<double>(budget::one_unit);
+}
+
+} // namespace
 
 json::value opt_time(const std::optional<timestamp>& t)
 {
@@ -66,35 +73,13 @@ json::array to_json(const std::vector<delivery>& deliveries)
   return out;
 }
 
-namespace {
-constexpr std::string_view cursor_prefix = "c1.";
-}
-
-std::string encode_cursor(const std::string& last_id)
+json::value cost_json(const job& j)
 {
-  // base64url without padding of the id; the prefix versions the format.
-  return std::string(cursor_prefix) + base64url_encode(last_id);
+  json::object o{{"images", j.images}, {"unitPrice", amount(j.unit_price)}, {"expected", amount(j.images * j.unit_price)}};
+  o["imagesProduced"] = j.images_actual ? json::value(*j.images_actual) : json::value(nullptr);
+  o["actual"] = j.images_actual ? amount(*j.images_actual * j.unit_price) : json::value(nullptr);
+  o["budgetDay"] = j.budget_window ? json::value(*j.budget_window) : json::value(nullptr);
+  return o;
 }
 
-std::optional<std::string> decode_cursor(std::string_view cursor)
-{
-  if (!cursor.starts_with(cursor_prefix))
-    return std::nullopt;
-  std::string b64(cursor.substr(cursor_prefix.size()));
-  for (auto& c : b64) {
-    if (c == '-')
-      c = '+';
-    else if (c == '_')
-      c = '/';
-    else if (c == '+' || c == '/')
-      return std::nullopt;
-  }
-  while (b64.size() % 4)
-    b64 += '=';
-  auto id = base64_decode(b64);
-  if (!id || !looks_like_uuid(*id) || encode_cursor(*id) != cursor) // one spelling per cursor
-    return std::nullopt;
-  return id;
-}
-
-} // namespace weshopd::api
+} // namespace weshopd

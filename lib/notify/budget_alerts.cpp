@@ -1,4 +1,4 @@
-#include "budget/budget_alerts.hpp"
+#include "notify/budget_alerts.hpp"
 
 #include "common/log.hpp"
 #include "common/uuid7.hpp"
@@ -12,7 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-namespace weshopd::budget {
+namespace weshopd::notify {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -32,7 +32,7 @@ struct alert_sender::impl {
   }
 
   // `self` keeps this alive while the attempts go on.
-  asio::awaitable<void> deliver(std::shared_ptr<impl> self, budget_alert a)
+  asio::awaitable<void> deliver(std::shared_ptr<impl> self, budget::budget_alert a)
   {
     (void)self;
     const auto id = "budget_" + ids.next(now_ms());
@@ -40,8 +40,8 @@ struct alert_sender::impl {
                                                    {"window", a.window},
                                                    {"scope", a.scope},
                                                    {"percent", a.percent},
-                                                   {"used", format_amount(a.used)},
-                                                   {"limit", format_amount(a.limit)},
+                                                   {"used", budget::format_amount(a.used)},
+                                                   {"limit", budget::format_amount(a.limit)},
                                                    {"currency", currency}});
     for (int attempt = 0; attempt < 5; ++attempt) {
       http::request req;
@@ -75,9 +75,9 @@ alert_sender::alert_sender(asio::any_io_executor executor, std::string url, std:
 
 alert_sender::~alert_sender() = default;
 
-void alert_sender::send(const budget_alert& alert)
+void alert_sender::send(const budget::budget_alert& alert)
 {
   asio::co_spawn(impl_->executor, impl_->deliver(impl_, alert), asio::detached);
 }
 
-} // namespace weshopd::budget
+} // namespace weshopd::notify

@@ -1,5 +1,6 @@
 #pragma once
-// Budget alerts (80 % and 100 % of a limit) to budget.alert_url: a JSON POST,
+// Sends budget alerts (80 % and 100 % of a limit, decided by the pure
+// budget/budget_policy) to budget.alert_url: a JSON POST,
 // signed like local notifications (Standard Webhooks) when notify.secret_file
 // is set, tried a few times with backoff. Each alert is sent once: the store
 // records which thresholds a window has announced (budget_usage.alerted).
@@ -14,7 +15,7 @@
 #include <optional>
 #include <string>
 
-namespace weshopd::budget {
+namespace weshopd::notify {
 
 class alert_sender {
 public:
@@ -22,11 +23,11 @@ public:
                std::string currency, http::address_policy addresses = {});
   ~alert_sender();
 
-  void send(const budget_alert& alert); // returns at once
+  void send(const budget::budget_alert& alert); // returns at once
 
 private:
   struct impl;
   std::shared_ptr<impl> impl_;
 };
 
-} // namespace weshopd::budget
+} // namespace weshopd::notify

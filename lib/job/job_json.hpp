@@ -1,5 +1,6 @@
 #pragma once
-// The job resource of the local API (DESIGN.md), and list cursors.
+// The job resource as JSON (DESIGN.md): what GET /v1/jobs/{id} answers and what
+// notifications carry. Pure: no I/O.
 
 #include "job/job.hpp"
 #include "weshop/violation.hpp"
@@ -8,10 +9,9 @@
 #include <boost/json/object.hpp>
 
 #include <optional>
-#include <string>
 #include <vector>
 
-namespace weshopd::api {
+namespace weshopd {
 
 boost::json::object to_json(const job& j);
 // A time as the API writes it (RFC 3339), or null.
@@ -21,8 +21,7 @@ boost::json::array to_json(const std::vector<delivery>& deliveries);
 // A job's warnings: [{"pointer": "/params/customMaskUrl", "message": "..."}].
 boost::json::array to_json(const weshop::violations& warnings);
 
-// Opaque list cursors: they name the last job of a page.
-std::string encode_cursor(const std::string& last_id);
-std::optional<std::string> decode_cursor(std::string_view cursor);
+// What a job costs: {"images", "imagesProduced", "unitPrice", "expected", "actual", "budgetDay"}.
+boost::json::value cost_json(const job& j);
 
-} // namespace weshopd::api
+} // namespace weshopd
