@@ -13,6 +13,12 @@ namespace {
 
 const timestamp t0 = from_unix_ms(1'800'000'000'000);
 
+void schedule_twenty_jobs(poll_queue& queue)
+{
+  for (int i = 0; i < 20; ++i)
+    queue.schedule("job-" + std::to_string(i), t0);
+}
+
 } // namespace
 
 TEST(PollBucket, StartsWithOneSecondsWorthAndRefillsAtTheRate)
@@ -66,8 +72,7 @@ TEST(NextWake, WaitsForTheEarliestDuePollOrForAToken)
 TEST(PollRate, TwentyBusyJobsKeepToFivePollsPerSecond)
 {
   poll_queue queue;
-  for (int i = 0; i < 20; ++i)
-    queue.schedule("job-" + std::to_string(i), t0);
+  schedule_twenty_jobs(queue);
   poll_bucket bucket(5, t0);
   int polled = 0;
   for (auto now = t0; now <= t0 + 3s; now += 1ms) { // woken every millisecond: the worst case
@@ -85,8 +90,7 @@ TEST(PollRate, TwentyBusyJobsKeepToFivePollsPerSecond)
 TEST(PollRate, TheSchedulerSleepsUntilItCanPoll)
 {
   poll_queue queue;
-  for (int i = 0; i < 20; ++i)
-    queue.schedule("job-" + std::to_string(i), t0);
+  schedule_twenty_jobs(queue);
   poll_bucket bucket(5, t0);
   int polled = 0;
   int wakeups = 0;
