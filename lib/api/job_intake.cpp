@@ -1,0 +1,210 @@
+// local_api's intake: a new job read, canonicalized, checked against the
+// guide's rules and WeShop's preset ids, its local images copied, then priced
+// and admitted by the engine; and a retry, which is a new job linked to the old.
+
+#include "api/local_api.hpp"
+
+#include "api/budget_answers.hpp"
+#include "api/errors.hpp"
+#include "api/job_scope.hpp"
+#include "api/notify_field.hpp"
+#include "api/query.hpp"
+#include "common/canonical_json.hpp"
+#include "common/sha256.hpp"
+#include "common/uuid7.hpp"
+#include "job/job_json.hpp"
+#include "store/read_async.hpp"
+#include "weshop/canonical.hpp"
+#include "weshop/catalog.hpp"
+#include "weshop/envelope.hpp"
+#include "weshop/image_ref.hpp"
+#include "weshop/validate.hpp"
+
+#include <boost/json.hpp>
+
+namespace weshopd::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view image_inputs[] = {"originalImage", "fashionModelImage", "locationImage"};
+
+} // namespace
+
+files::image_read local_api::read_local_image(std::string_view path) const
+{
+  const auto& files = options_.local_files;
+  if (!files || !files->copies)
+    return {std::nullopt, "local files are not accepted (this weshopd has no uploads.dir to keep them in)"};
+  return files->roots.read(path, files->max_image_bytes);
+}
+
+// The checks and the job they make, apart from the coroutine: its frame stays
+// small (a big one costs a slow allocation on every request).
+std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http::incoming& req) const
+{
+  if (http::media_type(req.header_value("Content-Type")) != "application/json")
+    return error_response(415, "unsupported_media_type", "the body must be application/json");
+  auto body = weshop::parse_json_limited(req.body);
+  if (!body)
+    return error_response(400, "invalid_json", "the body is not valid JSON: " + body.error().message());
+
+  // `notify` is ours, not WeShop's: checked apart, never sent upstream.
+  std::optional<notify_target> notify = options_.default_notify;
+  weshop::violations notify_problems;
+  json::value notify_field; // as given, for the request hash
+  if (auto* obj = body->if_object(); obj && obj->contains("notify")) {
+    notify_field = std::move(obj->at("notify"));
+    obj->erase("notify");
+    if (!notify_field.is_null()) // null counts as absent: the default stays
+      notify = read_notify_field(notify_field, notify_problems);
+    if (notify && !options_.notify_enabled)
+      notify_problems.push_back({"/notify", "this weshopd signs notifications and has no notify.secret_file configured"});
+  }
+  // What is validated, stored, priced and sent is one canonical form.
+  if (auto* obj = body->if_object())
+    weshop::canonicalize(*obj);
+  auto violations = weshop::validate(*body);
+  violations.insert(violations.end(), notify_problems.begin(), notify_problems.end());
+  // Local images are read now, once, from their root's handle; the job then
+  // names weshopd's copy, and nothing reads the caller's file again.
+  std::map<std::string, files::image_file> local_images;
+  if (const auto* input = body->is_object() ? body->as_object().if_contains("input") : nullptr; input && input->is_object())
+    for (auto name : image_inputs)
+      if (const auto* v = input->as_object().if_contains(name); v && v->is_string()) {
+        const auto ref = weshop::classify_image_ref(v->get_string());
+        if (ref.kind != weshop::image_ref::kind::local_file)
+          continue;
+        auto read = read_local_image(ref.location);
+        if (read)
+          local_images.emplace(name, std::move(*read.image));
+        else
+          violations.push_back({weshop::json_pointer({"input", name}), read.problem});
+      }
+  if (!violations.empty())
+    return error_response(422, "validation_failed", "the request breaks " + std::to_string(violations.size()) +
+                                                         " rule(s); see details", violations);
+
+  std::string bad;
+  const auto deadline = int_param(req, "deadline", 10, 7 * 24 * 3600, bad);
+  if (!bad.empty())
+    return error_response(422, "validation_failed", "deadline (seconds) " + bad, {{"/query/deadline", bad}});
+
+  const auto key = req.header_value("Idempotency-Key");
+  if (key.size() > 255)
+    return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
+
+  store::new_job j;
+  j.warnings = to_json(weshop::warnings(*body));
+  auto& request = body->as_object(); // taken apart below (moved from, not copied)
+  if (!notify_field.is_null()) // the same request with another notify is another request
+    request["notify"] = std::move(notify_field);
+  j.request_hash = sha256_hex(canonical_json(*body));
+  const auto& agent = request.at("agent").as_object();
+  j.agent = agent.at("name").as_string();
+  const auto* version = agent.if_contains("version");
+  j.agent_version = version && version->is_string() ? std::string(version->get_string())
+                                                    : std::string(*weshop::default_version(j.agent));
+  j.input = std::move(request.at("input").as_object());
+  for (const auto& [name, image] : local_images) {
+    if (auto refused = keep_copy(*options_.local_files->copies, image))
+      return std::move(*refused);
+    j.input[name] = options_.local_files->copies->path_of(image.sha256, image.content_type);
+  }
+  if (auto* params = request.if_contains("params"); params && params->is_object())
+    j.params = std::move(params->get_object());
+  if (!key.empty())
+    j.idempotency_key = std::string(key);
+  if (notify) {
+    j.notify_url = notify->url;
+    j.notify_all = notify->all_events;
+  }
+  if (deadline)
+    j.deadline_at = now_ms() + std::chrono::seconds(*deadline);
+  return j;
+}
+
+asio::awaitable<http::outgoing> local_api::create_job(http::incoming& req)
+{
+  auto checked = read_new_job(req);
+  if (auto* refusal = std::get_if<http::outgoing>(&checked))
+    co_return std::move(*refusal);
+  auto& j = std::get<store::new_job>(checked);
+  auto presets = co_await presets_.check(j.agent, j.agent_version, j.params);
+  if (!presets.refused.empty())
+    co_return error_response(422, "validation_failed",
+                             "the request names preset ids WeShop does not offer; see details", presets.refused);
+  for (const auto& w : to_json(presets.unchecked))
+    j.warnings.push_back(w);
+  if (!j.idempotency_key && !breaker_.allow(j.request_hash, duplicate_breaker::clock::now())) {
+    auto out = error_response(429, "duplicate_suspected",
+                              "more than " + std::to_string(options_.identical_requests) + " identical requests in " +
+                                std::to_string(breaker_.window().count()) +
+                                " s without an Idempotency-Key: a client loop? (breaker.identical_requests)");
+    out.headers.push_back({"Retry-After", std::to_string(breaker_.window().count())});
+    co_return out;
+  }
+  co_return co_await submit_new_job(j, req);
+}
+
+// 201 and the new job, or 200 and the job an Idempotency-Key already made;
+// priced by the engine's intake, and admitted against the budgets that apply
+// (atomically, in the store).
+asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, const http::incoming& req)
+{
+  if (!req.principal.empty())
+    j.token_name = req.principal;
+  engine_.price(j);
+  const auto admission = j.admit; // for a refusal's message (the store takes j)
+  const auto cost = j.images * j.unit_price;
+  auto created = co_await engine_.create(std::move(j));
+  if (!created && created.error() == errc::budget_exceeded) {
+    const auto used = co_await store::read_async(store_, [&] { return store_.budget_used(admission.window); });
+    co_return over_budget_response(*options_.budget, admission, cost,
+                                   used ? *used : std::map<std::string, std::int64_t>{}, options_.clock());
+  }
+  if (!created)
+    co_return error_response(created.error());
+  const auto& job = created->created_or_existing;
+  auto out = json_response(created->created ? 201 : 200, to_json(job));
+  out.headers.push_back({"Location", "/v1/jobs/" + job.id});
+  co_return out;
+}
+
+// A failed or canceled job, once more: a new job with the same request,
+// linked by retryOf. The explicit user action a submit_outcome_unknown job
+// waits for (weshopd never resubmits a run that may exist on its own).
+asio::awaitable<http::outgoing> local_api::retry_job(http::incoming& req)
+{
+  const auto& id = req.params.at("id");
+  if (!looks_like_uuid(id))
+    co_return error_response(404, "not_found", "no job with that id");
+  const auto key = req.header_value("Idempotency-Key");
+  if (key.size() > 255)
+    co_return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
+  const auto original = co_await store::read_async(store_, [&] { return store_.get(id); });
+  if (!original)
+    co_return error_response(original.error());
+  if (!may_see(req, *original))
+    co_return error_response(errc::not_found);
+  if (original->state != job_state::failed && original->state != job_state::canceled)
+    co_return error_response(409, "conflict", "only a failed or canceled job can be retried; this one is " +
+                                                std::string(to_string(original->state)));
+  store::new_job j;
+  j.agent = original->agent;
+  j.agent_version = original->agent_version;
+  j.input = original->input;
+  j.params = original->params;
+  j.notify_url = original->notify_url;
+  j.notify_all = original->notify_all;
+  j.retry_of = original->id;
+  j.warnings = original->warnings;
+  j.request_hash = sha256_hex("retry:" + original->id); // what an Idempotency-Key is compared by
+  if (!key.empty())
+    j.idempotency_key = std::string(key);
+  co_return co_await submit_new_job(j, req);
+}
+
+} // namespace weshopd::api
