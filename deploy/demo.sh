@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash deploy/install-deps.sh
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1 # a clone elsewhere reuses the cache (as deploy/test.sh)
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target weshopd weshop-sim
 
