@@ -58,8 +58,17 @@ TEST_F(Outage, JobsWaitQuietlyAndFinishWhenWeShopIsBack)
   std::cout << "[ figures  ] " << outage.count() << " s outage: " << cpu << " s CPU ("
             << 100 * cpu / static_cast<double>(outage.count()) << " % of a core), RSS " << before.rss_kib << " -> "
             << during.rss_kib << " KiB\n";
-  EXPECT_LT(cpu / static_cast<double>(outage.count()), 0.05) << "no busy loop while WeShop is away";
-  EXPECT_LT(during.rss_kib, before.rss_kib + 16 * 1024);
+#ifdef __SANITIZE_ADDRESS__
+  // ASan makes every retry dearer and keeps freed memory resident (its
+  // quarantine holds up to 256 MiB): a busy loop or a leak still shows.
+  const double cpu_share = 0.15;
+  const std::size_t rss_slack_kib = 64 * 1024;
+#else
+  const double cpu_share = 0.05;
+  const std::size_t rss_slack_kib = 16 * 1024;
+#endif
+  EXPECT_LT(cpu / static_cast<double>(outage.count()), cpu_share) << "no busy loop while WeShop is away";
+  EXPECT_LT(during.rss_kib, before.rss_kib + rss_slack_kib);
   const auto stats = sim_->stats();
   for (const auto& kv : stats.at("runs_by_task").as_object())
     EXPECT_EQ(kv.value(), 1) << kv.key();
