@@ -1,5 +1,6 @@
 #include "http/client.hpp"
 
+#include "http/fetch_failure.hpp"
 #include "http/multipart.hpp"
 #include "http/origin.hpp"
 
@@ -92,61 +93,7 @@ steady::time_point earliest(steady::time_point deadline, std::chrono::millisecon
   return std::min(deadline, steady::now() + phase);
 }
 
-fetch_result fail(failure_kind kind, bool maybe_sent, std::string message)
-{
-  fetch_result r;
-  r.failure = kind;
-  r.maybe_sent = maybe_sent;
-  r.message = std::move(message);
-  return r;
-}
-
-bool is_ip_literal(const std::string& host)
-{
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
-// Classifies an error from connect/handshake/write/read.
-failure_kind kind_of(const boost::system::error_code& ec, failure_kind otherwise)
-{
-  if (ec == beast::error::timeout)
-    return failure_kind::timeout;
-  if (ec == asio::error::operation_aborted)
-    return failure_kind::canceled;
-  return otherwise;
-}
-
 } // namespace
-
-std::string_view to_string(failure_kind k)
-{
-  switch (k) {
-  case failure_kind::none: return "none";
-  case failure_kind::bad_request: return "bad_request";
-  case failure_kind::resolve: return "resolve";
-  case failure_kind::connect: return "connect";
-  case failure_kind::tls: return "tls";
-  case failure_kind::timeout: return "timeout";
-  case failure_kind::canceled: return "canceled";
-  case failure_kind::write: return "write";
-  case failure_kind::read: return "read";
-  case failure_kind::protocol: return "protocol";
-  case failure_kind::too_large: return "too_large";
-  case failure_kind::redirect: return "redirect";
-  case failure_kind::address_not_allowed: return "address_not_allowed";
-  }
-  return "unknown";
-}
-
-std::string_view response::header_value(std::string_view name) const
-{
-  for (const auto& h : headers)
-    if (beast::iequals(h.name, name))
-      return h.value;
-  return {};
-}
 
 struct client::impl {
   asio::any_io_executor executor;
@@ -257,10 +204,10 @@ struct client::impl {
     auto resolved = co_await (resolver.async_resolve(o.host, std::to_string(o.port), use_tuple) ||
                               timer.async_wait(use_tuple));
     if (resolved.index() == 1)
-      co_return fail(failure_kind::timeout, false, "resolving " + o.host + " timed out");
+      co_return fetch_failure(failure_kind::timeout, false, "resolving " + o.host + " timed out");
     auto [rec, resolved_endpoints] = std::get<0>(resolved);
     if (rec)
-      co_return fail(kind_of(rec, failure_kind::resolve), false, "resolving " + o.host + ": " + rec.message());
+      co_return fetch_failure(failure_of(rec, failure_kind::resolve), false, "resolving " + o.host + ": " + rec.message());
 
     // Only the addresses checked here are connected to: no second lookup a
     // rebinding DNS server could answer differently.
@@ -274,7 +221,7 @@ struct client::impl {
         refused += (refused.empty() ? "" : ", ") + a.to_string() + " (" + std::string(to_string(classify(a))) + ")";
     }
     if (endpoints.empty())
-      co_return fail(failure_kind::address_not_allowed, false,
+      co_return fetch_failure(failure_kind::address_not_allowed, false,
                      o.host + " resolves only to addresses outbound.allow does not allow: " + refused);
 
     auto conn = std::make_unique<connection>();
@@ -282,7 +229,7 @@ struct client::impl {
     stream->expires_at(earliest(deadline, options.connect_timeout));
     auto [cec, endpoint] = co_await stream->async_connect(endpoints, use_tuple);
     if (cec)
-      co_return fail(kind_of(cec, failure_kind::connect), false, "connecting to " + o.to_string() + ": " + cec.message());
+      co_return fetch_failure(failure_of(cec, failure_kind::connect), false, "connecting to " + o.to_string() + ": " + cec.message());
     {
       std::lock_guard lock(mutex);
       ++stats.connections_opened;
@@ -295,7 +242,7 @@ struct client::impl {
 
     conn->tls = std::make_unique<tls_stream>(std::move(*stream), tls_context);
     auto* ssl_handle = conn->tls->native_handle();
-    if (!is_ip_literal(o.host))
+    if (!o.host_is_address())
       // SNI carries names only, never addresses (SSL_set_tlsext_host_name, without its C cast).
       SSL_ctrl(ssl_handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(o.host.c_str()));
     conn->tls->set_verify_mode(ssl::verify_peer);
@@ -306,7 +253,7 @@ struct client::impl {
       std::string why = hec.message();
       if (const long v = SSL_get_verify_result(ssl_handle); v != X509_V_OK)
         why = std::string("certificate: ") + X509_verify_cert_error_string(v);
-      co_return fail(kind_of(hec, failure_kind::tls), false, "TLS with " + o.to_string() + ": " + why);
+      co_return fetch_failure(failure_of(hec, failure_kind::tls), false, "TLS with " + o.to_string() + ": " + why);
     }
     {
       std::lock_guard lock(mutex);
@@ -324,7 +271,7 @@ struct client::impl {
     p.write_started = true;
     auto [wec, written] = co_await bhttp::async_write(stream, req, use_tuple);
     if (wec)
-      co_return fail(kind_of(wec, failure_kind::write), true, "writing the request: " + wec.message());
+      co_return fetch_failure(failure_of(wec, failure_kind::write), true, "writing the request: " + wec.message());
 
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header));
@@ -339,7 +286,7 @@ struct client::impl {
       else if (rec.category() == make_error_code(bhttp::error::end_of_stream).category() && rec != bhttp::error::end_of_stream &&
                rec != bhttp::error::partial_message)
         k = failure_kind::protocol;
-      co_return fail(kind_of(rec, k), true, "reading the response: " + rec.message());
+      co_return fetch_failure(failure_of(rec, k), true, "reading the response: " + rec.message());
     }
 
     auto msg = parser.release();
@@ -366,10 +313,10 @@ struct client::impl {
     auto url = boost::urls::parse_absolute_uri(req.url);
     const auto verb = bhttp::string_to_verb(req.method);
     if (!o || !url || verb == bhttp::verb::unknown)
-      co_return fail(failure_kind::bad_request, false, "not an absolute http(s) URL or method");
+      co_return fetch_failure(failure_kind::bad_request, false, "not an absolute http(s) URL or method");
     for (const auto& h : req.headers)
       if (has_line_break(h.name) || has_line_break(h.value) || h.name.empty())
-        co_return fail(failure_kind::bad_request, false, "header with a line break");
+        co_return fetch_failure(failure_kind::bad_request, false, "header with a line break");
     std::string target(url->encoded_target());
     if (target.empty() || target.front() != '/')
       target.insert(0, "/");
@@ -410,7 +357,7 @@ struct client::impl {
     auto slot = co_await (pool.slots->async_send(boost::system::error_code{}, use_tuple) ||
                           wait_timer.async_wait(use_tuple));
     if (slot.index() == 1 || std::get<0>(slot) != std::tuple<boost::system::error_code>{})
-      co_return fail(slot.index() == 1 ? failure_kind::timeout : failure_kind::canceled, false,
+      co_return fetch_failure(slot.index() == 1 ? failure_kind::timeout : failure_kind::canceled, false,
                      what + ": no connection free before the deadline");
     struct slot_release {
       slot_channel& ch;

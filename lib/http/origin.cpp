@@ -1,5 +1,6 @@
 #include "http/origin.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -53,6 +54,13 @@ std::optional<origin> origin_of(std::string_view url)
     o.port = o.tls() ? 443 : 80;
   }
   return o;
+}
+
+bool origin::host_is_address() const
+{
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  return !ec;
 }
 
 } // namespace weshopd::http

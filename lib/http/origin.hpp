@@ -17,6 +17,7 @@ struct origin {
 
   std::string to_string() const; // "https://openapi.weshop.ai" (port only when not the default)
   bool tls() const { return scheme == "https"; }
+  bool host_is_address() const; // an IP literal (TLS sends no SNI for it)
   friend bool operator==(const origin&, const origin&) = default;
 };
 
