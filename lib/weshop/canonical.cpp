@@ -11,11 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-bool absent(const json::value& v)
-{
-  return v.is_null() || (v.is_string() && v.get_string().empty());
-}
-
 // The same number as an int64, when it is integral and fits.
 void as_integer(json::value& v)
 {
@@ -31,6 +26,11 @@ void as_integer(json::value& v)
 
 } // namespace
 
+bool is_absent(const json::value& v)
+{
+  return v.is_null() || (v.is_string() && v.get_string().empty());
+}
+
 void canonicalize_fields(json::object& fields)
 {
   // Rebuilt rather than erased in place: Boost 1.81's erase moves the last
@@ -38,7 +38,7 @@ void canonicalize_fields(json::object& fields)
   json::object kept(fields.storage());
   kept.reserve(fields.size());
   for (auto& kv : fields)
-    if (!absent(kv.value())) {
+    if (!is_absent(kv.value())) {
       as_integer(kv.value());
       kept.emplace(kv.key(), std::move(kv.value()));
     }

@@ -8,8 +8,12 @@
 // (jobs stored before this existed).
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 namespace weshopd::weshop {
+
+// A null or an empty string: what the canonical form leaves out.
+bool is_absent(const boost::json::value& v);
 
 // input or params, in place.
 void canonicalize_fields(boost::json::object& fields);

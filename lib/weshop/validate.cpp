@@ -1,6 +1,7 @@
 #include "weshop/validate.hpp"
 
 #include "common/base64.hpp"
+#include "weshop/canonical.hpp"
 #include "weshop/catalog.hpp"
 #include "weshop/image_ref.hpp"
 
@@ -15,16 +16,10 @@ namespace {
 
 namespace json = boost::json;
 
-// null and an empty string are absent (canonical.hpp drops them before sending).
-bool absent(const json::value& v)
-{
-  return v.is_null() || (v.is_string() && v.get_string().empty());
-}
-
 bool present(const json::object& obj, std::string_view key)
 {
   const auto* v = obj.if_contains(key);
-  return v && !absent(*v);
+  return v && !is_absent(*v);
 }
 
 std::string quoted_list(const std::vector<std::string_view>& items)
@@ -250,7 +245,7 @@ void check_input(const json::object& request, const agent_spec* agent, violation
         out.push_back({pointer, "is not an input of " + std::string(agent->name)});
       continue;
     }
-    if (absent(kv.value()))
+    if (is_absent(kv.value()))
       continue;
     const auto* s = kv.value().if_string();
     if (!s)
@@ -286,7 +281,7 @@ void check_params(const json::object& request, const agent_spec& agent, violatio
       out.push_back({pointer, "is not a parameter of " + std::string(agent.name) + "; it takes " + quoted_list(names)});
       continue;
     }
-    if (absent(kv.value()))
+    if (is_absent(kv.value()))
       continue;
     if (auto problem = check_param(*spec, kv.value()); !problem.empty())
       out.push_back({pointer, std::move(problem)});
