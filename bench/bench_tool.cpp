@@ -24,9 +24,8 @@ const std::string params = R"({"batchCount":1,"textDescription":"sit"})";
 
 void migrate(const std::string& path)
 {
-  std::string message;
-  if (!store::job_store::open({.path = path}, &message))
-    throw std::runtime_error("open " + path + ": " + message);
+  if (auto opened = store::job_store::open({.path = path}); !opened)
+    throw std::runtime_error("open " + path + ": " + opened.error().message());
 }
 
 // The statements job_store::async_insert runs for one new job.

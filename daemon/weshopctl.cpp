@@ -46,71 +46,131 @@ std::string default_api()
   return "http://127.0.0.1:8787";
 }
 
-} // namespace
+// What the command line asked for: the options and which command.
+struct invocation {
+  std::string api = default_api();
+  std::string token_file = environment("WESHOPD_API_TOKEN_FILE");
+  bool json = false;
+  std::string id;
+  cli::submit_options submit;
+  cli::list_options list;
+  cli::watch_options watch;
+  std::string watch_id;
+  bool plain = false;
+  cli::download_options download;
+  std::vector<std::string> outbound_allow;
+  CLI::App* submit_cmd = nullptr;
+  CLI::App* status_cmd = nullptr;
+  CLI::App* list_cmd = nullptr;
+  CLI::App* cancel_cmd = nullptr;
+  CLI::App* watch_cmd = nullptr;
+  CLI::App* agents_cmd = nullptr;
+  CLI::App* download_cmd = nullptr;
+};
 
-int main(int argc, char** argv)
+void add_submit(CLI::App& app, invocation& in)
 {
-  CLI::App app{"weshopctl: submit, follow and fetch weshopd jobs"};
+  auto& r = in.submit.request;
+  in.submit_cmd = app.add_subcommand("submit", "submit a job (prints its id, or waits for it)");
+  in.submit_cmd->add_option("agent", r.agent, "aimodel, aiproduct, aipose, expandimage, removeBG, virtualtryon")
+    ->required();
+  in.submit_cmd->add_option("--version", r.version, "agent version")->capture_default_str();
+  in.submit_cmd->add_option("--image", r.image, "input.originalImage: a local file (under uploads.roots) or URL");
+  in.submit_cmd->add_option("--input", r.inputs, "another input, NAME=VALUE (repeatable)");
+  in.submit_cmd->add_option("--param", r.params, "a param, NAME=VALUE; VALUE as JSON when it parses (repeatable)");
+  in.submit_cmd->add_option("--task", r.task, "input.taskName");
+  in.submit_cmd->add_option("--idempotency-key", in.submit.idempotency_key, "the same key never makes a second job");
+  in.submit_cmd->add_flag("--wait", in.submit.wait, "wait until the job finishes; exit code by its outcome");
+}
+
+void add_reads(CLI::App& app, invocation& in)
+{
+  in.status_cmd = app.add_subcommand("status", "show a job (exit 1 when it failed or was canceled)");
+  in.status_cmd->add_option("id", in.id, "job id")->required();
+  in.list_cmd = app.add_subcommand("list", "list jobs, newest first");
+  in.list_cmd->add_option("--state", in.list.state, "queued, uploading, submitting, running, succeeded, failed, canceled");
+  in.list_cmd->add_option("--agent", in.list.agent, "agent name");
+  in.list_cmd->add_option("--limit", in.list.limit, "jobs per page")->capture_default_str()->check(CLI::Range(1, 500));
+  in.list_cmd->add_flag("--all", in.list.all, "every page, not just the first");
+  in.cancel_cmd = app.add_subcommand("cancel", "cancel a job");
+  in.cancel_cmd->add_option("id", in.id, "job id")->required();
+  in.watch_cmd = app.add_subcommand("watch", "follow one job (until it finishes) or every job, live");
+  in.watch_cmd->add_option("id", in.watch_id, "job id (all jobs when left out)");
+  in.watch_cmd->add_flag("--plain", in.plain, "one line per event even on a terminal");
+  in.agents_cmd = app.add_subcommand("agents", "the agents, their versions and params (* required)");
+}
+
+void add_download(CLI::App& app, invocation& in)
+{
+  in.download_cmd = app.add_subcommand("download", "save a succeeded job's result images");
+  in.download_cmd->add_option("id", in.download.id, "job id")->required();
+  in.download_cmd->add_option("--dir", in.download.dir, "folder to save into")->capture_default_str();
+  in.download_cmd->add_option("--ca-file", in.download.ca_file, "trust this CA for result hosts (a test setup)");
+  in.download_cmd->add_option("--outbound-allow", in.outbound_allow,
+                              "a network (CIDR, e.g. 127.0.0.1/32) result hosts may be in besides public addresses;\n"
+                              "loopback, private, link-local, ULA ... are refused otherwise (repeatable;\n"
+                              "default: $WESHOPD_OUTBOUND_ALLOW, comma-separated)");
+}
+
+void define(CLI::App& app, invocation& in)
+{
   app.footer("Exit codes: 0 done or succeeded, 1 the job failed/was canceled (or does not exist),\n"
              "            2 usage or a request weshopd refused as invalid, 3 weshopd unreachable.\n"
              "Environment: WESHOPD_API (or WESHOPD_API_LISTEN), WESHOPD_API_TOKEN_FILE,\n"
              "             WESHOPD_OUTBOUND_ALLOW (download: comma-separated CIDRs, as --outbound-allow).");
   app.require_subcommand(1);
   app.fallthrough(); // --api, --json and --token-file also after the command
-  std::string api = default_api();
-  std::string token_file = environment("WESHOPD_API_TOKEN_FILE");
-  bool json = false;
-  app.add_option("--api", api, "weshopd's local API: http://HOST:PORT or unix:/PATH")->capture_default_str();
-  app.add_option("--token-file", token_file, "file holding the bearer token (api.token_file)");
-  app.add_flag("--json", json, "print JSON (one object per line) instead of text");
+  app.add_option("--api", in.api, "weshopd's local API: http://HOST:PORT or unix:/PATH")->capture_default_str();
+  app.add_option("--token-file", in.token_file, "file holding the bearer token (api.token_file)");
+  app.add_flag("--json", in.json, "print JSON (one object per line) instead of text");
   app.set_version_flag("--version", "weshopctl 0.1.0");
+  add_submit(app, in);
+  add_reads(app, in);
+  add_download(app, in);
+}
 
-  cli::submit_options submit;
-  auto* submit_cmd = app.add_subcommand("submit", "submit a job (prints its id, or waits for it)");
-  submit_cmd->add_option("agent", submit.request.agent, "aimodel, aiproduct, aipose, expandimage, removeBG, virtualtryon")
-    ->required();
-  submit_cmd->add_option("--version", submit.request.version, "agent version")->capture_default_str();
-  submit_cmd->add_option("--image", submit.request.image, "input.originalImage: a local file (under uploads.roots) or URL");
-  submit_cmd->add_option("--input", submit.request.inputs, "another input, NAME=VALUE (repeatable)");
-  submit_cmd->add_option("--param", submit.request.params, "a param, NAME=VALUE; VALUE as JSON when it parses (repeatable)");
-  submit_cmd->add_option("--task", submit.request.task, "input.taskName");
-  submit_cmd->add_option("--idempotency-key", submit.idempotency_key, "the same key never makes a second job");
-  submit_cmd->add_flag("--wait", submit.wait, "wait until the job finishes; exit code by its outcome");
+// The token file's text without its trailing white space; nullopt when unreadable.
+std::optional<std::string> read_token(const std::string& file)
+{
+  std::ifstream in(file);
+  if (!in)
+    return std::nullopt;
+  std::string text{std::istreambuf_iterator<char>(in), {}};
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.pop_back();
+  return text;
+}
 
-  std::string id;
-  auto* status_cmd = app.add_subcommand("status", "show a job (exit 1 when it failed or was canceled)");
-  status_cmd->add_option("id", id, "job id")->required();
+int run(invocation& in, cli::local_client& client, const cli::output& io)
+{
+  if (*in.submit_cmd)
+    return cli::submit(client, in.submit, io);
+  if (*in.status_cmd)
+    return cli::status(client, in.id, io);
+  if (*in.list_cmd)
+    return cli::list(client, in.list, io);
+  if (*in.cancel_cmd)
+    return cli::cancel(client, in.id, io);
+  if (*in.watch_cmd) {
+    if (!in.watch_id.empty())
+      in.watch.id = in.watch_id;
+    in.watch.tty = !in.plain && ::isatty(STDOUT_FILENO);
+    return cli::watch(client, in.watch, io);
+  }
+  if (*in.agents_cmd)
+    return cli::agents(client, io);
+  if (*in.download_cmd)
+    return cli::download(client, in.download, io);
+  return cli::usage;
+}
 
-  cli::list_options list;
-  auto* list_cmd = app.add_subcommand("list", "list jobs, newest first");
-  list_cmd->add_option("--state", list.state, "queued, uploading, submitting, running, succeeded, failed, canceled");
-  list_cmd->add_option("--agent", list.agent, "agent name");
-  list_cmd->add_option("--limit", list.limit, "jobs per page")->capture_default_str()->check(CLI::Range(1, 500));
-  list_cmd->add_flag("--all", list.all, "every page, not just the first");
+} // namespace
 
-  auto* cancel_cmd = app.add_subcommand("cancel", "cancel a job");
-  cancel_cmd->add_option("id", id, "job id")->required();
-
-  cli::watch_options watch;
-  std::string watch_id;
-  bool plain = false;
-  auto* watch_cmd = app.add_subcommand("watch", "follow one job (until it finishes) or every job, live");
-  watch_cmd->add_option("id", watch_id, "job id (all jobs when left out)");
-  watch_cmd->add_flag("--plain", plain, "one line per event even on a terminal");
-
-  auto* agents_cmd = app.add_subcommand("agents", "the agents, their versions and params (* required)");
-
-  cli::download_options download;
-  auto* download_cmd = app.add_subcommand("download", "save a succeeded job's result images");
-  download_cmd->add_option("id", download.id, "job id")->required();
-  download_cmd->add_option("--dir", download.dir, "folder to save into")->capture_default_str();
-  download_cmd->add_option("--ca-file", download.ca_file, "trust this CA for result hosts (a test setup)");
-  std::vector<std::string> outbound_allow;
-  download_cmd->add_option("--outbound-allow", outbound_allow,
-                           "a network (CIDR, e.g. 127.0.0.1/32) result hosts may be in besides public addresses;\n"
-                           "loopback, private, link-local, ULA ... are refused otherwise (repeatable;\n"
-                           "default: $WESHOPD_OUTBOUND_ALLOW, comma-separated)");
-
+int main(int argc, char** argv)
+{
+  CLI::App app{"weshopctl: submit, follow and fetch weshopd jobs"};
+  invocation in;
+  define(app, in);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -118,57 +178,31 @@ int main(int argc, char** argv)
     return rc == 0 ? 0 : cli::usage;
   }
 
-  if (outbound_allow.empty())
-    outbound_allow = comma_separated(environment("WESHOPD_OUTBOUND_ALLOW"));
+  if (in.outbound_allow.empty())
+    in.outbound_allow = comma_separated(environment("WESHOPD_OUTBOUND_ALLOW"));
   try {
-    download.outbound = http::address_policy::from_strings(outbound_allow);
+    in.download.outbound = http::address_policy::from_strings(in.outbound_allow);
   } catch (const std::invalid_argument& e) {
     std::cerr << "weshopctl: --outbound-allow / WESHOPD_OUTBOUND_ALLOW: " << e.what() << "\n";
     return cli::usage;
   }
-
-  const auto address = cli::local_address::parse(api);
+  const auto address = cli::local_address::parse(in.api);
   if (!address) {
-    std::cerr << "weshopctl: --api: expected http://HOST:PORT or unix:/PATH, not \"" << api << "\"\n";
+    std::cerr << "weshopctl: --api: expected http://HOST:PORT or unix:/PATH, not \"" << in.api << "\"\n";
     return cli::usage;
   }
   std::optional<std::string> token;
-  if (!token_file.empty()) {
-    std::ifstream in(token_file);
-    if (!in) {
-      std::cerr << "weshopctl: cannot read the token file " << token_file << "\n";
-      return cli::usage;
-    }
-    std::string text{std::istreambuf_iterator<char>(in), {}};
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-      text.pop_back();
-    token = std::move(text);
+  if (!in.token_file.empty() && !(token = read_token(in.token_file))) {
+    std::cerr << "weshopctl: cannot read the token file " << in.token_file << "\n";
+    return cli::usage;
   }
 
   cli::local_client client(*address, token);
-  const cli::output io{std::cout, std::cerr, json};
+  const cli::output io{std::cout, std::cerr, in.json};
   try {
-    if (*submit_cmd)
-      return cli::submit(client, submit, io);
-    if (*status_cmd)
-      return cli::status(client, id, io);
-    if (*list_cmd)
-      return cli::list(client, list, io);
-    if (*cancel_cmd)
-      return cli::cancel(client, id, io);
-    if (*watch_cmd) {
-      if (!watch_id.empty())
-        watch.id = watch_id;
-      watch.tty = !plain && ::isatty(STDOUT_FILENO);
-      return cli::watch(client, watch, io);
-    }
-    if (*agents_cmd)
-      return cli::agents(client, io);
-    if (*download_cmd)
-      return cli::download(client, download, io);
+    return run(in, client, io);
   } catch (const cli::unreachable& e) {
     std::cerr << "weshopctl: cannot reach " << e.what() << "\n";
     return cli::daemon_unavailable;
   }
-  return cli::usage;
 }

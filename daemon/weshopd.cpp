@@ -82,11 +82,9 @@ int main(int argc, char** argv)
   const auto budget = std::make_shared<const budget::budget_policy>(wiring::budget_options(cfg));
 
   const auto store_options = wiring::store_options(cfg, secrets, instance_name());
-  std::string message;
-  auto opened = store::job_store::open(store_options, &message);
+  auto opened = store::job_store::open(store_options);
   if (!opened)
-    return fail("job store " + wiring::store_name(cfg),
-                opened.error().message() + (message.empty() ? "" : ": " + message));
+    return fail("job store " + wiring::store_name(cfg), opened.error().message());
   auto& store = **opened;
 
   try {

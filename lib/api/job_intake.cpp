@@ -41,6 +41,46 @@ files::image_read local_api::read_local_image(std::string_view path) const
   return files->roots.read(path, files->max_image_bytes);
 }
 
+// `notify` is ours, not WeShop's: taken out of the body, checked apart,
+// never sent upstream.
+local_api::notify_request local_api::take_notify(json::value& body) const
+{
+  notify_request n{options_.default_notify, {}, {}};
+  auto* obj = body.if_object();
+  if (!obj || !obj->contains("notify"))
+    return n;
+  n.field = std::move(obj->at("notify"));
+  obj->erase("notify");
+  if (!n.field.is_null()) // null counts as absent: the default stays
+    n.target = read_notify_field(n.field, n.problems);
+  if (n.target && !options_.notify_enabled)
+    n.problems.push_back({"/notify", "this weshopd signs notifications and has no notify.secret_file configured"});
+  return n;
+}
+
+// Local images are read now, once, from their root's handle; the job then
+// names weshopd's copy, and nothing reads the caller's file again.
+std::map<std::string, files::image_file> local_api::read_local_images(const json::value& body,
+                                                                      weshop::violations& problems) const
+{
+  std::map<std::string, files::image_file> images;
+  const auto* input = body.is_object() ? body.as_object().if_contains("input") : nullptr;
+  if (!input || !input->is_object())
+    return images;
+  for (auto name : image_inputs)
+    if (const auto* v = input->as_object().if_contains(name); v && v->is_string()) {
+      const auto ref = weshop::classify_image_ref(v->get_string());
+      if (ref.kind != weshop::image_ref::kind::local_file)
+        continue;
+      auto read = read_local_image(ref.location);
+      if (read)
+        images.emplace(name, std::move(*read.image));
+      else
+        problems.push_back({weshop::json_pointer({"input", name}), read.problem});
+    }
+  return images;
+}
+
 // The checks and the job they make, apart from the coroutine: its frame stays
 // small (a big one costs a slow allocation on every request).
 std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http::incoming& req) const
@@ -51,38 +91,13 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
   if (!body)
     return error_response(400, "invalid_json", "the body is not valid JSON: " + body.error().message());
 
-  // `notify` is ours, not WeShop's: checked apart, never sent upstream.
-  std::optional<notify_target> notify = options_.default_notify;
-  weshop::violations notify_problems;
-  json::value notify_field; // as given, for the request hash
-  if (auto* obj = body->if_object(); obj && obj->contains("notify")) {
-    notify_field = std::move(obj->at("notify"));
-    obj->erase("notify");
-    if (!notify_field.is_null()) // null counts as absent: the default stays
-      notify = read_notify_field(notify_field, notify_problems);
-    if (notify && !options_.notify_enabled)
-      notify_problems.push_back({"/notify", "this weshopd signs notifications and has no notify.secret_file configured"});
-  }
+  auto notify = take_notify(*body);
   // What is validated, stored, priced and sent is one canonical form.
   if (auto* obj = body->if_object())
     weshop::canonicalize(*obj);
   auto violations = weshop::validate(*body);
-  violations.insert(violations.end(), notify_problems.begin(), notify_problems.end());
-  // Local images are read now, once, from their root's handle; the job then
-  // names weshopd's copy, and nothing reads the caller's file again.
-  std::map<std::string, files::image_file> local_images;
-  if (const auto* input = body->is_object() ? body->as_object().if_contains("input") : nullptr; input && input->is_object())
-    for (auto name : image_inputs)
-      if (const auto* v = input->as_object().if_contains(name); v && v->is_string()) {
-        const auto ref = weshop::classify_image_ref(v->get_string());
-        if (ref.kind != weshop::image_ref::kind::local_file)
-          continue;
-        auto read = read_local_image(ref.location);
-        if (read)
-          local_images.emplace(name, std::move(*read.image));
-        else
-          violations.push_back({weshop::json_pointer({"input", name}), read.problem});
-      }
+  violations.insert(violations.end(), notify.problems.begin(), notify.problems.end());
+  const auto local_images = read_local_images(*body, violations);
   if (!violations.empty())
     return error_response(422, "validation_failed", "the request breaks " + std::to_string(violations.size()) +
                                                          " rule(s); see details", violations);
@@ -99,8 +114,8 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
   store::new_job j;
   j.warnings = to_json(weshop::warnings(*body));
   auto& request = body->as_object(); // taken apart below (moved from, not copied)
-  if (!notify_field.is_null()) // the same request with another notify is another request
-    request["notify"] = std::move(notify_field);
+  if (!notify.field.is_null()) // the same request with another notify is another request
+    request["notify"] = std::move(notify.field);
   j.request_hash = sha256_hex(canonical_json(*body));
   const auto& agent = request.at("agent").as_object();
   j.agent = agent.at("name").as_string();
@@ -117,9 +132,9 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
     j.params = std::move(params->get_object());
   if (!key.empty())
     j.idempotency_key = std::string(key);
-  if (notify) {
-    j.notify_url = notify->url;
-    j.notify_all = notify->all_events;
+  if (notify.target) {
+    j.notify_url = notify.target->url;
+    j.notify_all = notify.target->all_events;
   }
   if (deadline)
     j.deadline_at = now_ms() + std::chrono::seconds(*deadline);

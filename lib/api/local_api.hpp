@@ -15,10 +15,12 @@
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "store/job_store.hpp"
+#include "weshop/validate.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
+#include <map>
 #include <variant>
 
 namespace weshopd::api {
@@ -60,6 +62,14 @@ public:
 private:
   boost::asio::awaitable<http::outgoing> answer(http::incoming& req); // handle(), before the security headers
   std::variant<store::new_job, http::outgoing> read_new_job(const http::incoming& req) const;
+  struct notify_request {
+    std::optional<notify_target> target; // the default when the body names none
+    boost::json::value field;            // as given, for the request hash
+    weshop::violations problems;
+  };
+  notify_request take_notify(boost::json::value& body) const;
+  std::map<std::string, files::image_file> read_local_images(const boost::json::value& body,
+                                                             weshop::violations& problems) const;
   files::image_read read_local_image(std::string_view path) const;
   boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> submit_new_job(store::new_job& j, const http::incoming& req);

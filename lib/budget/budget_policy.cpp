@@ -130,6 +130,12 @@ timestamp budget_policy::window_end(timestamp at) const
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::from_time_t(std::mktime(&next)));
 }
 
+admission budget_policy::admission_for(const std::string& agent, const std::optional<std::string>& token,
+                                       timestamp at) const
+{
+  return {window_of(at), limits_for(agent, token), options_.policy == over_budget::hold};
+}
+
 std::vector<scope_limit> budget_policy::limits_for(const std::string& agent, const std::optional<std::string>& token) const
 {
   std::vector<scope_limit> out;

@@ -86,6 +86,9 @@ public:
 
   // The limits a job of `agent` sent with `token` (may be empty) counts against.
   std::vector<scope_limit> limits_for(const std::string& agent, const std::optional<std::string>& token) const;
+  // What a job of `agent` sent with `token` is admitted against at `at`: the
+  // window, its limits, and whether it waits (hold) or is refused when over.
+  admission admission_for(const std::string& agent, const std::optional<std::string>& token, timestamp at) const;
   // Every configured limit, each scope once (for the metrics).
   std::vector<scope_limit> all_limits() const;
 

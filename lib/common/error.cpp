@@ -1,5 +1,8 @@
 #include "common/error.hpp"
 
+#include <boost/system/system_error.hpp>
+#include <boost/throw_exception.hpp>
+
 #include <string>
 
 namespace weshopd {
@@ -41,6 +44,16 @@ const boost::system::error_category& weshopd_category() noexcept
 {
   static const category instance;
   return instance;
+}
+
+std::string detailed_error::message() const
+{
+  return detail.empty() ? code.message() : code.message() + ": " + detail;
+}
+
+void throw_exception_from_error(const detailed_error& f, const boost::source_location& loc)
+{
+  boost::throw_exception(boost::system::system_error(f.code, f.detail), loc);
 }
 
 } // namespace weshopd

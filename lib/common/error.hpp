@@ -6,6 +6,8 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
+#include <string>
+
 namespace weshopd {
 
 enum class errc {
@@ -42,6 +44,22 @@ inline boost::system::error_code make_error_code(errc e) noexcept
 
 template <class T>
 using result = boost::system::result<T>;
+
+// A code and what a person needs to act on it (the migration that changed,
+// the database's own words): for failures that are reported more than
+// branched on, e.g. opening the store at start.
+struct detailed_error {
+  boost::system::error_code code{};
+  std::string detail{};
+
+  std::string message() const; // the code's message, then the detail
+};
+
+template <class T>
+using detailed_result = boost::system::result<T, detailed_error>;
+
+// What detailed_result::value() throws on an error (found by ADL).
+[[noreturn]] void throw_exception_from_error(const detailed_error& f, const boost::source_location& loc);
 
 } // namespace weshopd
 

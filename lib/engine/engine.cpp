@@ -80,8 +80,7 @@ void engine::price(store::new_job& j) const
   const auto& policy = options.budget ? *options.budget : no_budget;
   j.images = budget::budget_policy::images_of(j.params);
   j.unit_price = policy.price_per_image(j.agent, j.params);
-  j.admit = {policy.window_of(options.clock()), policy.limits_for(j.agent, j.token_name),
-             policy.options().policy == budget::over_budget::hold};
+  j.admit = policy.admission_for(j.agent, j.token_name, options.clock());
 }
 
 asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)

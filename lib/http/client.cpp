@@ -1,8 +1,8 @@
 #include "http/client.hpp"
 
 #include "http/fetch_failure.hpp"
-#include "http/multipart.hpp"
 #include "http/origin.hpp"
+#include "http/wire_request.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -82,11 +82,6 @@ struct progress {
   bool write_started = false;
   bool response_started = false;
 };
-
-bool has_line_break(std::string_view s)
-{
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
 
 steady::time_point earliest(steady::time_point deadline, std::chrono::milliseconds phase)
 {
@@ -190,13 +185,22 @@ struct client::impl {
       c->close();
   }
 
+  void count(std::uint64_t client_stats::*counter)
+  {
+    std::lock_guard lock(mutex);
+    ++(stats.*counter);
+  }
+
   void log(std::string_view line) const
   {
     if (options.log)
       options.log(line);
   }
 
-  asio::awaitable<fetch_result> open(const origin& o, steady::time_point deadline, std::unique_ptr<connection>& out)
+  // Resolves o.host and keeps only the addresses outbound.allow allows: only
+  // those are connected to, with no second lookup a rebinding DNS server
+  // could answer differently.
+  asio::awaitable<fetch_result> resolve(const origin& o, steady::time_point deadline, std::vector<tcp::endpoint>& out)
   {
     tcp::resolver resolver(executor);
     asio::steady_timer timer(executor);
@@ -208,57 +212,61 @@ struct client::impl {
     auto [rec, resolved_endpoints] = std::get<0>(resolved);
     if (rec)
       co_return fetch_failure(failure_of(rec, failure_kind::resolve), false, "resolving " + o.host + ": " + rec.message());
-
-    // Only the addresses checked here are connected to: no second lookup a
-    // rebinding DNS server could answer differently.
-    std::vector<tcp::endpoint> endpoints;
     std::string refused;
     for (const auto& e : resolved_endpoints) {
       const auto a = e.endpoint().address();
       if (!options.addresses || options.addresses->allows(a))
-        endpoints.push_back(e.endpoint());
+        out.push_back(e.endpoint());
       else
         refused += (refused.empty() ? "" : ", ") + a.to_string() + " (" + std::string(to_string(classify(a))) + ")";
     }
-    if (endpoints.empty())
+    if (out.empty())
       co_return fetch_failure(failure_kind::address_not_allowed, false,
-                     o.host + " resolves only to addresses outbound.allow does not allow: " + refused);
+                              o.host + " resolves only to addresses outbound.allow does not allow: " + refused);
+    co_return fetch_result{};
+  }
 
-    auto conn = std::make_unique<connection>();
-    auto stream = std::make_unique<beast::tcp_stream>(executor);
-    stream->expires_at(earliest(deadline, options.connect_timeout));
-    auto [cec, endpoint] = co_await stream->async_connect(endpoints, use_tuple);
-    if (cec)
-      co_return fetch_failure(failure_of(cec, failure_kind::connect), false, "connecting to " + o.to_string() + ": " + cec.message());
-    {
-      std::lock_guard lock(mutex);
-      ++stats.connections_opened;
-    }
-    if (!o.tls()) {
-      conn->plain = std::move(stream);
-      out = std::move(conn);
-      co_return fetch_result{};
-    }
-
-    conn->tls = std::make_unique<tls_stream>(std::move(*stream), tls_context);
-    auto* ssl_handle = conn->tls->native_handle();
+  // TLS over the connected stream, the peer's certificate checked against o.host.
+  asio::awaitable<fetch_result> handshake(const origin& o, steady::time_point deadline, connection& conn)
+  {
+    auto* ssl_handle = conn.tls->native_handle();
     if (!o.host_is_address())
       // SNI carries names only, never addresses (SSL_set_tlsext_host_name, without its C cast).
       SSL_ctrl(ssl_handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(o.host.c_str()));
-    conn->tls->set_verify_mode(ssl::verify_peer);
-    conn->tls->set_verify_callback(ssl::host_name_verification(o.host));
-    conn->lowest().expires_at(earliest(deadline, options.handshake_timeout));
-    auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, use_tuple);
+    conn.tls->set_verify_mode(ssl::verify_peer);
+    conn.tls->set_verify_callback(ssl::host_name_verification(o.host));
+    conn.lowest().expires_at(earliest(deadline, options.handshake_timeout));
+    auto [hec] = co_await conn.tls->async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
       std::string why = hec.message();
       if (const long v = SSL_get_verify_result(ssl_handle); v != X509_V_OK)
         why = std::string("certificate: ") + X509_verify_cert_error_string(v);
       co_return fetch_failure(failure_of(hec, failure_kind::tls), false, "TLS with " + o.to_string() + ": " + why);
     }
-    {
-      std::lock_guard lock(mutex);
-      ++stats.tls_handshakes;
+    count(&client_stats::tls_handshakes);
+    co_return fetch_result{};
+  }
+
+  asio::awaitable<fetch_result> open(const origin& o, steady::time_point deadline, std::unique_ptr<connection>& out)
+  {
+    std::vector<tcp::endpoint> endpoints;
+    if (auto r = co_await resolve(o, deadline, endpoints); !r)
+      co_return r;
+    auto conn = std::make_unique<connection>();
+    auto stream = std::make_unique<beast::tcp_stream>(executor);
+    stream->expires_at(earliest(deadline, options.connect_timeout));
+    auto [cec, endpoint] = co_await stream->async_connect(endpoints, use_tuple);
+    if (cec)
+      co_return fetch_failure(failure_of(cec, failure_kind::connect), false, "connecting to " + o.to_string() + ": " + cec.message());
+    count(&client_stats::connections_opened);
+    if (!o.tls()) {
+      conn->plain = std::move(stream);
+      out = std::move(conn);
+      co_return fetch_result{};
     }
+    conn->tls = std::make_unique<tls_stream>(std::move(*stream), tls_context);
+    if (auto r = co_await handshake(o, deadline, *conn); !r)
+      co_return r;
     out = std::move(conn);
     co_return fetch_result{};
   }
@@ -304,76 +312,20 @@ struct client::impl {
     co_return r;
   }
 
-  asio::awaitable<fetch_result> fetch(request req)
+  // One exchange on a pooled or new connection. A GET that failed on a reused
+  // connection before any response byte came back most likely met a
+  // keep-alive connection the server had just closed: it is tried once more
+  // on a fresh connection. Nothing else is retried here.
+  asio::awaitable<fetch_result> send(const std::string& key, const origin& o, bhttp::request<bhttp::string_body>& hreq,
+                                     steady::time_point deadline)
   {
-    const auto started = steady::now();
-    const auto deadline = started + req.total_timeout.value_or(options.total_timeout);
-
-    const auto o = origin_of(req.url);
-    auto url = boost::urls::parse_absolute_uri(req.url);
-    const auto verb = bhttp::string_to_verb(req.method);
-    if (!o || !url || verb == bhttp::verb::unknown)
-      co_return fetch_failure(failure_kind::bad_request, false, "not an absolute http(s) URL or method");
-    for (const auto& h : req.headers)
-      if (has_line_break(h.name) || has_line_break(h.value) || h.name.empty())
-        co_return fetch_failure(failure_kind::bad_request, false, "header with a line break");
-    std::string target(url->encoded_target());
-    if (target.empty() || target.front() != '/')
-      target.insert(0, "/");
-
-    bhttp::request<bhttp::string_body> hreq{verb, target, 11};
-    const auto host_header = o->to_string().substr(o->scheme.size() + 3);
-    hreq.set(bhttp::field::host, host_header);
-    hreq.set(bhttp::field::user_agent, options.user_agent);
-    for (const auto& h : req.headers)
-      hreq.set(h.name, h.value);
-    if (req.file) { // a form of one file, sent as any body
-      auto form = make_multipart(*req.file);
-      req.content_type = std::move(form.content_type);
-      req.body = std::move(form.body);
-    }
-    if (!req.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) {
-      if (!req.content_type.empty())
-        hreq.set(bhttp::field::content_type, req.content_type);
-      hreq.body() = std::move(req.body);
-      hreq.prepare_payload();
-    }
-
-    const auto key = o->to_string();
-    auto& pool = pool_for(key);
-    struct pool_release { // declared before the slot's: runs after it
-      impl& i;
-      const std::string& key;
-      ~pool_release() { i.release(key); }
-    } held{*this, key};
-    {
-      std::lock_guard lock(mutex);
-      ++stats.requests;
-    }
-    const std::string what = req.method + " " + key + std::string(url->encoded_path());
-
-    asio::steady_timer wait_timer(executor);
-    wait_timer.expires_at(deadline);
-    auto slot = co_await (pool.slots->async_send(boost::system::error_code{}, use_tuple) ||
-                          wait_timer.async_wait(use_tuple));
-    if (slot.index() == 1 || std::get<0>(slot) != std::tuple<boost::system::error_code>{})
-      co_return fetch_failure(slot.index() == 1 ? failure_kind::timeout : failure_kind::canceled, false,
-                     what + ": no connection free before the deadline");
-    struct slot_release {
-      slot_channel& ch;
-      ~slot_release() { ch.try_receive([](boost::system::error_code) {}); }
-    } release{*pool.slots};
-
     fetch_result r;
-    // A GET that failed on a reused connection before any response byte came
-    // back most likely met a keep-alive connection the server had just closed:
-    // it is tried once more on a fresh connection. Nothing else is retried here.
-    const bool retry_stale = verb == bhttp::verb::get || verb == bhttp::verb::head;
+    const bool retry_stale = hreq.method() == bhttp::verb::get || hreq.method() == bhttp::verb::head;
     for (int attempt = 0;; ++attempt) {
       auto conn = take_idle(key);
       const bool reused = conn != nullptr;
       if (!conn) {
-        r = co_await open(*o, deadline, conn);
+        r = co_await open(o, deadline, conn);
         if (!r)
           break;
       }
@@ -394,13 +346,56 @@ struct client::impl {
       }
       break;
     }
+    co_return r;
+  }
 
+  void log_outcome(const std::string& what, const fetch_result& r, steady::time_point started) const
+  {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count();
     if (r)
       log(what + " -> " + std::to_string(r.resp.status) + " in " + std::to_string(ms) + " ms");
     else
       log(what + " failed (" + std::string(to_string(r.failure)) + (r.maybe_sent ? ", maybe sent" : ", not sent") +
           ") in " + std::to_string(ms) + " ms: " + r.message);
+  }
+
+  asio::awaitable<fetch_result> fetch(request req)
+  {
+    const auto started = steady::now();
+    const auto deadline = started + req.total_timeout.value_or(options.total_timeout);
+    const auto o = origin_of(req.url);
+    auto url = boost::urls::parse_absolute_uri(req.url);
+    const auto verb = bhttp::string_to_verb(req.method);
+    if (!o || !url || verb == bhttp::verb::unknown)
+      co_return fetch_failure(failure_kind::bad_request, false, "not an absolute http(s) URL or method");
+    bhttp::request<bhttp::string_body> hreq;
+    if (auto bad = to_wire(req, *o, *url, verb, options.user_agent, hreq); !bad)
+      co_return bad;
+
+    const auto key = o->to_string();
+    auto& pool = pool_for(key);
+    struct pool_release { // declared before the slot's: runs after it
+      impl& i;
+      const std::string& key;
+      ~pool_release() { i.release(key); }
+    } held{*this, key};
+    count(&client_stats::requests);
+    const std::string what = req.method + " " + key + std::string(url->encoded_path());
+
+    asio::steady_timer wait_timer(executor);
+    wait_timer.expires_at(deadline);
+    auto slot = co_await (pool.slots->async_send(boost::system::error_code{}, use_tuple) ||
+                          wait_timer.async_wait(use_tuple));
+    if (slot.index() == 1 || std::get<0>(slot) != std::tuple<boost::system::error_code>{})
+      co_return fetch_failure(slot.index() == 1 ? failure_kind::timeout : failure_kind::canceled, false,
+                              what + ": no connection free before the deadline");
+    struct slot_release {
+      slot_channel& ch;
+      ~slot_release() { ch.try_receive([](boost::system::error_code) {}); }
+    } release{*pool.slots};
+
+    auto r = co_await send(key, *o, hreq, deadline);
+    log_outcome(what, r, started);
     co_return r;
   }
 };

@@ -305,48 +305,62 @@ struct server::impl : std::enable_shared_from_this<impl> {
     }
   }
 
+  // Answers `status` and ends the connection politely (see linger).
+  static asio::awaitable<void> refuse_request(impl& self, connection& c, read_failure f, bool retry_soon = false)
+  {
+    auto out = self.options.make_error(f.status, f.code, f.message);
+    if (retry_soon)
+      out.headers.push_back({"Retry-After", "1"});
+    co_await write(c, out, 11, false);
+    co_await linger(c);
+  }
+
+  // Reads the next request into `parser`: true when there is one to handle;
+  // false when the connection is to end (idle, closed, or a request refused
+  // with its answer written).
+  static asio::awaitable<bool> read_request(impl& self, connection& c, beast::flat_buffer& buffer,
+                                            bhttp::request_parser<bhttp::string_body>& parser,
+                                            body_reservation& reserved)
+  {
+    parser.header_limit(static_cast<std::uint32_t>(self.options.max_header));
+    parser.body_limit(self.options.max_body);
+    c.busy = false;
+    c.stream.expires_after(self.options.idle_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(c.stream, buffer, parser, use_tuple);
+    c.busy = true;
+    boost::system::error_code ec = hec;
+    if (!ec)
+      if (const auto f = framing_problem(parser.get()); f.status) {
+        co_await refuse_request(self, c, f);
+        co_return false;
+      }
+    if (!ec && !self.reserve_body(parser, reserved)) {
+      const read_failure busy{503, "overloaded", "too many request bodies in memory; try again shortly"};
+      co_await refuse_request(self, c, busy, true);
+      co_return false;
+    }
+    if (!ec) {
+      c.stream.expires_after(self.options.read_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(c.stream, buffer, parser, use_tuple);
+      ec = bec;
+    }
+    if (ec) {
+      if (const auto f = classify(ec); f.status)
+        co_await refuse_request(self, c, f);
+      co_return false;
+    }
+    co_return true;
+  }
+
   static asio::awaitable<void> session(std::shared_ptr<impl> self, std::shared_ptr<connection> c)
   {
     beast::flat_buffer buffer;
     const auto& remote = c->remote;
     while (!self->stopping) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(self->options.max_header));
-      parser.body_limit(self->options.max_body);
-
-      c->busy = false;
-      c->stream.expires_after(self->options.idle_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(c->stream, buffer, parser, use_tuple);
-      c->busy = true;
-      boost::system::error_code ec = hec;
-      if (!ec)
-        if (const auto f = framing_problem(parser.get()); f.status) {
-          const auto out = self->options.make_error(f.status, f.code, f.message);
-          co_await write(*c, out, 11, false);
-          co_await linger(*c);
-          break;
-        }
       body_reservation reserved; // until this request is answered
-      if (!ec && !self->reserve_body(parser, reserved)) {
-        auto out = self->options.make_error(503, "overloaded", "too many request bodies in memory; try again shortly");
-        out.headers.push_back({"Retry-After", "1"});
-        co_await write(*c, out, 11, false);
-        co_await linger(*c);
+      if (!co_await read_request(*self, *c, buffer, parser, reserved))
         break;
-      }
-      if (!ec) {
-        c->stream.expires_after(self->options.read_timeout);
-        auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, parser, use_tuple);
-        ec = bec;
-      }
-      if (ec) {
-        if (const auto f = classify(ec); f.status) {
-          const auto out = self->options.make_error(f.status, f.code, f.message);
-          co_await write(*c, out, 11, false);
-          co_await linger(*c);
-        }
-        break;
-      }
 
       auto& req = parser.get();
       auto in = to_incoming(req, remote);

@@ -21,15 +21,13 @@ result<T> wait_for(Start start)
 
 } // namespace
 
-result<std::unique_ptr<job_store>> job_store::open(const job_store_options& options, std::string* message)
+detailed_result<std::unique_ptr<job_store>> job_store::open(const job_store_options& options)
 {
   if (options.backend == "sqlite")
-    return sqlite_job_store::open(options, message);
+    return sqlite_job_store::open(options);
   if (options.backend == "postgres")
-    return postgres_job_store::open(options, message);
-  if (message)
-    *message = "unknown store backend " + options.backend;
-  return errc::storage_failed;
+    return postgres_job_store::open(options);
+  return detailed_error{errc::storage_failed, "unknown store backend " + options.backend};
 }
 
 result<insert_result> job_store::insert(new_job j)

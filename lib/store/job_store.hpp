@@ -154,8 +154,8 @@ public:
 
   // Opens (creating if needed) and migrates the database of options.backend.
   // A tampered or too new schema, or an unreachable database, is an error
-  // with a message.
-  static result<std::unique_ptr<job_store>> open(const job_store_options& options, std::string* message = nullptr);
+  // with its detail.
+  static detailed_result<std::unique_ptr<job_store>> open(const job_store_options& options);
 
   job_store(const job_store&) = delete;
   job_store& operator=(const job_store&) = delete;

@@ -65,16 +65,13 @@ void name_owner(pg_connection& db, const std::string& owner)
 
 } // namespace
 
-result<std::unique_ptr<job_store>> postgres_job_store::open(const job_store_options& options, std::string* message)
+detailed_result<std::unique_ptr<job_store>> postgres_job_store::open(const job_store_options& options)
 {
   try {
     auto db = std::make_unique<pg_connection>(options.url, options.password);
     const auto outcome = migrate(*db, embedded_postgres_migrations());
-    if (outcome.error) {
-      if (message)
-        *message = outcome.message;
-      return outcome.error;
-    }
+    if (outcome.error)
+      return detailed_error{outcome.error, outcome.message};
     std::unique_ptr<postgres_job_store> store(new postgres_job_store(options));
     const auto now = to_unix_ms(options.clock());
     db->run("INSERT INTO daemons (owner, lease_until, started_at) VALUES ($1, $2, $3)"
@@ -89,9 +86,7 @@ result<std::unique_ptr<job_store>> postgres_job_store::open(const job_store_opti
     });
     return store;
   } catch (const pg_error& e) {
-    if (message)
-      *message = e.what();
-    return e.to_errc();
+    return detailed_error{e.to_errc(), e.what()};
   }
 }
 

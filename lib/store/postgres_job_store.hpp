@@ -23,7 +23,7 @@ class pg_connection;
 
 class postgres_job_store final : public sql_job_store {
 public:
-  static result<std::unique_ptr<job_store>> open(const job_store_options& options, std::string* message = nullptr);
+  static detailed_result<std::unique_ptr<job_store>> open(const job_store_options& options);
 
   result<std::vector<job>> claim_unfinished(std::size_t limit) override;
   result<bool> renew_lease() override;

@@ -75,17 +75,14 @@ private:
   std::unique_ptr<connection> db_;
 };
 
-result<std::unique_ptr<job_store>> sqlite_job_store::open(const job_store_options& options, std::string* message)
+detailed_result<std::unique_ptr<job_store>> sqlite_job_store::open(const job_store_options& options)
 {
   try {
     auto db = std::make_unique<connection>(
       connection_options{options.path, false, options.synchronous, options.busy_timeout_ms});
     const auto outcome = migrate(*db, embedded_migrations());
-    if (outcome.error) {
-      if (message)
-        *message = outcome.message;
-      return outcome.error;
-    }
+    if (outcome.error)
+      return detailed_error{outcome.error, outcome.message};
     std::unique_ptr<sqlite_job_store> store(new sqlite_job_store(options));
     for (std::size_t i = 0; i < std::max<std::size_t>(options.readers, 1); ++i)
       store->idle_readers_.push_back(std::make_unique<connection>(
@@ -93,9 +90,7 @@ result<std::unique_ptr<job_store>> sqlite_job_store::open(const job_store_option
     store->start_writer<sqlite_db>(std::move(db));
     return store;
   } catch (const sqlite_error& e) {
-    if (message)
-      *message = e.what();
-    return e.to_errc();
+    return detailed_error{e.to_errc(), e.what()};
   }
 }
 

@@ -17,7 +17,7 @@ namespace weshopd::store {
 
 class sqlite_job_store final : public sql_job_store {
 public:
-  static result<std::unique_ptr<job_store>> open(const job_store_options& options, std::string* message = nullptr);
+  static detailed_result<std::unique_ptr<job_store>> open(const job_store_options& options);
   ~sqlite_job_store() override;
 
   // One daemon per SQLite file: everything unfinished is its own.

@@ -22,11 +22,11 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
 
 #include <chrono>
 #include <optional>
 #include <string>
-#include <variant>
 
 namespace weshopd::upstream {
 
@@ -50,22 +50,10 @@ struct upstream_error {
   std::string message;
 };
 
-// A value or an upstream_error.
+// A value or an upstream_error: the project's result (common/error.hpp),
+// whose error says what a retry decision needs, not only a code.
 template <class T>
-class outcome {
-public:
-  outcome(T value) : v_(std::move(value)) {}
-  outcome(upstream_error error) : v_(std::move(error)) {}
-  explicit operator bool() const { return v_.index() == 0; }
-  T& operator*() { return std::get<0>(v_); }
-  const T& operator*() const { return std::get<0>(v_); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  const upstream_error& error() const { return std::get<1>(v_); }
-
-private:
-  std::variant<T, upstream_error> v_;
-};
+using outcome = boost::system::result<T, upstream_error>;
 
 // How the last requests to WeShop went, for the dashboard's status header.
 // An answer WeShop gave on purpose (even an error envelope for a bad request)

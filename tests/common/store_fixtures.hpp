@@ -27,9 +27,8 @@ inline store::new_job make_job(const std::string& agent = "aipose", const std::s
 inline std::unique_ptr<store::job_store> open_store(const std::string& path, store::job_store_options options = {})
 {
   options.path = path;
-  std::string message;
-  auto s = store::job_store::open(options, &message);
-  EXPECT_TRUE(s) << message;
+  auto s = store::job_store::open(options);
+  EXPECT_TRUE(s) << s.error().message();
   return s ? std::move(*s) : nullptr;
 }
 

@@ -20,10 +20,9 @@ int main(int argc, char** argv)
     std::cerr << "usage: store_durability_child <db path>\n";
     return 2;
   }
-  std::string message;
-  auto store = weshopd::store::job_store::open({.path = argv[1]}, &message);
+  auto store = weshopd::store::job_store::open({.path = argv[1]});
   if (!store) {
-    std::cerr << "open: " << message << "\n";
+    std::cerr << "open: " << store.error().message() << "\n";
     return 1;
   }
   std::atomic<int> in_flight{0};

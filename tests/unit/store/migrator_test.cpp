@@ -95,11 +95,10 @@ TEST(Migrator, JobStoreOpenReportsTamperingClearly)
     connection db({path});
     db.exec("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
   }
-  std::string message;
-  auto store = job_store::open({.path = path}, &message);
+  auto store = job_store::open({.path = path});
   ASSERT_FALSE(store);
-  EXPECT_EQ(store.error(), errc::migration_tampered);
-  EXPECT_NE(message.find("must never be edited"), std::string::npos) << message;
+  EXPECT_EQ(store.error().code, errc::migration_tampered);
+  EXPECT_NE(store.error().detail.find("must never be edited"), std::string::npos) << store.error().message();
 }
 
 TEST(Migrator, JobStoreOpenRefusesAFileThatIsNotADatabase)
@@ -110,10 +109,9 @@ TEST(Migrator, JobStoreOpenRefusesAFileThatIsNotADatabase)
     std::ofstream f(path);
     f << std::string(8192, 'x');
   }
-  std::string message;
-  auto store = job_store::open({.path = path}, &message);
+  auto store = job_store::open({.path = path});
   ASSERT_FALSE(store);
-  EXPECT_EQ(store.error(), errc::storage_corrupt) << message;
+  EXPECT_EQ(store.error().code, errc::storage_corrupt) << store.error().message();
 }
 
 TEST(Migrator, PostgresSchemaAppliesOnceRefusesTamperingAndRollsBackAFailure)
