@@ -20,12 +20,11 @@ using keep_alive = std::shared_ptr<void>;
 
 struct engine_context {
   engine_context(boost::asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
-    : executor(ex), store(s), jobs(s), client(c), options(std::move(o)), hub(ex), feed(ex)
+    : executor(ex), jobs(s), client(c), options(std::move(o)), hub(ex), feed(ex)
   {
   }
 
   boost::asio::any_io_executor executor;
-  store::job_store& store;
   store::async_jobs jobs; // the store, awaited: co_await ctx.jobs.get(id)
   upstream::weshop_client& client;
   engine_options options;
