@@ -1,6 +1,6 @@
 #include "daemon_metrics.hpp"
 
-#include "store/read_async.hpp"
+#include "store/async_jobs.hpp"
 
 namespace weshopd {
 
@@ -18,11 +18,12 @@ samples one(double v)
 boost::asio::awaitable<void> refresh(store::job_store& store, const budget::budget_policy& budget,
                                      job_counts_snapshot& jobs, budget_snapshot& budgets)
 {
-  auto counts = co_await store::read_async(store, [&] { return store.counts(); });
+  store::async_jobs reads(store);
+  auto counts = co_await reads.counts();
   if (counts)
     jobs.set(std::move(*counts));
   const auto window = budget.window_of(now_ms());
-  auto used = co_await store::read_async(store, [&] { return store.budget_used(window); });
+  auto used = co_await reads.budget_used(window);
   if (used)
     budgets.set(budget, std::move(*used));
 }

@@ -8,7 +8,6 @@
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
 #include "http/browser_guard.hpp"
-#include "store/read_async.hpp"
 #include "ui/static_site.hpp"
 #include "weshop/image_ref.hpp"
 
@@ -23,7 +22,7 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 dashboard_api::dashboard_api(engine::engine& engine, store::job_store& store, dashboard_options options)
-  : engine_(engine), store_(store), options_(std::move(options))
+  : engine_(engine), jobs_(store), options_(std::move(options))
 {
 }
 
@@ -31,11 +30,11 @@ dashboard_api::dashboard_api(engine::engine& engine, store::job_store& store, da
 // in them): token scopes limit jobs, not this header.
 asio::awaitable<http::outgoing> dashboard_api::status(http::incoming& req)
 {
-  auto counts = co_await store::read_async(store_, [&] { return store_.counts(); });
+  auto counts = co_await jobs_.counts();
   if (!counts)
     co_return error_response(counts.error());
   const auto hour_ago = now_ms() - std::chrono::hours(1);
-  auto failed = co_await store::read_async(store_, [&] { return store_.count_finished_since(job_state::failed, hour_ago); });
+  auto failed = co_await jobs_.count_finished_since(job_state::failed, hour_ago);
   if (!failed)
     co_return error_response(failed.error());
 
@@ -118,7 +117,7 @@ asio::awaitable<http::outgoing> dashboard_api::input_image(http::incoming& req)
   const auto& files = options_.local_files;
   if (!looks_like_uuid(id) || !files || !files->copies)
     co_return none();
-  auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
+  auto j = co_await jobs_.get(id);
   if (!j)
     co_return error_response(j.error());
   if (!may_see(req, *j))
@@ -133,7 +132,8 @@ asio::awaitable<http::outgoing> dashboard_api::input_image(http::incoming& req)
   if (ref.kind == weshop::image_ref::kind::local_file) {
     sha = copy_sha256(*files->copies, ref.location);
   } else {
-    auto upload = co_await store::read_async(store_, [&] { return store_.find_upload_by_url(v->get_string()); });
+    const std::string url(v->get_string());
+    auto upload = co_await jobs_.find_upload_by_url(url);
     if (upload && *upload)
       sha = (*upload)->sha256;
   }
@@ -152,12 +152,12 @@ asio::awaitable<http::outgoing> dashboard_api::history(http::incoming& req)
   const auto& id = req.params.at("id");
   if (!looks_like_uuid(id))
     co_return error_response(404, "not_found", "no job with that id");
-  auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
+  auto j = co_await jobs_.get(id);
   if (!j)
     co_return error_response(j.error());
   if (!may_see(req, *j))
     co_return error_response(errc::not_found);
-  auto list = co_await store::read_async(store_, [&] { return store_.events(id); });
+  auto list = co_await jobs_.events(id);
   if (!list)
     co_return error_response(list.error());
   json::array out;

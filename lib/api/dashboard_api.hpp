@@ -14,7 +14,7 @@
 #include "engine/engine.hpp"
 #include "files/local_inputs.hpp"
 #include "http/message.hpp"
-#include "store/job_store.hpp"
+#include "store/async_jobs.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -48,7 +48,7 @@ public:
 
 private:
   engine::engine& engine_;
-  store::job_store& store_;
+  store::async_jobs jobs_;
   dashboard_options options_;
 };
 

@@ -5,7 +5,6 @@
 #include "api/job_scope.hpp"
 #include "api/query.hpp"
 #include "common/uuid7.hpp"
-#include "store/read_async.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -55,7 +54,7 @@ http::outgoing stream_head()
 
 event_stream::event_stream(engine::job_feed& feed, store::job_store& store, stream_slots& slots,
                            event_stream_options options)
-  : feed_(feed), store_(store), slots_(slots), options_(options)
+  : feed_(feed), jobs_(store), slots_(slots), options_(options)
 {
 }
 
@@ -68,7 +67,7 @@ asio::awaitable<http::outgoing> event_stream::job_events(http::incoming& req)
     co_return error_response(400, "invalid_last_event_id", "Last-Event-ID must be an event id from this stream");
   if (!looks_like_uuid(id))
     co_return error_response(404, "not_found", "no job with that id");
-  if (auto j = co_await store::read_async(store_, [&] { return store_.get(id); }); !j)
+  if (auto j = co_await jobs_.get(id); !j)
     co_return error_response(j.error());
   else if (!may_see(req, *j))
     co_return error_response(errc::not_found);
@@ -104,8 +103,8 @@ asio::awaitable<http::outgoing> event_stream::all_events(http::incoming& req)
 asio::awaitable<void> event_stream::follow_job(http::body_writer& out, const std::string& id, std::int64_t after)
 {
   auto live = feed_.subscribe({.job_id = id}, options_.queue); // before the table is read: nothing falls between
-  const auto events = co_await store::read_async(store_, [&] { return store_.events(id, after); });
-  const auto current = co_await store::read_async(store_, [&] { return store_.get(id); });
+  const auto events = co_await jobs_.events(id, after);
+  const auto current = co_await jobs_.get(id);
   if (!events || !current)
     co_return;
   const auto data = boost::json::serialize(to_json(*current));
@@ -130,7 +129,7 @@ asio::awaitable<void> event_stream::follow_all(http::body_writer& out, const eng
   if (after) {
     // Replay from the table, a page at a time; the job of each event is read once per page.
     for (bool more = true; more;) {
-      const auto page = co_await store::read_async(store_, [&] { return store_.events_after(sent, options_.replay_page); });
+      const auto page = co_await jobs_.events_after(sent, options_.replay_page);
       if (!page)
         co_return;
       more = page->size() == options_.replay_page;
@@ -141,7 +140,7 @@ asio::awaitable<void> event_stream::follow_all(http::body_writer& out, const eng
           continue;
         auto [it, fresh] = jobs.try_emplace(e.job_id);
         if (fresh) {
-          const auto j = co_await store::read_async(store_, [&] { return store_.get(e.job_id); });
+          const auto j = co_await jobs_.get(e.job_id);
           if (j && (!filter.agent || *filter.agent == j->agent) && (!filter.token || filter.token == j->token_name))
             it->second = boost::json::serialize(to_json(*j));
         }

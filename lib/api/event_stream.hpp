@@ -15,7 +15,7 @@
 #include "api/stream_slots.hpp"
 #include "engine/job_feed.hpp"
 #include "http/message.hpp"
-#include "store/job_store.hpp"
+#include "store/async_jobs.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -47,7 +47,7 @@ private:
                                            std::int64_t sent, bool until_terminal);
 
   engine::job_feed& feed_;
-  store::job_store& store_;
+  store::async_jobs jobs_;
   stream_slots& slots_;
   event_stream_options options_;
 };

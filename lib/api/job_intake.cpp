@@ -13,7 +13,6 @@
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
 #include "job/job_json.hpp"
-#include "store/read_async.hpp"
 #include "weshop/canonical.hpp"
 #include "weshop/catalog.hpp"
 #include "weshop/envelope.hpp"
@@ -176,7 +175,7 @@ asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, con
   const auto cost = j.images * j.unit_price;
   auto created = co_await engine_.create(std::move(j));
   if (!created && created.error() == errc::budget_exceeded) {
-    const auto used = co_await store::read_async(store_, [&] { return store_.budget_used(admission.window); });
+    const auto used = co_await jobs_.budget_used(admission.window);
     co_return over_budget_response(*options_.budget, admission, cost,
                                    used ? *used : std::map<std::string, std::int64_t>{}, options_.clock());
   }
@@ -199,7 +198,7 @@ asio::awaitable<http::outgoing> local_api::retry_job(http::incoming& req)
   const auto key = req.header_value("Idempotency-Key");
   if (key.size() > 255)
     co_return error_response(422, "validation_failed", "Idempotency-Key is longer than 255 characters");
-  const auto original = co_await store::read_async(store_, [&] { return store_.get(id); });
+  const auto original = co_await jobs_.get(id);
   if (!original)
     co_return error_response(original.error());
   if (!may_see(req, *original))

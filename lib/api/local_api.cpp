@@ -14,7 +14,6 @@
 #include "http/security_headers.hpp"
 #include "job/job_json.hpp"
 #include "metrics/registry.hpp"
-#include "store/read_async.hpp"
 #include "weshop/catalog.hpp"
 #include "weshop/catalog_json.hpp"
 #include "weshop/envelope.hpp"
@@ -119,8 +118,7 @@ asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
     if (auto view = views.get(id))
       co_return json_response(200, std::move(*view));
   const auto epoch = views.epoch();
-  const auto read = [&] { return store_.get(id); };
-  auto j = co_await store::read_async(store_, read);
+  auto j = co_await jobs_.get(id);
   if (j && !may_see(req, *j))
     co_return error_response(errc::not_found);
   if (j && wait && *wait > 0 && !is_terminal(j->state)) {
@@ -128,13 +126,13 @@ asio::awaitable<http::outgoing> local_api::get_job(http::incoming& req)
     if (!slot)
       co_return stream_slots::refusal();
     co_await engine_.changes().wait(id, std::chrono::seconds(*wait));
-    j = co_await store::read_async(store_, read);
+    j = co_await jobs_.get(id);
   }
   if (!j)
     co_return error_response(j.error());
   auto out = to_json(*j);
   if (j->notify_url)
-    if (const auto deliveries = co_await store::read_async(store_, [&] { return store_.deliveries(id); }); deliveries)
+    if (const auto deliveries = co_await jobs_.deliveries(id); deliveries)
       out["notify"].as_object()["deliveries"] = to_json(*deliveries);
   auto response = json_response(200, out);
   views.put(id, response.body, epoch);
@@ -161,7 +159,7 @@ asio::awaitable<http::outgoing> local_api::list_jobs(http::incoming& req)
     if (!q.before_id)
       co_return error_response(400, "invalid_cursor", "this cursor was not issued by weshopd");
   }
-  auto page = co_await store::read_async(store_, [&] { return store_.list(q); });
+  auto page = co_await jobs_.list(q);
   if (!page)
     co_return error_response(page.error());
   json::array jobs;
@@ -178,7 +176,7 @@ asio::awaitable<http::outgoing> local_api::cancel_job(http::incoming& req)
   if (!looks_like_uuid(id))
     co_return error_response(404, "not_found", "no job with that id");
   if (req.scoped) { // the owner never changes: checked once, before the cancel
-    const auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
+    const auto j = co_await jobs_.get(id);
     if (!j)
       co_return error_response(j.error());
     if (!may_see(req, *j))
@@ -236,7 +234,7 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
     n = std::stoi(n_text);
   if (!looks_like_uuid(id) || n < 0)
     co_return error_response(404, "not_found", "no such result");
-  auto file = co_await store::read_async(store_, [&] { return store_.find_result_file(id, n); });
+  auto file = co_await jobs_.find_result_file(id, n);
   if (!file)
     co_return error_response(file.error());
   const auto missing = [] {
@@ -246,7 +244,7 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
   if (!*file)
     co_return missing();
   if (req.scoped) { // another token's copy answers as a job without copies does
-    const auto j = co_await store::read_async(store_, [&] { return store_.get(id); });
+    const auto j = co_await jobs_.get(id);
     if (!j || !may_see(req, *j))
       co_return missing();
   }
@@ -277,7 +275,7 @@ asio::awaitable<http::outgoing> local_api::usage(http::incoming& req)
     co_return std::move(*refusal);
   const auto& q = std::get<usage_query>(query);
   const auto owner = owner_filter(req); // a scoped token: its own jobs' usage only
-  auto rows = co_await store::read_async(store_, [&] { return store_.usage(q.from, q.to, q.group, owner); });
+  auto rows = co_await jobs_.usage(q.from, q.to, q.group, owner);
   if (!rows)
     co_return error_response(rows.error());
   co_return json_response(200, usage_json(q, *rows, options_.budget->options().currency));

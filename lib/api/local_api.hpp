@@ -14,7 +14,7 @@
 #include "http/browser_guard.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
-#include "store/job_store.hpp"
+#include "store/async_jobs.hpp"
 #include "weshop/validate.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -85,7 +85,8 @@ private:
   boost::asio::awaitable<http::outgoing> metrics_text(http::incoming& req); // Prometheus text
 
   engine::engine& engine_;
-  store::job_store& store_;
+  store::job_store& store_; // its view cache
+  store::async_jobs jobs_{store_};
   api_options options_;
   stream_slots streams_;
   preset_check presets_;

@@ -1,11 +1,12 @@
 #pragma once
 // Awaits a callback-style operation whose completion may run on another
 // thread (the store's writer thread): the value is posted back to `executor`,
-// so the coroutine resumes there. Include only in coroutine .cpp files.
+// so the coroutine resumes there. Include only in coroutine .cpp files; store
+// writes are awaited through store/async_jobs.hpp, which uses this.
 //
 // `start` is taken by reference and called before the first suspension:
 // GCC 12 destroys closures passed by value into coroutines (or into
-// use_awaitable's initiation) twice, so none are.
+// use_awaitable's initiation) twice, so none are (store/async_jobs.hpp).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>

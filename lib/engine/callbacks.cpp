@@ -3,7 +3,6 @@
 #include "common/secret.hpp"
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
-#include "store/read_async.hpp"
 
 namespace weshopd::engine {
 
@@ -21,7 +20,7 @@ asio::awaitable<callback_verdict> callbacks::on_callback(const std::string& id, 
   // Not followed here: a job another daemon follows (sharing the
   // database), a finished job's late callback, or a forgery.
   if (looks_like_uuid(id)) {
-    const auto j = co_await store::read_async(ctx_.store, [&] { return ctx_.store.get(id); });
+    const auto j = co_await ctx_.jobs.get(id);
     if (j && j->callback_token_hash && constant_time_equal(hash, *j->callback_token_hash)) {
       if (j->state == job_state::running && j->execution_id && !j->execution_id->empty() && !poller_.follows(id)) {
         ++counts_.accepted;
@@ -38,7 +37,7 @@ asio::awaitable<callback_verdict> callbacks::on_callback(const std::string& id, 
 
 asio::awaitable<void> callbacks::remote_change(keep_alive, std::string job_id)
 {
-  auto j = co_await store::read_async(ctx_.store, [&] { return ctx_.store.get(job_id); });
+  auto j = co_await ctx_.jobs.get(job_id);
   if (!j)
     co_return;
   if (is_terminal(j->state))

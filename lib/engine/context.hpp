@@ -6,8 +6,8 @@
 // Not thread-safe: everything runs on the engine's executor. Internal to
 // lib/engine (include only in its .cpp files).
 
-#include "common/await_callback.hpp"
 #include "engine/engine.hpp"
+#include "store/async_jobs.hpp"
 
 #include <memory>
 #include <random>
@@ -20,12 +20,12 @@ using keep_alive = std::shared_ptr<void>;
 
 struct engine_context {
   engine_context(boost::asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
-    : executor(ex), store(s), client(c), options(std::move(o)), hub(ex), feed(ex)
+    : executor(ex), jobs(s), client(c), options(std::move(o)), hub(ex), feed(ex)
   {
   }
 
   boost::asio::any_io_executor executor;
-  store::job_store& store;
+  store::async_jobs jobs; // the store, awaited: co_await ctx.jobs.get(id)
   upstream::weshop_client& client;
   engine_options options;
   change_hub hub;
@@ -35,13 +35,6 @@ struct engine_context {
 
   // Jitter for back-offs, in [0, 1).
   double unit() { return std::uniform_real_distribution<double>(0, 1)(rng); }
-
-  // A store write, awaited on our executor (see common/await_callback.hpp).
-  template <class T, class Start>
-  boost::asio::awaitable<result<T>> on_store(Start&& start)
-  {
-    co_return co_await await_callback<result<T>>(executor, start);
-  }
 };
 
 } // namespace weshopd::engine

@@ -12,7 +12,6 @@
 #include "engine/poller.hpp"
 #include "engine/recovery.hpp"
 #include "engine/transitions.hpp"
-#include "store/read_async.hpp"
 #include "upstream/agent_info_cache.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -92,8 +91,7 @@ asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
     co_return errc::overloaded; // the API answers 503 + Retry-After instead of growing without bound
   if (!j.deadline_at)
     j.deadline_at = now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(ctx.options.deadline);
-  auto r = co_await ctx.on_store<store::insert_result>(
-    [&](auto done) { ctx.store.async_insert(std::move(j), std::move(done)); });
+  auto r = co_await ctx.jobs.insert(std::move(j));
   if (r)
     announce_budget_alerts(ctx, r->alerts);
   if (r && r->created) {
@@ -110,7 +108,7 @@ asio::awaitable<result<cancel_outcome>> engine::cancel(std::string id)
 {
   auto& ctx = impl_->ctx;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto current = co_await store::read_async(ctx.store, [&] { return ctx.store.get(id); });
+    auto current = co_await ctx.jobs.get(id);
     if (!current)
       co_return current.error();
     if (current->state == job_state::canceled)

@@ -1,7 +1,6 @@
 #include "engine/held_jobs.hpp"
 
 #include "common/log.hpp"
-#include "store/read_async.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,14 +23,13 @@ asio::awaitable<void> held_jobs::run(keep_alive self)
     timer_ = nullptr;
     if (ctx_.stopped)
       break;
-    auto held = co_await store::read_async(ctx_.store, [&] { return ctx_.store.held_jobs(1000); });
+    auto held = co_await ctx_.jobs.held_jobs(1000);
     if (!held)
       continue;
     const auto window = options.budget->window_of(options.clock());
     for (const auto& j : *held) {
       budget::admission a{window, options.budget->limits_for(j.agent, j.token_name), true};
-      auto r = co_await ctx_.on_store<store::admit_result>(
-        [&](auto done) { ctx_.store.async_admit_held(j.id, a, std::move(done)); });
+      auto r = co_await ctx_.jobs.admit_held(j.id, a);
       if (!r || !r->admitted)
         continue;
       announce_budget_alerts(ctx_, r->alerts);

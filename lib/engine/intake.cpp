@@ -5,7 +5,6 @@
 #include "engine/retry_policy.hpp"
 #include "engine/submit_policy.hpp"
 #include "engine/transitions.hpp"
-#include "store/read_async.hpp"
 #include "weshop/image_ref.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -96,13 +95,12 @@ asio::awaitable<void> intake::drive(keep_alive self, std::string id)
 // The job as stored; while the disk fails it stays queued in the database.
 asio::awaitable<result<job>> intake::load(const std::string& id)
 {
-  const auto read = [&] { return ctx_.store.get(id); };
-  auto loaded = co_await store::read_async(ctx_.store, read);
+  auto loaded = co_await ctx_.jobs.get(id);
   for (int attempt = 0; !loaded && is_storage_failure(loaded.error()) && !ctx_.stopped; ++attempt) {
     asio::steady_timer t(ctx_.executor,
                          backoff(attempt, std::chrono::milliseconds(100), std::chrono::seconds(5), ctx_.unit()));
     co_await t.async_wait(use_tuple);
-    loaded = co_await store::read_async(ctx_.store, read);
+    loaded = co_await ctx_.jobs.get(id);
   }
   co_return loaded;
 }
@@ -175,7 +173,7 @@ asio::awaitable<intake::upload_step> intake::upload_one(const job& j, std::strin
     co_await ctx_.hub.wait(topic, std::chrono::minutes(2));
   if (local->copies) // the dashboard shows it after WeShop's URL replaced the path
     local->copies->put(image);
-  auto known = co_await store::read_async(ctx_.store, [&] { return ctx_.store.find_upload(digest); });
+  auto known = co_await ctx_.jobs.find_upload(digest);
   if (known && *known)
     co_return (*known)->url;
   uploads_in_flight_.insert(digest);
@@ -199,8 +197,8 @@ asio::awaitable<intake::upload_step> intake::upload_one(const job& j, std::strin
     }
     co_return co_await retry_or_fail(j, e);
   }
-  co_await ctx_.on_store<bool>(
-    [&](auto done) { ctx_.store.async_record_upload({digest, *uploaded, size}, std::move(done)); });
+  const store::upload_record upload{digest, *uploaded, size};
+  co_await ctx_.jobs.record_upload(upload);
   co_return *uploaded;
 }
 

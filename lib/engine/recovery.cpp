@@ -3,7 +3,6 @@
 #include "common/log.hpp"
 #include "engine/submit_policy.hpp"
 #include "engine/transitions.hpp"
-#include "store/read_async.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,8 +20,8 @@ constexpr std::size_t claim_batch = 10000; // per heartbeat
 
 asio::awaitable<void> recovery::resume_unfinished(keep_alive self)
 {
-  auto claimed = co_await store::read_async(
-    ctx_.store, [&] { return ctx_.store.claim_unfinished(std::numeric_limits<std::int64_t>::max()); });
+  const auto all = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  auto claimed = co_await ctx_.jobs.claim_unfinished(all);
   if (!claimed)
     throw std::runtime_error("cannot read unfinished jobs: " + claimed.error().message());
   co_await adopt(self, *claimed);
@@ -35,9 +34,9 @@ asio::awaitable<void> recovery::keep_lease(keep_alive self)
     co_await lease_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ctx_.stopped)
       break;
-    if (auto renewed = co_await store::read_async(ctx_.store, [&] { return ctx_.store.renew_lease(); }); !renewed)
+    if (auto renewed = co_await ctx_.jobs.renew_lease(); !renewed)
       log(log_level::error, "lease_renewal_failed", {{"error", renewed.error().message()}});
-    auto orphans = co_await store::read_async(ctx_.store, [&] { return ctx_.store.claim_unfinished(claim_batch); });
+    auto orphans = co_await ctx_.jobs.claim_unfinished(claim_batch);
     if (orphans && !orphans->empty()) {
       log(log_level::info, "jobs_taken_over", {{"count", std::to_string(orphans->size())}});
       co_await adopt(self, *orphans);

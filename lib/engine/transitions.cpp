@@ -23,8 +23,7 @@ namespace {
 asio::awaitable<result<job>> transition_once(engine_context& ctx, const job& j, job_state to,
                                              const store::job_patch& patch, const std::string& detail)
 {
-  co_return co_await ctx.on_store<job>(
-    [&](auto done) { ctx.store.async_transition(j.id, j.state, to, patch, detail, std::move(done)); });
+  co_return co_await ctx.jobs.transition(j.id, j.state, to, patch, detail);
 }
 
 } // namespace

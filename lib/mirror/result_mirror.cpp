@@ -1,6 +1,5 @@
 #include "mirror/result_mirror.hpp"
 
-#include "common/await_callback.hpp"
 #include "common/backoff.hpp"
 #include "common/durable_file.hpp"
 #include "common/image_type.hpp"
@@ -10,7 +9,7 @@
 #include "http/failure_class.hpp"
 #include "metrics/registry.hpp"
 #include "mirror/retention.hpp"
-#include "store/read_async.hpp"
+#include "store/async_jobs.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -47,7 +46,7 @@ void count(std::string_view outcome, std::uint64_t n = 1)
 
 struct result_mirror::impl : std::enable_shared_from_this<impl> {
   asio::any_io_executor executor;
-  store::job_store& store;
+  store::async_jobs jobs;
   result_mirror_options options;
   http::client client;
   asio::steady_timer wake;
@@ -68,7 +67,7 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
   }
 
   impl(asio::any_io_executor ex, store::job_store& s, result_mirror_options o)
-    : executor(ex), store(s), options(std::move(o)), client(ex, client_options(options)), wake(ex), sweep_timer(ex)
+    : executor(ex), jobs(s), options(std::move(o)), client(ex, client_options(options)), wake(ex), sweep_timer(ex)
   {
     std::error_code ec;
     fs::create_directories(options.dir, ec);
@@ -80,8 +79,8 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
   {
     while (!stopped) {
       if (in_flight.size() < options.max_in_flight) {
-        auto backlog = co_await store::read_async(
-          store, [&] { return store.mirror_backlog(options.max_in_flight + in_flight.size()); });
+        const auto limit = options.max_in_flight + in_flight.size();
+        auto backlog = co_await jobs.mirror_backlog(limit);
         if (backlog)
           for (auto& j : *backlog)
             if (in_flight.size() < options.max_in_flight && in_flight.insert(j.id).second)
@@ -175,8 +174,7 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
       count("failed");
       log(log_level::warning, "mirror_failed", {{"job", j.id}, {"error", failure}});
     }
-    const auto record = [&](auto done) { store.async_record_mirror(j.id, files, failure, std::move(done)); };
-    co_await await_callback<result<bool>>(executor, record);
+    co_await jobs.record_mirror(j.id, files, failure);
   }
 
   asio::awaitable<void> sweep_loop(std::shared_ptr<impl>)
@@ -191,14 +189,13 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
   // Forget first, then delete: nothing points at a file that is gone.
   asio::awaitable<void> sweep()
   {
-    auto files = co_await store::read_async(store, [&] { return store.result_files(); });
+    auto files = co_await jobs.result_files();
     if (!files)
       co_return;
     auto expired = jobs_to_expire(*files, now_ms(), options.retention, options.max_total_bytes);
     if (expired.empty())
       co_return;
-    const auto forget = [&](auto done) { store.async_expire_mirrors(expired, std::move(done)); };
-    co_await await_callback<result<std::size_t>>(executor, forget);
+    co_await jobs.expire_mirrors(expired);
     std::unordered_set<std::string> gone(expired.begin(), expired.end());
     std::uint64_t removed = 0;
     for (const auto& f : *files)

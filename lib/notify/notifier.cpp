@@ -1,14 +1,13 @@
 #include "notify/notifier.hpp"
 
 #include "job/job_json.hpp"
-#include "common/await_callback.hpp"
 #include "common/backoff.hpp"
 #include "common/log.hpp"
 #include "http/client.hpp"
 #include "http/failure_class.hpp"
 #include "metrics/registry.hpp"
 #include "notify/signature.hpp"
-#include "store/read_async.hpp"
+#include "store/async_jobs.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -29,7 +28,7 @@ namespace json = boost::json;
 
 struct notifier::impl : std::enable_shared_from_this<impl> {
   asio::any_io_executor executor;
-  store::job_store& store;
+  store::async_jobs jobs;
   notifier_options options;
   http::client client;
   asio::system_timer wake;
@@ -38,7 +37,7 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
   std::mt19937_64 rng{std::random_device{}()};
 
   impl(asio::any_io_executor ex, store::job_store& s, notifier_options o)
-    : executor(ex), store(s), options(std::move(o)),
+    : executor(ex), jobs(s), options(std::move(o)),
       client(ex, {.max_per_origin = 4, .total_timeout = options.timeout, .addresses = options.addresses}), wake(ex)
   {
   }
@@ -48,14 +47,14 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
     while (!stopped) {
       const auto now = now_ms();
       if (in_flight.size() < options.max_in_flight) {
-        auto due = co_await store::read_async(store, [&] { return store.due_deliveries(now, options.max_in_flight); });
+        auto due = co_await jobs.due_deliveries(now, options.max_in_flight);
         if (due)
           for (auto& d : *due)
             if (in_flight.size() < options.max_in_flight && in_flight.insert(d.id).second)
               asio::co_spawn(executor, deliver(self, std::move(d)), asio::detached);
       }
       // Sleep until the next due row (or a poke, or a finished attempt).
-      auto next = co_await store::read_async(store, [&] { return store.next_delivery_due(); });
+      auto next = co_await jobs.next_delivery_due();
       auto at = now + std::chrono::hours(1);
       if (next && *next && in_flight.size() < options.max_in_flight)
         at = std::max(**next, now + std::chrono::milliseconds(10));
@@ -78,7 +77,7 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
 
     store::delivery_attempt attempt;
     attempt.id = d.id;
-    const auto j = co_await store::read_async(store, [&] { return store.get(d.job_id); });
+    const auto j = co_await jobs.get(d.job_id);
     if (!j) { // the job is gone: nothing to announce
       attempt.error = "job not found";
       co_await record(attempt);
@@ -126,8 +125,7 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
   // Writes the attempt's outcome and waits until it is durable.
   asio::awaitable<void> record(const store::delivery_attempt& attempt)
   {
-    const auto write = [&](auto done) { store.async_record_delivery(attempt, std::move(done)); };
-    co_await await_callback<result<delivery>>(executor, write);
+    co_await jobs.record_delivery(attempt);
   }
 };
 

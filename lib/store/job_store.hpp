@@ -4,8 +4,8 @@
 // postgres_job_store.hpp). The only code that knows the jobs tables.
 //
 // Each write's callback runs (on a thread of the store's) only after the
-// transaction holding it is durable. Reads block the calling thread (from the
-// event loop, await them with read_async.hpp). Every
+// transaction holding it is durable. Reads block the calling thread. From a
+// coroutine on the event loop, await both through async_jobs.hpp. Every
 // method is thread-safe. Expected failures are values: not_found,
 // stale_state (compare-and-set lost), illegal_transition,
 // idempotency_conflict, overloaded, and storage_* for a failing database.
@@ -244,7 +244,7 @@ public:
     std::uint64_t failed_batches = 0;
   };
   virtual write_statistics writer_stats() const = 0;
-  // Reads are round trips to a server (see read_async.hpp): keep them off the event loop.
+  // Reads are round trips to a server (see async_jobs.hpp): keep them off the event loop.
   virtual bool reads_block() const { return false; }
   // Rendered jobs, each dropped after a durable write to its job.
   view_cache& views() { return views_; }

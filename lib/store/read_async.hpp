@@ -3,7 +3,9 @@
 // reads are network round trips (PostgreSQL: reads_block()), the read runs on
 // a small pool of threads and the coroutine resumes on its own executor, so
 // the event loop never waits on the database; with SQLite it runs inline (a
-// local read costs less than the hop). Include only in coroutine .cpp files.
+// local read costs less than the hop). Internal to lib/store (async_jobs.cpp,
+// and the pool for postgres_listener.cpp): coroutines elsewhere await the
+// store through async_jobs.hpp.
 //
 // `read` is taken by reference and must stay alive until the result is back
 // (a lambda in the caller's co_await expression does).
