@@ -138,6 +138,12 @@ std::size_t task_group::size() const
   return state_->running.size();
 }
 
+asio::awaitable<bool> this_task_cancelled()
+{
+  const auto cs = co_await asio::this_coro::cancellation_state;
+  co_return cs.cancelled() != asio::cancellation_type::none;
+}
+
 asio::awaitable<void> task_group::wait()
 {
   const auto s = state_; // the group may go while we wait

@@ -47,4 +47,8 @@ private:
   std::shared_ptr<state> state_; // shared with the tasks' completions, which may outlive the group
 };
 
+// In a task: has its group cancelled it? A loop checks this after an await
+// that ended with operation_aborted (its timer may be cancelled for other reasons).
+boost::asio::awaitable<bool> this_task_cancelled();
+
 } // namespace weshopd
