@@ -13,16 +13,19 @@ namespace asio = boost::asio;
 asio::awaitable<void> held_jobs::run(keep_alive self)
 {
   auto& options = ctx_.options;
-  while (!ctx_.stopped) {
+  for (;;) {
+    // (Checked before each wait too: a cancellation during a store await leaves that await alone.)
+    const bool stopped = co_await this_task_cancelled();
+    if (stopped)
+      break;
     const auto now = options.clock();
     const auto next_reset = options.budget->window_end(now);
     asio::system_timer t(ctx_.executor);
     t.expires_at(std::min(std::chrono::system_clock::now() + options.held_check,
                           std::chrono::system_clock::now() + (next_reset - now)));
-    timer_ = &t;
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    timer_ = nullptr;
-    if (ctx_.stopped)
+    const bool cancelled = co_await this_task_cancelled(); // the engine stopped
+    if (cancelled)
       break;
     auto held = co_await store::read_async(ctx_.store, [&] { return ctx_.store.held_jobs(1000); });
     if (!held)
