@@ -126,7 +126,9 @@ asio::awaitable<void> service_lifecycle::join_parts()
     co_await parts_.alerts->join();
 }
 
-// The deadline passed: what is still in flight is cancelled.
+// The deadline passed: what is still in flight is cancelled. io_.stop()
+// follows at once, as before, so the cancelled coroutines do not resume:
+// nothing cut here writes a guessed outcome (a cut submit stays `submitting`).
 void service_lifecycle::interrupt_parts()
 {
   parts_.api_server.interrupt();
@@ -137,8 +139,8 @@ void service_lifecycle::interrupt_parts()
     parts_.notifier->interrupt();
 }
 
-// Requests and submits in progress may finish (at most 10 s); the store's
-// writer flushes what is queued when main destroys it.
+// Requests, submits, polls and webhooks in progress may finish (at most
+// 10 s); the store's writer flushes what is queued when main destroys it.
 asio::awaitable<void> service_lifecycle::drain()
 {
   using namespace asio::experimental::awaitable_operators;
