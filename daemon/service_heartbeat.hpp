@@ -5,6 +5,7 @@
 // restarts the service. Without NOTIFY_SOCKET (not under systemd) nothing is sent.
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@ public:
   ~service_heartbeat();
   void start();
   void stop();
+  boost::asio::awaitable<void> join(); // until the loop ended after stop()
 
 private:
   struct impl;

@@ -2,9 +2,10 @@
 
 #include "common/log.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -86,6 +87,7 @@ void service_lifecycle::on_hangup(const boost::system::error_code& ec)
 
 void service_lifecycle::stop(int signal)
 {
+  stop_began_ = std::chrono::steady_clock::now();
   log(log_level::info, "stopping", {{"signal", std::to_string(signal)}});
   sd_notify(0, "STOPPING=1\nSTATUS=stopping: finishing requests and submits in progress");
   heartbeat_.stop();
@@ -99,20 +101,60 @@ void service_lifecycle::stop(int signal)
     parts_.mirror->stop();
   if (parts_.listener)
     parts_.listener->stop();
+  if (parts_.alerts)
+    parts_.alerts->stop();
   hangup_.cancel();
-  asio::co_spawn(io_, drain(), asio::detached);
+  auto draining = drain();
+  asio::co_spawn(io_, std::move(draining), asio::detached);
 }
 
-// Requests and submits in progress may finish (at most 10 s); the store's
-// writer flushes what is queued when main destroys it.
+// Every part's coroutines, until they all ended.
+asio::awaitable<void> service_lifecycle::join_parts()
+{
+  co_await heartbeat_.join();
+  co_await parts_.api_server.join();
+  if (parts_.callback_server)
+    co_await parts_.callback_server->join();
+  co_await parts_.engine.join();
+  if (parts_.notifier)
+    co_await parts_.notifier->join();
+  if (parts_.mirror)
+    co_await parts_.mirror->join();
+  if (parts_.listener)
+    co_await parts_.listener->join();
+  if (parts_.alerts)
+    co_await parts_.alerts->join();
+}
+
+// The deadline passed: what is still in flight is cancelled. io_.stop()
+// follows at once, as before, so the cancelled coroutines do not resume:
+// nothing cut here writes a guessed outcome (a cut submit stays `submitting`).
+void service_lifecycle::interrupt_parts()
+{
+  parts_.api_server.interrupt();
+  if (parts_.callback_server)
+    parts_.callback_server->interrupt();
+  parts_.engine.interrupt();
+  if (parts_.notifier)
+    parts_.notifier->interrupt();
+}
+
+// Requests, submits, polls and webhooks in progress may finish (at most
+// 10 s); the store's writer flushes what is queued when main destroys it.
 asio::awaitable<void> service_lifecycle::drain()
 {
-  co_await asio::post(io_, asio::use_awaitable); // let the listeners' own stop steps run first
-  asio::steady_timer tick(io_);
-  for (int i = 0; i < 100 && (parts_.api_server.open_connections() > 0 || parts_.engine.stats().active > 0); ++i) {
-    tick.expires_after(std::chrono::milliseconds(100));
-    co_await tick.async_wait(asio::use_awaitable);
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer deadline(io_, drain_limit);
+  auto joining = join_parts();
+  auto expiring = deadline.async_wait(asio::as_tuple(asio::use_awaitable));
+  const auto first = co_await (std::move(joining) || std::move(expiring));
+  drained_ = first.index() == 0;
+  if (!drained_) {
+    log(log_level::warning, "drain_deadline", {{"after_ms", std::to_string(drain_limit.count())}});
+    interrupt_parts();
   }
+  shutdown_time_ =
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *stop_began_);
   io_.stop();
 }
 

@@ -3,14 +3,16 @@
 // owns (they must outlive this). start(): the engine first (it resumes
 // unfinished jobs), the listeners last, then the "ready" log line, READY=1 to
 // systemd and the heartbeat. SIGINT/SIGTERM: everything stops accepting work,
-// requests and submits in progress get at most 10 s, then the io_context
-// stops. SIGHUP is logged and ignored (logs go to stderr: nothing to reopen).
+// requests, submits, polls and webhooks in progress get at most 10 s (each
+// part's join() is awaited; at the deadline what is left is cancelled), then
+// the io_context stops and main logs the shutdown time. SIGHUP is logged and ignored (logs go to stderr: nothing to reopen).
 // All on the io_context's one thread.
 
 #include "config/config.hpp"
 #include "engine/engine.hpp"
 #include "http/server.hpp"
 #include "mirror/result_mirror.hpp"
+#include "notify/budget_alerts.hpp"
 #include "notify/notifier.hpp"
 #include "service_heartbeat.hpp"
 #include "store/postgres_listener.hpp"
@@ -19,6 +21,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace weshopd {
@@ -31,6 +35,7 @@ struct service_parts {
   notify::notifier* notifier = nullptr;
   mirror::result_mirror* mirror = nullptr;
   store::postgres_listener* listener = nullptr;
+  notify::alert_sender* alerts = nullptr;
 };
 
 // What the "ready" line says besides the ports.
@@ -45,12 +50,20 @@ public:
 
   // Spawns the start and arms the signals; the caller then runs the io_context.
   void start();
+  // After a signal stopped the io_context: from the signal to the stop, and
+  // whether every part ended by itself (not cut at the deadline).
+  std::optional<std::chrono::milliseconds> shutdown_time() const { return shutdown_time_; }
+  bool drained() const { return drained_; }
 
 private:
   boost::asio::awaitable<void> start_parts();
   void on_hangup(const boost::system::error_code& ec);
   void stop(int signal);
   boost::asio::awaitable<void> drain();
+  boost::asio::awaitable<void> join_parts();
+  void interrupt_parts();
+
+  static constexpr std::chrono::milliseconds drain_limit{10'000};
 
   boost::asio::io_context& io_;
   service_parts parts_;
@@ -59,6 +72,9 @@ private:
   service_heartbeat heartbeat_;
   boost::asio::signal_set stop_signals_;
   boost::asio::signal_set hangup_;
+  std::optional<std::chrono::steady_clock::time_point> stop_began_;
+  std::optional<std::chrono::milliseconds> shutdown_time_;
+  bool drained_ = false;
 };
 
 } // namespace weshopd

@@ -87,6 +87,8 @@ int main(int argc, char** argv)
     return fail("job store " + wiring::store_name(cfg), opened.error().message());
   auto& store = **opened;
 
+  std::string shutdown_ms = "-"; // from the signal to the io_context's stop
+  std::string drained = "-";
   try {
     boost::asio::io_context io(1);
     const auto ex = io.get_executor();
@@ -125,16 +127,21 @@ int main(int argc, char** argv)
                            job_counts, budget_left);
     service_lifecycle lifecycle(io,
                                 {.engine = engine, .api_server = server, .callback_server = callback_server.get(),
-                                 .notifier = notifier.get(), .mirror = mirror.get(), .listener = listener.get()},
+                                 .notifier = notifier.get(), .mirror = mirror.get(), .listener = listener.get(),
+                                 .alerts = alerts.get()},
                                 cfg, {.store = wiring::store_name(cfg), .tokens_required = !secrets.api_tokens.empty()});
     lifecycle.start();
     io.run();
+    if (const auto t = lifecycle.shutdown_time()) {
+      shutdown_ms = std::to_string(t->count());
+      drained = lifecycle.drained() ? "yes" : "no: cut at the deadline";
+    }
   } catch (const std::exception& e) {
     return fail("service", e.what());
   }
   // Our claims go at once: another daemon need not wait for the lease to run out.
   if (const auto released = store.release_lease(); !released)
     log(log_level::warning, "lease_release_failed", {{"error", released.error().message()}});
-  log(log_level::info, "stopped");
+  log(log_level::info, "stopped", {{"shutdown_ms", shutdown_ms}, {"drained", drained}});
   return 0;
 }

@@ -1,11 +1,12 @@
 #pragma once
 // What the engine's parts (intake, poller, callbacks, held jobs, recovery)
 // share: the executor, the store and the client, the options, the change
-// hub and feed, the stop flag and the jitter source. Each part holds a
+// hub and feed, the task groups and the jitter source. Each part holds a
 // reference to one engine_context, owned with the parts by the engine.
 // Not thread-safe: everything runs on the engine's executor. Internal to
 // lib/engine (include only in its .cpp files).
 
+#include "common/task_group.hpp"
 #include "engine/engine.hpp"
 #include "store/async_jobs.hpp"
 
@@ -14,8 +15,10 @@
 
 namespace weshopd::engine {
 
-// Keeps the engine (context and parts) alive while a detached coroutine of
-// one of its parts runs; pass a named one (GCC 12, see README).
+// Keeps the engine (context and parts) alive while a coroutine of one of its
+// parts exists: when the shutdown deadline stops the io_context, suspended
+// frames outlive the engine object and their guards still touch the parts
+// as the io_context destroys them. Pass a named one (GCC 12, see README).
 using keep_alive = std::shared_ptr<void>;
 
 struct engine_context {
@@ -30,7 +33,13 @@ struct engine_context {
   engine_options options;
   change_hub hub;
   job_feed feed;
-  bool stopped = false;
+  // The schedulers (poller, lease keeper, held jobs): cancelled at stop().
+  task_group loops{"engine"};
+  // Drives, polls and remote changes: take no new work at stop(), but what
+  // is in flight (a submit, an upload, a GET) may finish until interrupt().
+  task_group work{"engine_work"};
+
+  bool stopped() const { return work.stopped(); }
   std::mt19937_64 rng{std::random_device{}()};
 
   // Jitter for back-offs, in [0, 1).

@@ -14,8 +14,6 @@
 #include "engine/transitions.hpp"
 #include "upstream/agent_info_cache.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 namespace weshopd::engine {
 
@@ -52,24 +50,39 @@ engine::~engine()
 
 asio::awaitable<void> engine::start()
 {
-  keep_alive self = impl_; // detached parts keep the engine alive until they end
+  keep_alive self = impl_; // the parts' coroutines keep the engine alive (context.hpp says why)
   co_await impl_->resume.resume_unfinished(self);
-  const auto& ex = impl_->ctx.executor;
-  asio::co_spawn(ex, impl_->polls.run(self), asio::detached);
-  const auto& options = impl_->ctx.options;
-  if (options.lease_heartbeat)
-    asio::co_spawn(ex, impl_->resume.keep_lease(self), asio::detached);
-  if (options.budget && options.budget->options().policy == budget::over_budget::hold)
-    asio::co_spawn(ex, impl_->held.run(self), asio::detached);
+  auto& ctx = impl_->ctx;
+  auto scheduler = impl_->polls.run(self);
+  ctx.loops.spawn(ctx.executor, std::move(scheduler));
+  if (ctx.options.lease_heartbeat) {
+    auto heartbeat = impl_->resume.keep_lease(self);
+    ctx.loops.spawn(ctx.executor, std::move(heartbeat));
+  }
+  if (ctx.options.budget && ctx.options.budget->options().policy == budget::over_budget::hold) {
+    auto admitter = impl_->held.run(self);
+    ctx.loops.spawn(ctx.executor, std::move(admitter));
+  }
 }
 
 void engine::stop()
 {
-  impl_->ctx.stopped = true;
-  impl_->polls.stop();
-  impl_->resume.stop();
-  impl_->held.stop();
-  impl_->ctx.feed.close(); // live streams end
+  auto& ctx = impl_->ctx;
+  ctx.loops.stop();                                // the schedulers end now
+  ctx.work.stop(asio::cancellation_type::none);    // no new work; what is in flight may finish
+  ctx.feed.close(); // live streams end
+}
+
+void engine::interrupt()
+{
+  impl_->ctx.work.emit(asio::cancellation_type::terminal);
+}
+
+asio::awaitable<void> engine::join()
+{
+  const keep_alive self = impl_;
+  co_await impl_->ctx.loops.wait();
+  co_await impl_->ctx.work.wait();
 }
 
 void engine::price(store::new_job& j) const
@@ -148,7 +161,8 @@ job_feed& engine::feed()
 void engine::remote_change(const std::string& job_id)
 {
   keep_alive self = impl_;
-  asio::co_spawn(impl_->ctx.executor, impl_->hints.remote_change(self, job_id), asio::detached);
+  auto task = impl_->hints.remote_change(self, job_id);
+  impl_->ctx.work.spawn(impl_->ctx.executor, std::move(task));
 }
 
 asio::awaitable<callback_verdict> engine::callback(const std::string& job_id, const std::string& token)

@@ -90,7 +90,13 @@ public:
 
   // Resumes every unfinished job; then starts the poll scheduler.
   boost::asio::awaitable<void> start();
+  // Takes no new work: the schedulers end at once; submits, uploads and
+  // polls in flight may finish (join() awaits them, interrupt() cuts them).
   void stop();
+  // Completes when every coroutine of the engine has ended.
+  boost::asio::awaitable<void> join();
+  // The shutdown deadline passed: cancels the work still in flight.
+  void interrupt();
 
   // The intake's terms for a new job, as of options.clock(): what it costs
   // (images from batchCount, unit_price by agent) and which budgets must admit it

@@ -12,28 +12,31 @@ namespace asio = boost::asio;
 asio::awaitable<void> held_jobs::run(keep_alive self)
 {
   auto& options = ctx_.options;
-  while (!ctx_.stopped) {
+  for (;;) {
+    // (Checked before each wait too: a cancellation during a store await leaves that await alone.)
+    const bool stopped = co_await this_task_cancelled();
+    if (stopped)
+      break;
     const auto now = options.clock();
     const auto next_reset = options.budget->window_end(now);
     asio::system_timer t(ctx_.executor);
     t.expires_at(std::min(std::chrono::system_clock::now() + options.held_check,
                           std::chrono::system_clock::now() + (next_reset - now)));
-    timer_ = &t;
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    timer_ = nullptr;
-    if (ctx_.stopped)
+    const bool cancelled = co_await this_task_cancelled(); // the engine stopped
+    if (cancelled)
       break;
     auto held = co_await ctx_.jobs.held_jobs(1000);
     if (!held)
       continue;
-    const auto window = options.budget->window_of(options.clock());
+    const auto at = options.clock(); // one window for the whole pass
     for (const auto& j : *held) {
-      budget::admission a{window, options.budget->limits_for(j.agent, j.token_name), true};
+      auto a = options.budget->admission_for(j.agent, j.token_name, at);
       auto r = co_await ctx_.jobs.admit_held(j.id, a);
       if (!r || !r->admitted)
         continue;
       announce_budget_alerts(ctx_, r->alerts);
-      log(log_level::info, "job_admitted", {{"job", j.id}, {"window", window}});
+      log(log_level::info, "job_admitted", {{"job", j.id}, {"window", a.window}});
       intake_.enqueue(self, j.id);
     }
   }

@@ -17,18 +17,12 @@ class held_jobs {
 public:
   held_jobs(engine_context& ctx, intake& in) : ctx_(ctx), intake_(in) {}
 
-  // Admits held jobs until stop().
+  // Admits held jobs until the engine's loops group cancels it.
   boost::asio::awaitable<void> run(keep_alive self);
-  void stop()
-  {
-    if (timer_)
-      timer_->cancel();
-  }
 
 private:
   engine_context& ctx_;
   intake& intake_;
-  boost::asio::system_timer* timer_ = nullptr; // run()'s wait, while it waits
 };
 
 void announce_budget_alerts(engine_context& ctx, const std::vector<budget::budget_alert>& alerts);

@@ -8,8 +8,6 @@
 #include "weshop/image_ref.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -47,11 +45,15 @@ void intake::enqueue(const keep_alive& self, std::string id)
 
 void intake::start_drives(const keep_alive& self)
 {
-  while (!ctx_.stopped && active_ < ctx_.options.max_concurrent_submits && !queued_ids_.empty()) {
+  while (!ctx_.stopped() && active_ < ctx_.options.max_concurrent_submits && !queued_ids_.empty()) {
     auto id = std::move(queued_ids_.front());
     queued_ids_.pop_front();
     ++active_;
-    asio::co_spawn(ctx_.executor, drive(self, id), asio::detached);
+    auto task = drive(self, id);
+    if (!ctx_.work.spawn(ctx_.executor, std::move(task))) {
+      --active_; // stopping: the drive never starts
+      driving_.erase(id);
+    }
   }
 }
 
@@ -76,7 +78,7 @@ asio::awaitable<void> intake::drive(keep_alive self, std::string id)
   job j = std::move(*loaded);
 
   std::string token; // the callback token of the run about to be submitted
-  while (!ctx_.stopped) {
+  while (!ctx_.stopped()) {
     result<job> next = errc::stale_state;
     if (j.state == job_state::queued)
       next = co_await leave_queue(j, token);
@@ -96,7 +98,7 @@ asio::awaitable<void> intake::drive(keep_alive self, std::string id)
 asio::awaitable<result<job>> intake::load(const std::string& id)
 {
   auto loaded = co_await ctx_.jobs.get(id);
-  for (int attempt = 0; !loaded && is_storage_failure(loaded.error()) && !ctx_.stopped; ++attempt) {
+  for (int attempt = 0; !loaded && is_storage_failure(loaded.error()) && !ctx_.stopped(); ++attempt) {
     asio::steady_timer t(ctx_.executor,
                          backoff(attempt, std::chrono::milliseconds(100), std::chrono::seconds(5), ctx_.unit()));
     co_await t.async_wait(use_tuple);

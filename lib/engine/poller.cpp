@@ -5,8 +5,6 @@
 #include "metrics/registry.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -136,19 +134,28 @@ bool poller::hint(const std::string& id)
 asio::awaitable<void> poller::run(keep_alive self)
 {
   poll_bucket bucket(ctx_.options.polls_per_second, now_ms());
-  while (!ctx_.stopped) {
+  for (;;) {
+    const bool stopped = co_await this_task_cancelled(); // (stop() before the first wait)
+    if (stopped)
+      co_return;
     const auto now = now_ms();
     bucket.refill(now);
     for (auto& id : polls_.take_due(now, poll_room(ctx_.options.max_concurrent_polls, in_flight_, bucket))) {
       bucket.take();
       ++in_flight_;
-      asio::co_spawn(ctx_.executor, poll_one(self, id), asio::detached);
+      auto poll = poll_one(self, id);
+      if (!ctx_.work.spawn(ctx_.executor, std::move(poll)))
+        --in_flight_; // stopping: the poll never starts
     }
     const auto at = next_wake(polls_.next_due(), now, bucket);
     wake_at_ = at;
     wake_.expires_at(at);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
     wake_at_.reset();
+    // (wake_ is also cancelled to re-read the due times: only stop() ends the loop.)
+    const bool cancelled = co_await this_task_cancelled();
+    if (cancelled)
+      co_return;
   }
 }
 

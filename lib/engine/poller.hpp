@@ -35,9 +35,8 @@ public:
 
   explicit poller(engine_context& ctx);
 
-  // The scheduler, until stop().
+  // The scheduler, until the engine's loops group cancels it.
   boost::asio::awaitable<void> run(keep_alive self);
-  void stop() { wake_.cancel(); }
 
   // A run is about to be submitted with this callback token (hash): a
   // callback arriving before the POST's answer is remembered.

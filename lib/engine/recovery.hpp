@@ -19,15 +19,14 @@ namespace weshopd::engine {
 class recovery {
 public:
   recovery(engine_context& ctx, intake& in, poller& polls)
-    : ctx_(ctx), intake_(in), poller_(polls), lease_timer_(ctx.executor)
+    : ctx_(ctx), intake_(in), poller_(polls)
   {
   }
 
   // Takes every unfinished job; throws when they cannot be read.
   boost::asio::awaitable<void> resume_unfinished(keep_alive self);
-  // The heartbeat (options.lease_heartbeat), until stop().
+  // The heartbeat (options.lease_heartbeat), until the engine's loops group cancels it.
   boost::asio::awaitable<void> keep_lease(keep_alive self);
-  void stop() { lease_timer_.cancel(); }
 
 private:
   boost::asio::awaitable<void> adopt(keep_alive self, std::vector<job>& jobs);
@@ -35,7 +34,6 @@ private:
   engine_context& ctx_;
   intake& intake_;
   poller& poller_;
-  boost::asio::steady_timer lease_timer_;
 };
 
 } // namespace weshopd::engine

@@ -32,7 +32,7 @@ asio::awaitable<result<job>> transition_with_retry(engine_context& ctx, const jo
                                                    const store::job_patch& patch, const std::string& detail)
 {
   auto r = co_await transition_once(ctx, j, to, patch, detail);
-  for (int attempt = 0; !r && is_storage_failure(r.error()) && !ctx.stopped; ++attempt) {
+  for (int attempt = 0; !r && is_storage_failure(r.error()) && !ctx.stopped(); ++attempt) {
     if (attempt % 20 == 0)
       log(log_level::error, "storage_failed",
           {{"job", j.id}, {"state", to_string(to)}, {"error", r.error().message()}, {"action", "retrying"}});

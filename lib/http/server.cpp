@@ -1,11 +1,10 @@
 #include "http/server.hpp"
 
+#include "common/task_group.hpp"
 #include "http/request_rules.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -67,6 +66,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
   tcp::acceptor acceptor;
   unix_socket::acceptor local_acceptor;
   std::atomic<bool> stopping{false};
+  task_group listeners{"http_accept"}; // cancelled at stop()
+  task_group sessions{"http_session"}; // may finish their request after stop(), until interrupt()
   mutable std::mutex mutex;
   std::map<std::uint64_t, std::shared_ptr<connection>> connections; // oldest first
   std::uint64_t accepted = 0;
@@ -185,10 +186,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
       auto conn = std::make_shared<connection>(std::move(socket), std::move(peer));
       const bool over_cap = !self->admit(conn);
       auto conn_executor = conn->stream.get_executor();
-      if (over_cap)
-        asio::co_spawn(conn_executor, refuse(self, conn), asio::detached);
-      else
-        asio::co_spawn(conn_executor, session(self, conn), asio::detached);
+      auto task = over_cap ? refuse(self, conn) : session(self, conn);
+      if (!self->sessions.spawn(conn_executor, std::move(task)))
+        self->forget(conn); // stopping: it closes as it goes
     }
   }
 
@@ -404,10 +404,14 @@ std::uint16_t server::port() const
 
 void server::start()
 {
-  if (impl_->acceptor.is_open())
-    asio::co_spawn(impl_->executor, impl::accept_loop(impl_, impl_->acceptor), asio::detached);
-  if (impl_->local_acceptor.is_open())
-    asio::co_spawn(impl_->executor, impl::accept_loop(impl_, impl_->local_acceptor), asio::detached);
+  if (impl_->acceptor.is_open()) {
+    auto loop = impl::accept_loop(impl_, impl_->acceptor);
+    impl_->listeners.spawn(impl_->executor, std::move(loop));
+  }
+  if (impl_->local_acceptor.is_open()) {
+    auto loop = impl::accept_loop(impl_, impl_->local_acceptor);
+    impl_->listeners.spawn(impl_->executor, std::move(loop));
+  }
 }
 
 void server::stop()
@@ -419,15 +423,29 @@ void server::stop()
     std::error_code fec;
     std::filesystem::remove(impl_->options.unix_socket, fec);
   }
+  impl_->sessions.stop(asio::cancellation_type::none); // requests in progress may finish
   asio::post(impl_->executor, [self = impl_] {
     beast::error_code ec;
     self->acceptor.close(ec);
     self->local_acceptor.close(ec);
+    self->listeners.stop(); // on the executor: a cancellation signal is not thread-safe
   });
   std::lock_guard lock(impl_->mutex);
   for (const auto& [serial, c] : impl_->connections)
     if (!c->busy) // idle keep-alive: close now; busy ones close after their response
       asio::post(c->stream.get_executor(), [conn = c] { conn->stream.cancel(); });
+}
+
+asio::awaitable<void> server::join()
+{
+  const auto self = impl_;
+  co_await self->listeners.wait();
+  co_await self->sessions.wait();
+}
+
+void server::interrupt()
+{
+  asio::post(impl_->executor, [self = impl_] { self->sessions.emit(asio::cancellation_type::terminal); });
 }
 
 std::size_t server::body_memory() const

@@ -58,6 +58,10 @@ public:
   std::uint16_t port() const;
   void start();
   void stop();
+  // Completes when the listeners and every connection have ended (after stop()).
+  boost::asio::awaitable<void> join();
+  // The shutdown deadline passed: cancels the requests still in progress.
+  void interrupt();
   std::size_t open_connections() const;
   std::size_t body_memory() const; // bytes counted for bodies now
 

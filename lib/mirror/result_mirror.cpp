@@ -5,6 +5,7 @@
 #include "common/image_type.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
+#include "common/task_group.hpp"
 #include "http/client.hpp"
 #include "http/failure_class.hpp"
 #include "metrics/registry.hpp"
@@ -12,8 +13,6 @@
 #include "store/async_jobs.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -50,9 +49,9 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
   result_mirror_options options;
   http::client client;
   asio::steady_timer wake;
-  asio::steady_timer sweep_timer;
   std::unordered_set<std::string> in_flight;
-  bool stopped = false;
+  task_group loops{"mirror"};         // run() and sweep_loop()
+  task_group copies{"mirror_copy"};   // a copy cut by stop() stays pending: the next start makes it
   std::mt19937_64 rng{std::random_device{}()};
 
   static http::client_options client_options(const result_mirror_options& o)
@@ -67,7 +66,7 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
   }
 
   impl(asio::any_io_executor ex, store::job_store& s, result_mirror_options o)
-    : executor(ex), jobs(s), options(std::move(o)), client(ex, client_options(options)), wake(ex), sweep_timer(ex)
+    : executor(ex), jobs(s), options(std::move(o)), client(ex, client_options(options)), wake(ex)
   {
     std::error_code ec;
     fs::create_directories(options.dir, ec);
@@ -77,17 +76,28 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
 
   asio::awaitable<void> run(std::shared_ptr<impl> self)
   {
-    while (!stopped) {
+    for (;;) {
       if (in_flight.size() < options.max_in_flight) {
         const auto limit = options.max_in_flight + in_flight.size();
         auto backlog = co_await jobs.mirror_backlog(limit);
         if (backlog)
           for (auto& j : *backlog)
-            if (in_flight.size() < options.max_in_flight && in_flight.insert(j.id).second)
-              asio::co_spawn(executor, copy_job(self, std::move(j)), asio::detached);
+            if (in_flight.size() < options.max_in_flight && in_flight.insert(j.id).second) {
+              const auto id = j.id;
+              auto copy = copy_job(self, std::move(j));
+              if (!copies.spawn(executor, std::move(copy)))
+                in_flight.erase(id); // stopping: it stays pending
+            }
       }
+      // (stop() during the read left it alone; pokes cancel `wake` too: checked before and after.)
+      const bool stopped = co_await this_task_cancelled();
+      if (stopped)
+        co_return;
       wake.expires_after(1h); // until a poke, or a copy ends
       co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      const bool stopped_now = co_await this_task_cancelled();
+      if (stopped_now)
+        co_return;
     }
   }
 
@@ -103,11 +113,13 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
                             r.failure != http::failure_kind::bad_request &&
                             r.failure != http::failure_kind::address_not_allowed) ||
                            (r && (r.resp.status >= 500 || r.resp.status == 429));
-      if (!passing || attempt + 1 >= options.max_attempts || stopped)
+      if (!passing || attempt + 1 >= options.max_attempts || copies.stopped())
         co_return r;
       asio::steady_timer pause(executor, backoff(attempt, options.retry_initial, 60s,
                                                  std::uniform_real_distribution<double>(0, 1)(rng)));
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (copies.stopped())
+        co_return r;
     }
   }
 
@@ -160,15 +172,16 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
 
     std::vector<store::result_file> files;
     std::string failure;
-    for (int n = 0; n < static_cast<int>(j.results.size()) && failure.empty() && !stopped; ++n) {
+    for (int n = 0; n < static_cast<int>(j.results.size()) && failure.empty() && !copies.stopped(); ++n) {
       auto copied = co_await copy_one(j, n);
       if (auto* f = std::get_if<store::result_file>(&copied))
         files.push_back(std::move(*f));
       else
         failure = std::get<std::string>(copied);
     }
-    if (stopped && failure.empty() && files.size() < j.results.size())
-      co_return; // stays pending: the next start copies it again
+    // Cut by stop() (its failure may be the cancellation): it stays pending, the next start copies it again.
+    if (copies.stopped() && files.size() < j.results.size())
+      co_return;
     count("copied", files.size());
     if (!failure.empty()) {
       count("failed");
@@ -179,10 +192,16 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
 
   asio::awaitable<void> sweep_loop(std::shared_ptr<impl>)
   {
-    while (!stopped) {
+    asio::steady_timer sweep_timer(executor);
+    for (;;) {
       co_await sweep();
+      const bool stopped = co_await this_task_cancelled(); // came during the sweep's store awaits
+      if (stopped)
+        co_return;
       sweep_timer.expires_after(options.sweep_interval);
-      co_await sweep_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      auto [ec] = co_await sweep_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec)
+        co_return; // stop()
     }
   }
 
@@ -221,15 +240,23 @@ result_mirror::~result_mirror()
 
 void result_mirror::start()
 {
-  asio::co_spawn(impl_->executor, impl_->run(impl_), asio::detached);
-  asio::co_spawn(impl_->executor, impl_->sweep_loop(impl_), asio::detached);
+  auto run = impl_->run(impl_);
+  impl_->loops.spawn(impl_->executor, std::move(run));
+  auto sweeps = impl_->sweep_loop(impl_);
+  impl_->loops.spawn(impl_->executor, std::move(sweeps));
 }
 
 void result_mirror::stop()
 {
-  impl_->stopped = true;
-  impl_->wake.cancel();
-  impl_->sweep_timer.cancel();
+  impl_->copies.stop();
+  impl_->loops.stop();
+}
+
+asio::awaitable<void> result_mirror::join()
+{
+  const auto self = impl_;
+  co_await self->loops.wait();
+  co_await self->copies.wait();
 }
 
 void result_mirror::poke()

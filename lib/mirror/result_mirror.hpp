@@ -23,6 +23,7 @@
 #include "store/job_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <memory>
@@ -52,7 +53,9 @@ public:
   ~result_mirror();
 
   void start();
+  // Ends the loops and cuts the copies under way (they stay pending).
   void stop();
+  boost::asio::awaitable<void> join(); // until every coroutine ended
   // A job may have become pending (it succeeded).
   void poke();
 

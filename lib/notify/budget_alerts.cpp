@@ -1,13 +1,13 @@
 #include "notify/budget_alerts.hpp"
 
 #include "common/log.hpp"
+#include "common/task_group.hpp"
 #include "common/uuid7.hpp"
 #include "http/client.hpp"
 #include "http/failure_class.hpp"
 #include "notify/signature.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -24,6 +24,7 @@ struct alert_sender::impl {
   std::string currency;
   http::client client;
   uuid7_generator ids;
+  task_group sends{"budget_alerts"}; // cancelled at stop(): an alert is best effort
 
   impl(asio::any_io_executor ex, std::string u, std::optional<std::string> k, std::string c, http::address_policy a)
     : executor(ex), url(std::move(u)), key(std::move(k)), currency(std::move(c)),
@@ -57,11 +58,16 @@ struct alert_sender::impl {
       const auto r = co_await client.fetch(std::move(req));
       if (r && r.resp.status >= 200 && r.resp.status < 300)
         co_return;
+      const bool stopped = co_await this_task_cancelled();
+      if (stopped)
+        co_return;
       log(log_level::warning, "budget_alert_undelivered",
           {{"scope", a.scope}, {"attempt", std::to_string(attempt + 1)},
            {"error", http::failure_class(r)}, {"detail", r.message}});
       asio::steady_timer t(executor, std::chrono::seconds(1 << attempt));
-      co_await t.async_wait(asio::use_awaitable);
+      auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec)
+        co_return; // stop()
     }
   }
 };
@@ -73,11 +79,26 @@ alert_sender::alert_sender(asio::any_io_executor executor, std::string url, std:
 {
 }
 
-alert_sender::~alert_sender() = default;
+alert_sender::~alert_sender()
+{
+  stop();
+}
 
 void alert_sender::send(const budget::budget_alert& alert)
 {
-  asio::co_spawn(impl_->executor, impl_->deliver(impl_, alert), asio::detached);
+  auto task = impl_->deliver(impl_, alert);
+  impl_->sends.spawn(impl_->executor, std::move(task));
+}
+
+void alert_sender::stop()
+{
+  impl_->sends.stop();
+}
+
+asio::awaitable<void> alert_sender::join()
+{
+  const auto self = impl_;
+  co_await self->sends.wait();
 }
 
 } // namespace weshopd::notify

@@ -10,6 +10,7 @@
 #include "http/address_policy.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <memory>
 #include <optional>
@@ -24,6 +25,9 @@ public:
   ~alert_sender();
 
   void send(const budget::budget_alert& alert); // returns at once
+  // Sends no more and cancels the sends under way (on the executor's thread).
+  void stop();
+  boost::asio::awaitable<void> join(); // until the sends under way ended
 
 private:
   struct impl;

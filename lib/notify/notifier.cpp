@@ -3,6 +3,7 @@
 #include "job/job_json.hpp"
 #include "common/backoff.hpp"
 #include "common/log.hpp"
+#include "common/task_group.hpp"
 #include "http/client.hpp"
 #include "http/failure_class.hpp"
 #include "metrics/registry.hpp"
@@ -10,8 +11,6 @@
 #include "store/async_jobs.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
@@ -33,7 +32,8 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
   http::client client;
   asio::system_timer wake;
   std::unordered_set<std::int64_t> in_flight; // delivery ids being attempted now
-  bool stopped = false;
+  task_group loop{"notifier"};                 // run(): cancelled at stop()
+  task_group attempts{"notifier_delivery"};    // may finish after stop(), until interrupt()
   std::mt19937_64 rng{std::random_device{}()};
 
   impl(asio::any_io_executor ex, store::job_store& s, notifier_options o)
@@ -44,22 +44,32 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
 
   asio::awaitable<void> run(std::shared_ptr<impl> self)
   {
-    while (!stopped) {
+    for (;;) {
       const auto now = now_ms();
       if (in_flight.size() < options.max_in_flight) {
         auto due = co_await jobs.due_deliveries(now, options.max_in_flight);
         if (due)
           for (auto& d : *due)
-            if (in_flight.size() < options.max_in_flight && in_flight.insert(d.id).second)
-              asio::co_spawn(executor, deliver(self, std::move(d)), asio::detached);
+            if (in_flight.size() < options.max_in_flight && in_flight.insert(d.id).second) {
+              auto attempt = deliver(self, std::move(d));
+              attempts.spawn(executor, std::move(attempt));
+            }
       }
       // Sleep until the next due row (or a poke, or a finished attempt).
       auto next = co_await jobs.next_delivery_due();
       auto at = now + std::chrono::hours(1);
       if (next && *next && in_flight.size() < options.max_in_flight)
         at = std::max(**next, now + std::chrono::milliseconds(10));
+      // stop() may have come during a store read, which it leaves alone; the
+      // wake timer is also cancelled by pokes, so this is checked before and after.
+      const bool stopped = co_await this_task_cancelled();
+      if (stopped)
+        co_return;
       wake.expires_at(at);
       co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      const bool stopped_now = co_await this_task_cancelled();
+      if (stopped_now)
+        co_return;
     }
   }
 
@@ -141,13 +151,26 @@ notifier::~notifier()
 
 void notifier::start()
 {
-  asio::co_spawn(impl_->executor, impl_->run(impl_), asio::detached);
+  auto loop = impl_->run(impl_);
+  impl_->loop.spawn(impl_->executor, std::move(loop));
 }
 
 void notifier::stop()
 {
-  impl_->stopped = true;
-  impl_->wake.cancel();
+  impl_->loop.stop();
+  impl_->attempts.stop(asio::cancellation_type::none); // attempts in flight may finish and be recorded
+}
+
+asio::awaitable<void> notifier::join()
+{
+  const auto self = impl_;
+  co_await self->loop.wait();
+  co_await self->attempts.wait();
+}
+
+void notifier::interrupt()
+{
+  impl_->attempts.emit(asio::cancellation_type::terminal);
 }
 
 void notifier::poke()

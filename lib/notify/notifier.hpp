@@ -17,6 +17,7 @@
 #include "store/job_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <memory>
@@ -42,7 +43,10 @@ public:
   ~notifier();
 
   void start();
+  // Ends the loop; attempts in flight may finish (join() awaits them, interrupt() cuts them).
   void stop();
+  boost::asio::awaitable<void> join();
+  void interrupt();
   // A delivery may have become due (a new event for a job with a notify URL).
   void poke();
 

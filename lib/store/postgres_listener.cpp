@@ -1,12 +1,11 @@
 #include "store/postgres_listener.hpp"
 
 #include "common/log.hpp"
+#include "common/task_group.hpp"
 #include "store/postgres.hpp"
 #include "store/read_async.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,7 +14,6 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <optional>
 
 namespace weshopd::store {
 
@@ -25,12 +23,10 @@ struct postgres_listener::impl : std::enable_shared_from_this<impl> {
   asio::any_io_executor executor;
   postgres_listener_options options;
   std::function<void(const std::string&)> on_remote;
-  asio::steady_timer pause;
-  std::optional<asio::posix::stream_descriptor> socket;
-  bool stopped = false;
+  task_group tasks{"postgres_listener"}; // run(), cancelled at stop()
 
   impl(asio::any_io_executor ex, postgres_listener_options o, std::function<void(const std::string&)> f)
-    : executor(ex), options(std::move(o)), on_remote(std::move(f)), pause(ex)
+    : executor(ex), options(std::move(o)), on_remote(std::move(f))
   {
   }
 
@@ -73,25 +69,30 @@ struct postgres_listener::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<void> run(std::shared_ptr<impl>)
   {
     auto wait = std::chrono::milliseconds(100);
-    while (!stopped) {
-      if (auto db = co_await connect(wait)) {
+    for (;;) {
+      auto db = co_await connect(wait);
+      bool stopped = co_await this_task_cancelled(); // stop() during the connect left it alone
+      if (db && !stopped) {
         wait = std::chrono::milliseconds(100);
         deliver(db->native()); // what came while LISTEN was set up
-        socket.emplace(executor, PQsocket(db->native()));
-        while (!stopped) {
-          auto [ec] = co_await socket->async_wait(asio::posix::stream_descriptor::wait_read,
-                                                  asio::as_tuple(asio::use_awaitable));
+        asio::posix::stream_descriptor socket(executor, PQsocket(db->native()));
+        for (;;) {
+          auto [ec] = co_await socket.async_wait(asio::posix::stream_descriptor::wait_read,
+                                                 asio::as_tuple(asio::use_awaitable));
           if (ec || PQconsumeInput(db->native()) == 0)
-            break;
+            break; // stop() or a lost connection
           deliver(db->native());
         }
-        socket->release(); // libpq owns the descriptor
-        socket.reset();
+        socket.release(); // libpq owns the descriptor
+        stopped = co_await this_task_cancelled();
       }
       if (stopped)
         break;
-      pause.expires_after(wait);
+      asio::steady_timer pause(executor, wait);
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      const bool stopped_now = co_await this_task_cancelled();
+      if (stopped_now)
+        break;
       wait = std::min(wait * 2, std::chrono::milliseconds(5000));
     }
   }
@@ -110,15 +111,19 @@ postgres_listener::~postgres_listener()
 
 void postgres_listener::start()
 {
-  asio::co_spawn(impl_->executor, impl_->run(impl_), asio::detached);
+  auto listening = impl_->run(impl_);
+  impl_->tasks.spawn(impl_->executor, std::move(listening));
 }
 
 void postgres_listener::stop()
 {
-  impl_->stopped = true;
-  impl_->pause.cancel();
-  if (impl_->socket)
-    impl_->socket->cancel();
+  impl_->tasks.stop();
+}
+
+asio::awaitable<void> postgres_listener::join()
+{
+  const auto self = impl_;
+  co_await self->tasks.wait();
 }
 
 } // namespace weshopd::store

@@ -7,6 +7,7 @@
 // resume with Last-Event-ID from the table).
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <functional>
 #include <memory>
@@ -27,6 +28,7 @@ public:
   ~postgres_listener();
   void start();
   void stop();
+  boost::asio::awaitable<void> join(); // until the listening ended after stop()
 
 private:
   struct impl;

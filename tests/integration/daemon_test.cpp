@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -352,6 +354,27 @@ TEST_F(Daemon, SighupDoesNotStopIt)
   ::kill(daemon_->pid(), SIGHUP);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(daemon_->call("GET", "/healthz").status, 200u);
+}
+
+// SIGTERM with nothing in flight: every part ends at once (no 100 ms polls,
+// no deadline), and the last line says how long the shutdown took.
+TEST_F(Daemon, SigtermStopsPromptlyAndLogsTheShutdownTime)
+{
+  start();
+  EXPECT_EQ(daemon_->call("GET", "/healthz").status, 200u);
+  const auto t0 = std::chrono::steady_clock::now();
+  const int status = daemon_->stop(SIGTERM);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::ifstream log(dir_.file("daemon.log"));
+  std::string line, stopped;
+  while (std::getline(log, line))
+    if (line.find("event=stopped ") != std::string::npos)
+      stopped = line;
+  ASSERT_FALSE(stopped.empty());
+  EXPECT_NE(stopped.find("shutdown_ms="), std::string::npos) << stopped;
+  EXPECT_EQ(stopped.find("shutdown_ms=-"), std::string::npos) << stopped;
+  EXPECT_NE(stopped.find("drained=yes"), std::string::npos) << stopped;
 }
 
 TEST_F(Daemon, CancelAndWait)
