@@ -158,4 +158,11 @@ asio::awaitable<void> service_lifecycle::drain()
   io_.stop();
 }
 
+service_lifecycle::shutdown_report service_lifecycle::report() const
+{
+  if (!shutdown_time_)
+    return {};
+  return {std::to_string(shutdown_time_->count()), drained_ ? "yes" : "no: cut at the deadline"};
+}
+
 } // namespace weshopd

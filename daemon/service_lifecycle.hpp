@@ -52,8 +52,11 @@ public:
   void start();
   // After a signal stopped the io_context: from the signal to the stop, and
   // whether every part ended by itself (not cut at the deadline).
-  std::optional<std::chrono::milliseconds> shutdown_time() const { return shutdown_time_; }
-  bool drained() const { return drained_; }
+  struct shutdown_report {
+    std::string ms = "-";      // from the signal to the io_context's stop
+    std::string drained = "-"; // every part ended by itself, or was cut at the deadline
+  };
+  shutdown_report report() const;
 
 private:
   boost::asio::awaitable<void> start_parts();

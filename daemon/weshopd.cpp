@@ -49,6 +49,16 @@ std::unique_ptr<T> make_if(bool wanted, Args&&... args)
   return wanted ? std::make_unique<T>(std::forward<Args>(args)...) : nullptr;
 }
 
+// Our claims go at once (another daemon need not wait for the lease to run
+// out), then the last line.
+int stopped(store::job_store& store, const service_lifecycle::shutdown_report& shutdown)
+{
+  if (const auto released = store.release_lease(); !released)
+    log(log_level::warning, "lease_release_failed", {{"error", released.error().message()}});
+  log(log_level::info, "stopped", {{"shutdown_ms", shutdown.ms}, {"drained", shutdown.drained}});
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -87,8 +97,7 @@ int main(int argc, char** argv)
     return fail("job store " + wiring::store_name(cfg), opened.error().message());
   auto& store = **opened;
 
-  std::string shutdown_ms = "-"; // from the signal to the io_context's stop
-  std::string drained = "-";
+  service_lifecycle::shutdown_report shutdown;
   try {
     boost::asio::io_context io(1);
     const auto ex = io.get_executor();
@@ -132,16 +141,9 @@ int main(int argc, char** argv)
                                 cfg, {.store = wiring::store_name(cfg), .tokens_required = !secrets.api_tokens.empty()});
     lifecycle.start();
     io.run();
-    if (const auto t = lifecycle.shutdown_time()) {
-      shutdown_ms = std::to_string(t->count());
-      drained = lifecycle.drained() ? "yes" : "no: cut at the deadline";
-    }
+    shutdown = lifecycle.report();
   } catch (const std::exception& e) {
     return fail("service", e.what());
   }
-  // Our claims go at once: another daemon need not wait for the lease to run out.
-  if (const auto released = store.release_lease(); !released)
-    log(log_level::warning, "lease_release_failed", {{"error", released.error().message()}});
-  log(log_level::info, "stopped", {{"shutdown_ms", shutdown_ms}, {"drained", drained}});
-  return 0;
+  return stopped(store, shutdown);
 }

@@ -2,6 +2,7 @@
 
 #include "common/task_group.hpp"
 #include "http/request_rules.hpp"
+#include "http/response_head.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -192,40 +193,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  // The head is written by hand into one string and goes out with the body in
-  // one gathered write: no header container per response.
-  static std::string head_of(const outgoing& out, unsigned version, bool keep_alive)
-  {
-    std::string head;
-    head.reserve(192 + out.headers.size() * 48);
-    head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-    head += std::to_string(out.status);
-    head += ' ';
-    head += bhttp::obsolete_reason(static_cast<bhttp::status>(out.status));
-    head += "\r\n";
-    const auto add = [&head](std::string_view name, std::string_view value) {
-      if (name.find_first_of("\r\n:") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos)
-        return; // never split a header (our own values; this is a last guard)
-      head.append(name).append(": ").append(value).append("\r\n");
-    };
-    if (!out.content_type.empty())
-      add("Content-Type", out.content_type);
-    for (const auto& h : out.headers)
-      add(h.name, h.value);
-    // (A streamed body has no length: it ends when the connection closes.)
-    if (!out.stream && out.status >= 200 && out.status != 204 && out.status != 304)
-      add("Content-Length", std::to_string(out.body.size()));
-    if (version == 10 && keep_alive)
-      add("Connection", "keep-alive");
-    else if (version != 10 && !keep_alive)
-      add("Connection", "close");
-    head += "\r\n";
-    return head;
-  }
-
   static asio::awaitable<void> write(connection& c, const outgoing& out, unsigned version, bool keep_alive)
   {
-    const auto head = head_of(out, version, keep_alive);
+    const auto head = response_head(out, version, keep_alive); // out with the body in one gathered write
     const std::array buffers{asio::buffer(head), asio::buffer(out.body)};
     c.stream.expires_after(std::chrono::seconds(30));
     co_await asio::async_write(c.stream, buffers, use_tuple);
@@ -253,7 +223,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
   static asio::awaitable<void> stream_response(std::shared_ptr<impl> self, connection& c, outgoing& out,
                                                unsigned version)
   {
-    const auto head = head_of(out, version, false);
+    const auto head = response_head(out, version, false);
     c.stream.expires_after(self->options.write_timeout);
     auto [ec, n] = co_await asio::async_write(c.stream, asio::buffer(head), use_tuple);
     if (ec)
