@@ -101,6 +101,32 @@ TEST(Migrator, JobStoreOpenReportsTamperingClearly)
   EXPECT_NE(store.error().detail.find("must never be edited"), std::string::npos) << store.error().message();
 }
 
+// What an operator sees at start after running an older binary on a newer
+// database: the code, the migration it does not know, and what to do.
+TEST(Migrator, JobStoreOpenRefusesADatabaseNewerThanTheBinaryClearly)
+{
+  test::temp_dir dir;
+  const auto path = dir.file("jobs.db");
+  { ASSERT_NE(test::open_store(path), nullptr); }
+  const auto future = std::to_string(embedded_migrations().back().version + 1);
+  {
+    connection db({path});
+    db.exec("INSERT INTO schema_migrations(version, name, checksum, applied_at) VALUES (" + future +
+            ", 'from_the_future', 'x', 1)");
+  }
+  auto store = job_store::open({.path = path});
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, errc::database_too_new);
+  const auto& detail = store.error().detail;
+  EXPECT_NE(detail.find("migration " + future + " (from_the_future)"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("run a newer weshopd or restore a backup"), std::string::npos) << detail;
+  {
+    connection db({path, true});
+    EXPECT_EQ(count(db, "SELECT count(*) FROM schema_migrations"), static_cast<int>(embedded_migrations().size()) + 1)
+      << "refused, it changed nothing";
+  }
+}
+
 TEST(Migrator, JobStoreOpenRefusesAFileThatIsNotADatabase)
 {
   test::temp_dir dir;
