@@ -21,24 +21,30 @@
 namespace weshopd {
 
 // T: what the callback is given (e.g. result<job>); start(callback) begins the operation.
+//
+// The timer lives in this frame, not in the state the callback shares: the
+// other thread may drop its copy of the callback (and so the last reference
+// to that state) after this coroutine resumed and its io_context is gone,
+// and a timer must never be destroyed after its io_context (ASan saw it).
 template <class T, class Start>
 boost::asio::awaitable<T> await_callback(boost::asio::any_io_executor executor, Start&& start)
 {
   namespace asio = boost::asio;
   struct pending {
-    asio::steady_timer timer;
     std::optional<T> value;
-    explicit pending(asio::any_io_executor ex) : timer(std::move(ex), asio::steady_timer::time_point::max()) {}
+    asio::steady_timer* timer = nullptr; // set and used on `executor` only
   };
-  auto p = std::make_shared<pending>(executor);
-  start([p](T v) {
-    asio::post(p->timer.get_executor(), [p, v = std::move(v)]() mutable {
+  asio::steady_timer timer(executor, asio::steady_timer::time_point::max());
+  auto p = std::make_shared<pending>();
+  p->timer = &timer;
+  start([p, executor](T v) {
+    asio::post(executor, [p, v = std::move(v)]() mutable {
       p->value = std::move(v);
-      p->timer.cancel();
+      p->timer->cancel();
     });
   });
   while (!p->value)
-    co_await p->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   co_return std::move(*p->value);
 }
 
