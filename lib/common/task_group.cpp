@@ -145,6 +145,31 @@ asio::awaitable<bool> this_task_cancelled()
   co_return cs.cancelled() != asio::cancellation_type::none;
 }
 
+namespace {
+
+template <class Timer>
+asio::awaitable<bool> sleep_on(Timer& timer)
+{
+  const bool before = co_await this_task_cancelled();
+  if (before)
+    co_return false;
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  const bool during = co_await this_task_cancelled();
+  co_return !during;
+}
+
+} // namespace
+
+asio::awaitable<bool> sleep_unless_cancelled(asio::steady_timer& timer)
+{
+  co_return co_await sleep_on(timer);
+}
+
+asio::awaitable<bool> sleep_unless_cancelled(asio::system_timer& timer)
+{
+  co_return co_await sleep_on(timer);
+}
+
 asio::awaitable<void> task_group::wait()
 {
   const auto s = state_; // the group may go while we wait

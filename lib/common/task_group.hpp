@@ -13,6 +13,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/system_timer.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -50,5 +52,13 @@ private:
 // In a task: has its group cancelled it? A loop checks this after an await
 // that ended with operation_aborted (its timer may be cancelled for other reasons).
 boost::asio::awaitable<bool> this_task_cancelled();
+
+// A task loop's sleep: waits on `timer` (already set) unless the group has
+// cancelled the task; false when it has, before or during the wait. Checked
+// before too, since a cancellation that came during another await (a store
+// read) left that await alone; after, since the timer may be cancelled for
+// other reasons (a poke).
+boost::asio::awaitable<bool> sleep_unless_cancelled(boost::asio::steady_timer& timer);
+boost::asio::awaitable<bool> sleep_unless_cancelled(boost::asio::system_timer& timer);
 
 } // namespace weshopd

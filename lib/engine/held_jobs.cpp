@@ -13,18 +13,13 @@ asio::awaitable<void> held_jobs::run(keep_alive self)
 {
   auto& options = ctx_.options;
   for (;;) {
-    // (Checked before each wait too: a cancellation during a store await leaves that await alone.)
-    const bool stopped = co_await this_task_cancelled();
-    if (stopped)
-      break;
     const auto now = options.clock();
     const auto next_reset = options.budget->window_end(now);
     asio::system_timer t(ctx_.executor);
     t.expires_at(std::min(std::chrono::system_clock::now() + options.held_check,
                           std::chrono::system_clock::now() + (next_reset - now)));
-    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    const bool cancelled = co_await this_task_cancelled(); // the engine stopped
-    if (cancelled)
+    const bool go_on = co_await sleep_unless_cancelled(t);
+    if (!go_on)
       break;
     auto held = co_await ctx_.jobs.held_jobs(1000);
     if (!held)

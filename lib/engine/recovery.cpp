@@ -31,14 +31,9 @@ asio::awaitable<void> recovery::resume_unfinished(keep_alive self)
 asio::awaitable<void> recovery::keep_lease(keep_alive self)
 {
   for (;;) {
-    // (Checked before each wait too: a cancellation during a store await leaves that await alone.)
-    const bool stopped = co_await this_task_cancelled();
-    if (stopped)
-      break;
     asio::steady_timer lease_timer(ctx_.executor, *ctx_.options.lease_heartbeat);
-    co_await lease_timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    const bool cancelled = co_await this_task_cancelled(); // the engine stopped
-    if (cancelled)
+    const bool go_on = co_await sleep_unless_cancelled(lease_timer);
+    if (!go_on)
       break;
     if (auto renewed = co_await ctx_.jobs.renew_lease(); !renewed)
       log(log_level::error, "lease_renewal_failed", {{"error", renewed.error().message()}});

@@ -89,14 +89,9 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
                 in_flight.erase(id); // stopping: it stays pending
             }
       }
-      // (stop() during the read left it alone; pokes cancel `wake` too: checked before and after.)
-      const bool stopped = co_await this_task_cancelled();
-      if (stopped)
-        co_return;
       wake.expires_after(1h); // until a poke, or a copy ends
-      co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-      const bool stopped_now = co_await this_task_cancelled();
-      if (stopped_now)
+      const bool go_on = co_await sleep_unless_cancelled(wake);
+      if (!go_on)
         co_return;
     }
   }

@@ -60,15 +60,9 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
       auto at = now + std::chrono::hours(1);
       if (next && *next && in_flight.size() < options.max_in_flight)
         at = std::max(**next, now + std::chrono::milliseconds(10));
-      // stop() may have come during a store read, which it leaves alone; the
-      // wake timer is also cancelled by pokes, so this is checked before and after.
-      const bool stopped = co_await this_task_cancelled();
-      if (stopped)
-        co_return;
       wake.expires_at(at);
-      co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-      const bool stopped_now = co_await this_task_cancelled();
-      if (stopped_now)
+      const bool go_on = co_await sleep_unless_cancelled(wake);
+      if (!go_on)
         co_return;
     }
   }
