@@ -124,6 +124,14 @@ mirror::result_mirror_options mirror_options(const config::settings& cfg, http::
   return o;
 }
 
+mirror::retention_sweep_options retention_options(const config::settings& cfg)
+{
+  mirror::retention_sweep_options o;
+  o.retention = std::chrono::hours(24 * cfg.jobs.retention_days);
+  o.mirror_dir = cfg.results.dir.value_or("");
+  return o;
+}
+
 api::api_options api_options(const config::settings& cfg, const config::secrets& secrets,
                              std::shared_ptr<files::local_inputs> local_files,
                              std::shared_ptr<const budget::budget_policy> budget)

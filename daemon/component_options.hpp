@@ -18,6 +18,7 @@
 #include "http/address_policy.hpp"
 #include "http/server.hpp"
 #include "mirror/result_mirror.hpp"
+#include "mirror/retention_sweep.hpp"
 #include "notify/notifier.hpp"
 #include "store/job_store.hpp"
 #include "store/postgres_listener.hpp"
@@ -52,6 +53,8 @@ engine::engine_options engine_options(const config::settings& cfg, const engine_
 
 notify::notifier_options notifier_options(std::string key, http::address_policy addresses);
 mirror::result_mirror_options mirror_options(const config::settings& cfg, http::address_policy addresses);
+// jobs.retention_days (> 0: 0 starts no sweep), and where the mirror's copies live.
+mirror::retention_sweep_options retention_options(const config::settings& cfg);
 
 // api.*, limits.max_streams, notify.*, breaker.*; before_metrics is the caller's.
 api::api_options api_options(const config::settings& cfg, const config::secrets& secrets,

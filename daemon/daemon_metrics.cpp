@@ -88,7 +88,7 @@ void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, con
   auto& engine = parts.engine;
   auto& store = parts.store;
   auto& client = parts.client;
-  r.collect("weshopd_jobs", "Jobs in the store, by agent and state.", "gauge", [&jobs] {
+  r.collect("weshopd_jobs", "Jobs by agent and state (finished jobs deleted by retention stay counted).", "gauge", [&jobs] {
     samples out;
     for (const auto& c : jobs.get())
       out.push_back({{{"agent", c.agent}, {"state", c.state}}, static_cast<double>(c.jobs)});

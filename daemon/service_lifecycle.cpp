@@ -59,6 +59,8 @@ asio::awaitable<void> service_lifecycle::start_parts()
     parts_.notifier->start();
   if (parts_.mirror)
     parts_.mirror->start();
+  if (parts_.retention)
+    parts_.retention->start();
   if (parts_.listener)
     parts_.listener->start();
   parts_.api_server.start();
@@ -99,6 +101,8 @@ void service_lifecycle::stop(int signal)
     parts_.notifier->stop();
   if (parts_.mirror)
     parts_.mirror->stop();
+  if (parts_.retention)
+    parts_.retention->stop();
   if (parts_.listener)
     parts_.listener->stop();
   if (parts_.alerts)
@@ -120,6 +124,8 @@ asio::awaitable<void> service_lifecycle::join_parts()
     co_await parts_.notifier->join();
   if (parts_.mirror)
     co_await parts_.mirror->join();
+  if (parts_.retention)
+    co_await parts_.retention->join();
   if (parts_.listener)
     co_await parts_.listener->join();
   if (parts_.alerts)

@@ -12,6 +12,7 @@
 #include "engine/engine.hpp"
 #include "http/server.hpp"
 #include "mirror/result_mirror.hpp"
+#include "mirror/retention_sweep.hpp"
 #include "notify/budget_alerts.hpp"
 #include "notify/notifier.hpp"
 #include "service_heartbeat.hpp"
@@ -34,6 +35,7 @@ struct service_parts {
   http::server* callback_server = nullptr;
   notify::notifier* notifier = nullptr;
   mirror::result_mirror* mirror = nullptr;
+  mirror::retention_sweep* retention = nullptr;
   store::postgres_listener* listener = nullptr;
   notify::alert_sender* alerts = nullptr;
 };

@@ -111,6 +111,9 @@ int main(int argc, char** argv)
     const auto mirror = make_if<mirror::result_mirror>(cfg.results.mirror, ex, store, wiring::mirror_options(cfg, outbound));
     const auto alerts = make_if<notify::alert_sender>(cfg.budget.alert_url.has_value(), ex, cfg.budget.alert_url.value_or(""),
                                                       secrets.notify_key, cfg.budget.currency, outbound);
+    // Finished jobs past jobs.retention_days go (0 keeps everything).
+    const auto retention = make_if<mirror::retention_sweep>(cfg.jobs.retention_days > 0, ex, store,
+                                                            wiring::retention_options(cfg));
     engine::engine engine(ex, store, client,
                           wiring::engine_options(cfg, {local_files, budget, notifier.get(), mirror.get(), alerts.get()}));
     // Daemons sharing PostgreSQL: the others' job events reach our streams.
@@ -136,8 +139,8 @@ int main(int argc, char** argv)
                            job_counts, budget_left);
     service_lifecycle lifecycle(io,
                                 {.engine = engine, .api_server = server, .callback_server = callback_server.get(),
-                                 .notifier = notifier.get(), .mirror = mirror.get(), .listener = listener.get(),
-                                 .alerts = alerts.get()},
+                                 .notifier = notifier.get(), .mirror = mirror.get(), .retention = retention.get(),
+                                 .listener = listener.get(), .alerts = alerts.get()},
                                 cfg, {.store = wiring::store_name(cfg), .tokens_required = !secrets.api_tokens.empty()});
     lifecycle.start();
     io.run();

@@ -40,6 +40,8 @@ http::outgoing error_response(const boost::system::error_code& ec)
   http::outgoing out;
   switch (static_cast<errc>(ec.value())) {
   case errc::not_found: return error_response(404, "not_found", "no job with that id");
+  case errc::job_expired:
+    return error_response(404, "job_expired", "this job existed but finished more than jobs.retention_days ago and was deleted");
   case errc::idempotency_conflict:
     return error_response(409, "conflict", "Idempotency-Key was already used with a different request");
   case errc::budget_exceeded: return error_response(429, "budget_exceeded", ec.message());

@@ -17,6 +17,7 @@ public:
     switch (static_cast<errc>(ev)) {
     case errc::ok: return "success";
     case errc::not_found: return "not found";
+    case errc::job_expired: return "the job finished long ago and was deleted by retention";
     case errc::stale_state: return "the job is no longer in the expected state";
     case errc::illegal_transition: return "the job state machine forbids this transition";
     case errc::idempotency_conflict: return "Idempotency-Key was used with a different request";

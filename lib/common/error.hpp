@@ -33,6 +33,8 @@ enum class errc {
   // upstream data
   bad_envelope,         // not a WeShop envelope
   bad_run,              // an envelope whose data is not a run
+  // job store (appended: the values above keep their numbers)
+  job_expired,          // no such job any more: retention purged it (a tombstone remembers the id)
 };
 
 const boost::system::error_category& weshopd_category() noexcept;

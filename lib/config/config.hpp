@@ -83,6 +83,11 @@ struct settings {
     std::uint64_t max_total_bytes = 10ull * 1024 * 1024 * 1024; // beyond it the oldest copies go first
   } results;
   struct {
+    // Finished jobs older than this (by finish time) are deleted with their
+    // events, deliveries, keys and copies, hourly; 0 keeps every job.
+    std::uint64_t retention_days = 90;
+  } jobs;
+  struct {
     // Networks (CIDR) that notify, alerts and the mirror may reach besides
     // public addresses; loopback, private, link-local ... are refused otherwise.
     std::vector<http::ip_network> allow;

@@ -135,6 +135,18 @@ setting number(std::string_view name, std::function<std::uint64_t&(settings&)> f
   return positive(name, kind::number, std::move(field));
 }
 
+// A whole number where 0 means "off" (jobs.retention_days: keep everything).
+setting zero_or_more(std::string_view name, std::string problem, std::function<std::uint64_t&(settings&)> field)
+{
+  return {name, kind::number, [field, problem](settings& s, const raw& v) -> std::string {
+            const auto* n = std::get_if<std::int64_t>(&v);
+            if (!n || *n < 0)
+              return problem;
+            field(s) = static_cast<std::uint64_t>(*n);
+            return {};
+          }};
+}
+
 // One of a few words, stored as its enum; "must be a, b or c" otherwise.
 template <class E>
 setting choice(std::string_view name, std::vector<std::pair<std::string_view, E>> words, std::function<E&(settings&)> field)
@@ -223,6 +235,9 @@ const std::vector<setting>& table()
     size("results.max_image_bytes", [](settings& s) -> auto& { return s.results.max_image_bytes; }),
     number("results.retention_days", [](settings& s) -> auto& { return s.results.retention_days; }),
     size("results.max_total_bytes", [](settings& s) -> auto& { return s.results.max_total_bytes; }),
+    zero_or_more("jobs.retention_days",
+                 "must be a whole number of days, 0 or more (0 keeps every job; a negative number is not a retention)",
+                 [](settings& s) -> auto& { return s.jobs.retention_days; }),
     network_list("outbound.allow", [](settings& s) -> auto& { return s.outbound.allow; }),
     text("budget.currency", [](settings& s, const std::string& t) {
       s.budget.currency = t;

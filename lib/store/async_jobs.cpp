@@ -83,6 +83,20 @@ async_jobs::awaitable<std::size_t> async_jobs::expire_mirrors(std::vector<std::s
   co_return co_await await_write<std::size_t>(start);
 }
 
+async_jobs::awaitable<purge_batch> async_jobs::purge_expired(timestamp finished_before, std::size_t max_jobs)
+{
+  auto& s = *store_;
+  const auto start = [&](auto done) { s.async_purge_expired(finished_before, max_jobs, std::move(done)); };
+  co_return co_await await_write<purge_batch>(start);
+}
+
+async_jobs::awaitable<std::int64_t> async_jobs::reclaim_space(std::size_t max_pages)
+{
+  auto& s = *store_;
+  const auto start = [&](auto done) { s.async_reclaim_space(max_pages, std::move(done)); };
+  co_return co_await await_write<std::int64_t>(start);
+}
+
 // --- reads ---
 
 async_jobs::awaitable<job> async_jobs::get(std::string id)

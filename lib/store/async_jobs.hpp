@@ -50,6 +50,8 @@ public:
   awaitable<delivery> record_delivery(delivery_attempt attempt);
   awaitable<bool> record_mirror(std::string job_id, std::vector<result_file> files, std::string failure);
   awaitable<std::size_t> expire_mirrors(std::vector<std::string> job_ids);
+  awaitable<purge_batch> purge_expired(timestamp finished_before, std::size_t max_jobs);
+  awaitable<std::int64_t> reclaim_space(std::size_t max_pages);
 
   // --- reads ---
   awaitable<job> get(std::string id);

@@ -40,8 +40,11 @@ std::string select_jobs(const sql_dialect& d, std::string_view where)
 result<job> get(sql_db& db, std::string_view id)
 {
   auto found = first_row(db, select_jobs(db.dialect(), "WHERE id = ?1"), sql_args().add(id), read_job_row);
-  if (!found)
-    return errc::not_found;
+  if (!found) { // a miss is rare: only then is the tombstone looked up
+    const auto purged = first_row(db, "SELECT 1 FROM purged_jobs WHERE id = ?1", sql_args().add(id),
+                                  [](const sql_row&) { return true; });
+    return purged ? errc::job_expired : errc::not_found;
+  }
   return std::move(*found);
 }
 

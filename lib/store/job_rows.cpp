@@ -6,17 +6,24 @@
 
 namespace weshopd::store {
 
+// The jobs still kept, and what retention rolled up of the purged ones
+// (usage_purged, migration 0010 / postgres 0008), summed together: a purge
+// leaves every day's usage as it was.
 std::string usage_query(usage_group group, std::string_view from, std::string_view to, std::string_view token)
 {
   const std::string key = group == usage_group::agent ? "agent"
                           : group == usage_group::day ? "budget_window"
-                                                      : "coalesce(token_name, '')";
-  return "SELECT " + key + ", count(*), coalesce(sum(images), 0),"
-         " coalesce(sum(CASE WHEN state = 'succeeded' THEN coalesce(images_actual, images) ELSE coalesce(images_actual, 0) END), 0),"
-         " coalesce(sum(" + std::string(spend_expression) + "), 0)"
-         " FROM jobs WHERE budget_window IS NOT NULL AND budget_window >= " + std::string(from) +
-         " AND budget_window <= " + std::string(to) +
-         (token.empty() ? std::string() : " AND token_name = " + std::string(token)) + " GROUP BY 1 ORDER BY 1";
+                                                      : "token_name";
+  const std::string window = " budget_window >= " + std::string(from) + " AND budget_window <= " + std::string(to) +
+                             (token.empty() ? std::string() : " AND token_name = " + std::string(token));
+  return "SELECT " + key + ", CAST(sum(jobs) AS bigint), CAST(sum(images_requested) AS bigint),"
+         " CAST(sum(images_produced) AS bigint), CAST(sum(spend) AS bigint) FROM ("
+         "SELECT agent, budget_window, coalesce(token_name, '') AS token_name, 1 AS jobs, images AS images_requested,"
+         " CASE WHEN state = 'succeeded' THEN coalesce(images_actual, images) ELSE coalesce(images_actual, 0) END"
+         " AS images_produced, " + std::string(spend_expression) + " AS spend"
+         " FROM jobs WHERE budget_window IS NOT NULL AND" + window +
+         " UNION ALL SELECT agent, budget_window, token_name, jobs, images_requested, images_produced, spend"
+         " FROM usage_purged WHERE" + window + ") u GROUP BY 1 ORDER BY 1";
 }
 
 std::optional<std::string> warnings_column(const boost::json::array& warnings)

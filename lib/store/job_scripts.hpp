@@ -28,6 +28,9 @@ result<delivery> record_delivery(sql_db& db, const delivery_attempt& attempt, co
 result<bool> record_mirror(sql_db& db, const std::string& job_id, const std::vector<result_file>& files,
                            const std::string& failure, const write_context& c);
 result<std::size_t> expire_mirrors(sql_db& db, const std::vector<std::string>& job_ids);
+// (job_purge.cpp)
+result<purge_batch> purge_expired(sql_db& db, timestamp finished_before, std::size_t max_jobs, const write_context& c);
+result<std::int64_t> reclaim_space(sql_db& db, std::size_t max_pages);
 
 // --- reads (job_reads.cpp) ---
 std::string select_jobs(const sql_dialect& d, std::string_view where);

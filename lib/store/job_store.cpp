@@ -69,4 +69,15 @@ result<std::size_t> job_store::expire_mirrors(std::vector<std::string> job_ids)
   return wait_for<std::size_t>([&](auto done) { async_expire_mirrors(std::move(job_ids), std::move(done)); });
 }
 
+result<purge_batch> job_store::purge_expired(timestamp finished_before, std::size_t max_jobs)
+{
+  return wait_for<purge_batch>(
+    [&](auto done) { async_purge_expired(finished_before, max_jobs, std::move(done)); });
+}
+
+result<std::int64_t> job_store::reclaim_space(std::size_t max_pages)
+{
+  return wait_for<std::int64_t>([&](auto done) { async_reclaim_space(max_pages, std::move(done)); });
+}
+
 } // namespace weshopd::store

@@ -141,11 +141,25 @@ struct result_file {
   timestamp stored_at{};
 };
 
+// One retention batch (async_purge_expired).
+struct purge_batch {
+  std::vector<std::string> ids{};   // the jobs purged (each now a tombstone)
+  std::vector<std::string> files{}; // their mirrored copies' paths: delete them from disk next
+  bool more = false;                // more jobs are due: run another batch
+  std::size_t tombstones_dropped = 0; // tombstones past their horizon, deleted
+  std::size_t uploads_dropped = 0;    // upload rows no live job uses any more
+};
+
 struct upload_record {
   std::string sha256;
   std::string url;
   std::int64_t size = 0;
 };
+
+// How long a purged job's tombstone is kept (past its purge): a client asking
+// within a year hears job_expired, later not_found. A time horizon, not a row
+// cap, so the answer for an id does not depend on how busy the daemon was.
+inline constexpr std::chrono::milliseconds tombstone_horizon = std::chrono::hours(24 * 365);
 
 class job_store {
 public:
@@ -183,6 +197,20 @@ public:
   // the rows go, and the fields the copies added to each job's results.
   virtual void async_expire_mirrors(std::vector<std::string> job_ids, callback<std::size_t> done) = 0;
 
+  // Retention: in one transaction, deletes up to max_jobs finished jobs that
+  // finished before `finished_before`, oldest first, with their events,
+  // deliveries, result_files rows (and Idempotency-Keys, which are columns),
+  // and the upload rows no live job uses. Live jobs are never touched; a job
+  // with a pending delivery, or that a kept job retries, waits. Counters,
+  // the budget ledger and usage() stay as they were; get() of a purged id
+  // answers errc::job_expired. Tombstones older than tombstone_horizon go too.
+  virtual void async_purge_expired(timestamp finished_before, std::size_t max_jobs, callback<purge_batch> done) = 0;
+
+  // Gives up to max_pages free pages back to the file system (SQLite's
+  // incremental_vacuum, on the writer); the pages freed. PostgreSQL: 0
+  // (autovacuum's job, see README).
+  virtual void async_reclaim_space(std::size_t max_pages, callback<std::int64_t> done) = 0;
+
   // Blocking forms of the writes (for tools and tests; not for I/O threads).
   result<insert_result> insert(new_job j);
   result<job> transition(std::string id, job_state from, job_state to, job_patch patch = {}, std::string detail = {});
@@ -191,8 +219,11 @@ public:
   result<bool> record_mirror(std::string job_id, std::vector<result_file> files, std::string failure = {});
   result<std::size_t> expire_mirrors(std::vector<std::string> job_ids);
   result<delivery> record_delivery(delivery_attempt attempt);
+  result<purge_batch> purge_expired(timestamp finished_before, std::size_t max_jobs);
+  result<std::int64_t> reclaim_space(std::size_t max_pages);
 
   // --- reads ---
+  // not_found, or job_expired for a purged id (its tombstone).
   virtual result<job> get(std::string_view id) = 0;
   virtual result<job_page> list(const list_query& query) = 0;
   virtual result<std::vector<job_event>> events(std::string_view job_id, std::int64_t after_event_id = 0) = 0;

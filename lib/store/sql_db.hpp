@@ -28,6 +28,7 @@ struct sql_dialect {
   std::string_view held; // a held job, as the backend's partial index names it
   bool lock_rows = false;  // budget rows are created first so that they can be locked
   bool claims_jobs = false; // jobs carry claimed_by (several daemons share the queue)
+  bool incremental_vacuum = false; // SQLite: freed pages go back by PRAGMA incremental_vacuum
 };
 
 // One argument: NULL, an integer, a boolean or text.

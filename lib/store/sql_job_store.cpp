@@ -101,6 +101,25 @@ void sql_job_store::async_expire_mirrors(std::vector<std::string> job_ids, callb
                      });
 }
 
+void sql_job_store::async_purge_expired(timestamp finished_before, std::size_t max_jobs, callback<purge_batch> done)
+{
+  write<purge_batch>(
+    [this, finished_before, max_jobs](sql_db& db) {
+      return scripts::purge_expired(db, finished_before, max_jobs, context());
+    },
+    [this, done = std::move(done)](result<purge_batch> r) {
+      if (r)
+        for (const auto& id : r->ids)
+          views_.invalidate(id);
+      done(std::move(r));
+    });
+}
+
+void sql_job_store::async_reclaim_space(std::size_t max_pages, callback<std::int64_t> done)
+{
+  write<std::int64_t>([max_pages](sql_db& db) { return scripts::reclaim_space(db, max_pages); }, std::move(done));
+}
+
 result<job> sql_job_store::get(std::string_view id)
 {
   return read<job>([&](sql_db& db) { return scripts::get(db, id); });

@@ -28,6 +28,8 @@ public:
   void async_record_mirror(std::string job_id, std::vector<result_file> files, std::string failure,
                            callback<bool> done) final;
   void async_expire_mirrors(std::vector<std::string> job_ids, callback<std::size_t> done) final;
+  void async_purge_expired(timestamp finished_before, std::size_t max_jobs, callback<purge_batch> done) final;
+  void async_reclaim_space(std::size_t max_pages, callback<std::int64_t> done) final;
 
   result<job> get(std::string_view id) final;
   result<job_page> list(const list_query& query) final;

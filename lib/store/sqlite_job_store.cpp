@@ -2,6 +2,7 @@
 
 #include "store/job_rows.hpp"
 #include "store/migrator.hpp"
+#include "store/sqlite_space.hpp"
 
 #include <variant>
 
@@ -15,6 +16,7 @@ const sql_dialect sqlite_dialect{
   .held = "held = 1", // (the partial index jobs_held says it so)
   .lock_rows = false,
   .claims_jobs = false,
+  .incremental_vacuum = true,
 };
 
 class sqlite_row final : public sql_row {
@@ -80,6 +82,7 @@ detailed_result<std::unique_ptr<job_store>> sqlite_job_store::open(const job_sto
   try {
     auto db = std::make_unique<connection>(
       connection_options{options.path, false, options.synchronous, options.busy_timeout_ms});
+    prepare_space(*db, options.path); // before the first table of a new database
     const auto outcome = migrate(*db, embedded_migrations());
     if (outcome.error)
       return detailed_error{outcome.error, outcome.message};

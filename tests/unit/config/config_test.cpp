@@ -315,3 +315,28 @@ TEST_F(Config, BadSecretFilesAreRefusedByKey)
   EXPECT_EQ(r.key, "notify.secret_file");
   EXPECT_EQ(r.problem, "needs whsec_<base64> or at least 16 bytes of secret");
 }
+
+TEST_F(Config, JobRetentionDefaultsTo90DaysAndTheEnvironmentOverridesIt)
+{
+  EXPECT_EQ(load({.environment = env_}).values.jobs.retention_days, 90u);
+  const auto file = write("retention.conf", "[jobs]\nretention_days = 30\n");
+  EXPECT_EQ(load({.file = file, .environment = env_}).values.jobs.retention_days, 30u);
+  auto env = env_;
+  env["WESHOPD_JOBS_RETENTION_DAYS"] = "7";
+  const auto r = load({.file = file, .environment = env});
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_EQ(r.values.jobs.retention_days, 7u);
+  env["WESHOPD_JOBS_RETENTION_DAYS"] = "0"; // keep everything
+  EXPECT_EQ(load({.environment = env}).values.jobs.retention_days, 0u);
+}
+
+TEST_F(Config, ANegativeJobRetentionIsRefusedClearly)
+{
+  auto env = env_;
+  env["WESHOPD_JOBS_RETENTION_DAYS"] = "-1";
+  const auto r = load({.environment = env});
+  ASSERT_EQ(error_keys(r), std::vector<std::string>{"jobs.retention_days"});
+  EXPECT_NE(r.errors.front().message.find("0 or more"), std::string::npos) << r.errors.front().message;
+  const auto file = write("negative.conf", "[jobs]\nretention_days = -5\n");
+  EXPECT_EQ(error_keys(load({.file = file, .environment = env_})), std::vector<std::string>{"jobs.retention_days"});
+}
