@@ -241,8 +241,12 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
     return error_response(404, "not_found",
                           "no local copy of that result (results.mirror is off, it is not copied yet, or it expired)");
   };
-  if (!*file)
+  if (!*file) {
+    const auto j = co_await jobs_.get(id); // a job retention deleted says so (job_expired)
+    if (!j && j.error() == make_error_code(errc::job_expired))
+      co_return error_response(j.error());
     co_return missing();
+  }
   if (req.scoped) { // another token's copy answers as a job without copies does
     const auto j = co_await jobs_.get(id);
     if (!j || !may_see(req, *j))

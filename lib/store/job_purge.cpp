@@ -62,19 +62,24 @@ void roll_up_usage(sql_db& db, const purgeable& p)
 }
 
 // Deletes one job and what hangs off it; leaves its tombstone. The
-// Idempotency-Key is a column of the row: it is free again afterwards.
+// Idempotency-Key is a column of the row: it is free again afterwards. Its
+// usage is rolled up only when this transaction deleted the row: on
+// PostgreSQL another daemon's sweep may have purged it meanwhile.
 void purge_one(sql_db& db, const purgeable& p, const write_context& c, purge_batch& out)
 {
   const auto id = sql_args().add(p.id);
-  db.run("SELECT path FROM result_files WHERE job_id = ?1", id, [&](const sql_row& r) { out.files.push_back(r.text(0)); });
-  roll_up_usage(db, p);
+  std::vector<std::string> files;
+  db.run("SELECT path FROM result_files WHERE job_id = ?1", id, [&](const sql_row& r) { files.push_back(r.text(0)); });
   db.run("DELETE FROM result_files WHERE job_id = ?1", id);
   db.run("DELETE FROM deliveries WHERE job_id = ?1", id);
   db.run("DELETE FROM job_events WHERE job_id = ?1", id);
-  db.run("DELETE FROM jobs WHERE id = ?1", id);
+  if (db.run("DELETE FROM jobs WHERE id = ?1", id) == 0)
+    return;
+  roll_up_usage(db, p);
   db.run("INSERT INTO purged_jobs (id, finished_at, purged_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
          sql_args().add(p.id).add(p.finished_at).add(to_unix_ms(c.now)));
   out.ids.push_back(p.id);
+  out.files.insert(out.files.end(), files.begin(), files.end());
 }
 
 // Every string in a job's input: uploaded inputs are WeShop URLs there.

@@ -38,7 +38,7 @@ TEST_F(Retention, APurgedJobIsExpiredAnUnknownOneNotFound)
     EXPECT_EQ(purged->ids, std::vector<std::string>{id});
   }
   restart();
-  for (const auto& path : {"/v1/jobs/" + id, "/v1/jobs/" + id + "/events"}) {
+  for (const auto& path : {"/v1/jobs/" + id, "/v1/jobs/" + id + "/events", "/v1/jobs/" + id + "/results/0"}) {
     const auto gone = daemon_->call("GET", path);
     EXPECT_EQ(gone.status, 404u) << path;
     EXPECT_EQ(gone.body.at("error").at("code"), "job_expired") << path << " " << gone.text;
