@@ -25,22 +25,6 @@ struct purgeable {
   std::int64_t spend = 0;
 };
 
-// Oldest finished first, by jobs_by_finish (finished_at IS NOT NULL is
-// spelled out so the partial index applies). Waits: a job with a pending
-// delivery (its webhook is still owed), and one a kept job retries (retry_of
-// is a foreign key; the retry is purged first, the original in a later batch).
-std::string candidates_sql()
-{
-  return "SELECT id, agent, budget_window, coalesce(token_name, ''), input, finished_at, images,"
-         " CASE WHEN state = 'succeeded' THEN coalesce(images_actual, images) ELSE coalesce(images_actual, 0) END, " +
-         std::string(spend_expression) +
-         " FROM jobs j WHERE finished_at IS NOT NULL AND finished_at < ?1"
-         " AND state IN ('succeeded', 'failed', 'canceled')"
-         " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.job_id = j.id AND d.state = 'pending')"
-         " AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.retry_of = j.id)"
-         " ORDER BY finished_at LIMIT ?2";
-}
-
 purgeable read_purgeable(const sql_row& r)
 {
   return {r.text(0), r.text(1), r.opt_text(2), r.text(3), r.text(4),
@@ -124,11 +108,30 @@ std::size_t drop_uploads(sql_db& db, const std::vector<purgeable>& purged, std::
 
 } // namespace
 
+// Oldest finished first, by jobs_by_finish (finished_at IS NOT NULL is
+// spelled out so the partial index applies), read in order and stopped at the
+// limit. Only terminal jobs have finished_at; the state is checked too, as an
+// expression: an indexable `state IN` leads SQLite to jobs_finished instead,
+// which reads every due row and sorts them. Waits: a job with a pending
+// delivery (its webhook is still owed), and one a kept job retries (retry_of
+// is a foreign key; the retry is purged first, the original in a later batch).
+std::string purge_candidates_sql()
+{
+  return "SELECT id, agent, budget_window, coalesce(token_name, ''), input, finished_at, images,"
+         " CASE WHEN state = 'succeeded' THEN coalesce(images_actual, images) ELSE coalesce(images_actual, 0) END, " +
+         std::string(spend_expression) +
+         " FROM jobs j WHERE finished_at IS NOT NULL AND finished_at < ?1"
+         " AND coalesce(state, '') IN ('succeeded', 'failed', 'canceled')"
+         " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.job_id = j.id AND d.state = 'pending')"
+         " AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.retry_of = j.id)"
+         " ORDER BY finished_at LIMIT ?2";
+}
+
 result<purge_batch> purge_expired(sql_db& db, timestamp finished_before, std::size_t max_jobs, const write_context& c)
 {
   const auto cutoff = to_unix_ms(finished_before);
   const auto limit = static_cast<std::int64_t>(max_jobs);
-  auto due = all_rows(db, candidates_sql(), sql_args().add(cutoff).add(limit + 1), read_purgeable);
+  auto due = all_rows(db, purge_candidates_sql(), sql_args().add(cutoff).add(limit + 1), read_purgeable);
   purge_batch out;
   out.more = due.size() > max_jobs; // one more than asked tells whether another batch is due
   if (out.more)

@@ -31,6 +31,8 @@ result<std::size_t> expire_mirrors(sql_db& db, const std::vector<std::string>& j
 // (job_purge.cpp)
 result<purge_batch> purge_expired(sql_db& db, timestamp finished_before, std::size_t max_jobs, const write_context& c);
 result<std::int64_t> reclaim_space(sql_db& db, std::size_t max_pages);
+// The jobs a purge takes (?1 the cutoff, ?2 the limit): exposed for the test of its query plan.
+std::string purge_candidates_sql();
 
 // --- reads (job_reads.cpp) ---
 std::string select_jobs(const sql_dialect& d, std::string_view where);

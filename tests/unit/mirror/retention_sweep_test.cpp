@@ -9,6 +9,7 @@
 #include "store/migration.hpp"
 #include "store/migrator.hpp"
 #include "store/sqlite.hpp"
+#include "store/job_scripts.hpp"
 #include "store/sqlite_space.hpp"
 
 #include "common/run_sync.hpp"
@@ -179,6 +180,27 @@ TEST(SqliteSpace, AnOldDatabaseIsConvertedOnceAtOpen)
   auto again = test::open_store(path);
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->get(id)) << "the converted database keeps its jobs";
+}
+
+} // namespace
+
+namespace {
+
+// "By an index, no table scan": the purge walks jobs_by_finish in order and
+// stops at its limit (no scan, no sort of every due job).
+TEST(RetentionPlan, ThePurgeReadsTheFinishIndexInOrder)
+{
+  test::temp_dir dir;
+  const auto path = dir.file("plan.db");
+  ASSERT_TRUE(test::open_store(path));
+  connection db({path, true});
+  auto st = db.prepare("EXPLAIN QUERY PLAN " + scripts::purge_candidates_sql());
+  std::string plan;
+  while (st->step())
+    plan += st->text(3) + "\n";
+  EXPECT_NE(plan.find("SEARCH j USING INDEX jobs_by_finish"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
 }
 
 } // namespace
