@@ -59,13 +59,16 @@ struct retention_sweep::impl : std::enable_shared_from_this<impl> {
   // Lets the event loop run what queued meanwhile (intake's requests).
   asio::awaitable<void> yield() { co_await asio::post(executor, asio::use_awaitable); }
 
-  asio::awaitable<bool> purge(timestamp cutoff, sweep_report& r)
+  // Batches until none is due (parameters by value: GCC 12, see README).
+  asio::awaitable<sweep_report> purge(timestamp cutoff)
   {
+    sweep_report r;
     for (;;) {
       auto batch = co_await jobs.purge_expired(cutoff, options.batch_jobs);
       if (!batch) {
         log(log_level::warning, "retention_failed", {{"error", batch.error().message()}});
-        co_return false;
+        r.failed = true;
+        co_return r;
       }
       r.purged += batch->ids.size();
       r.tombstones_dropped += batch->tombstones_dropped;
@@ -73,23 +76,25 @@ struct retention_sweep::impl : std::enable_shared_from_this<impl> {
       for (const auto& f : batch->files) // the rows are gone: nothing points at these files now
         r.files_deleted += remove_copy(options.mirror_dir, f) ? 1 : 0;
       if (!batch->more)
-        co_return true;
+        co_return r;
       co_await yield();
       const bool stopped = co_await this_task_cancelled();
       if (stopped)
-        co_return true;
+        co_return r;
     }
   }
 
-  asio::awaitable<void> reclaim(sweep_report& r)
+  // Pages given back, a chunk per write until the freelist is (nearly) empty.
+  asio::awaitable<std::int64_t> reclaim()
   {
+    std::int64_t total = 0;
     for (;;) {
       const auto freed = co_await jobs.reclaim_space(options.vacuum_pages);
       if (!freed || *freed <= 0)
-        co_return;
-      r.freed_pages += *freed;
+        co_return total;
+      total += *freed;
       if (static_cast<std::size_t>(*freed) < options.vacuum_pages)
-        co_return;
+        co_return total;
       co_await yield();
     }
   }
@@ -97,12 +102,12 @@ struct retention_sweep::impl : std::enable_shared_from_this<impl> {
   asio::awaitable<sweep_report> sweep_once()
   {
     const auto started = std::chrono::steady_clock::now();
-    sweep_report r;
     const auto cutoff = purge_cutoff(options.clock(), options.retention);
-    const bool purged = co_await purge(cutoff, r);
-    r.failed = !purged;
-    if (r.purged > 0 || r.tombstones_dropped > 0)
-      co_await reclaim(r);
+    auto r = co_await purge(cutoff);
+    if (r.purged > 0 || r.tombstones_dropped > 0) {
+      const auto freed = co_await reclaim();
+      r.freed_pages = freed;
+    }
     r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     metrics::process_registry()
       .counter_of("weshopd_retention_purged_jobs_total", "Finished jobs deleted by retention (jobs.retention_days).")
