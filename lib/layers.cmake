@@ -17,7 +17,7 @@ set(WESHOPD_LAYER_ui       common http)
 set(WESHOPD_LAYER_upstream common http metrics weshop)
 set(WESHOPD_LAYER_store    common budget job metrics)
 set(WESHOPD_LAYER_notify   common budget http job metrics store)   # webhooks, budget alerts
-set(WESHOPD_LAYER_mirror   common http metrics store)
+set(WESHOPD_LAYER_mirror   common files http metrics store)
 set(WESHOPD_LAYER_engine   common budget files job metrics store upstream weshop)
 set(WESHOPD_LAYER_config   common budget http notify)
 set(WESHOPD_LAYER_api      common budget engine files http job metrics store ui weshop)

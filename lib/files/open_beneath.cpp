@@ -37,6 +37,12 @@ namespace {
 // Never block on a FIFO or device, never become its controlling terminal, never leak into a child.
 constexpr int always = O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
 
+// openat2 refuses (EINVAL) any flag beyond these with O_PATH.
+int with_always(int flags)
+{
+  return (flags & O_PATH) ? flags | O_NOFOLLOW | O_CLOEXEC : flags | always;
+}
+
 opened from(int fd)
 {
   return fd >= 0 ? opened{fd_handle(fd), 0} : opened{fd_handle(), errno};
@@ -65,7 +71,7 @@ opened open_beneath_walk(int dir, std::string_view relative, int flags)
       return {fd_handle(), EISDIR}; // "a/" or "a/.": a folder, never an input
     }
     if (last)
-      return from(::openat(current.get(), part.c_str(), flags | always));
+      return from(::openat(current.get(), part.c_str(), with_always(flags)));
     auto next = from(::openat(current.get(), part.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next.fd)
       return next;
@@ -78,7 +84,7 @@ opened open_beneath(int dir, std::string_view relative, int flags)
   if (relative.empty() || relative.front() == '/')
     return {fd_handle(), EXDEV};
   open_how how{};
-  how.flags = static_cast<std::uint64_t>(flags | always);
+  how.flags = static_cast<std::uint64_t>(with_always(flags));
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   const std::string name(relative);
   const auto fd = static_cast<int>(::syscall(SYS_openat2, dir, name.c_str(), &how, sizeof how));

@@ -1,5 +1,7 @@
 #include "mirror/result_mirror.hpp"
 
+#include "mirror/copy_removal.hpp"
+
 #include "common/backoff.hpp"
 #include "common/durable_file.hpp"
 #include "common/image_type.hpp"
@@ -214,9 +216,7 @@ struct result_mirror::impl : std::enable_shared_from_this<impl> {
     std::uint64_t removed = 0;
     for (const auto& f : *files)
       if (gone.contains(f.job_id)) {
-        std::error_code ec;
-        removed += fs::remove(f.path, ec) ? 1 : 0;
-        fs::remove(fs::path(f.path).parent_path(), ec); // the job's folder, once empty
+        removed += remove_copy(options.dir, f.path) ? 1 : 0;
       }
     count("expired", removed);
     log(log_level::info, "mirror_expired", {{"jobs", std::to_string(expired.size())}, {"files", std::to_string(removed)}});

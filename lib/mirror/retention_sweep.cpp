@@ -1,5 +1,7 @@
 #include "mirror/retention_sweep.hpp"
 
+#include "mirror/copy_removal.hpp"
+
 #include "common/log.hpp"
 #include "common/task_group.hpp"
 #include "metrics/registry.hpp"
@@ -17,32 +19,6 @@ namespace fs = std::filesystem;
 timestamp purge_cutoff(timestamp now, std::chrono::milliseconds retention)
 {
   return now - retention;
-}
-
-bool inside_root(const fs::path& root, const fs::path& file)
-{
-  if (root.empty())
-    return false;
-  const auto rel = file.lexically_relative(root);
-  return !rel.empty() && *rel.begin() != ".." && *rel.begin() != "." && rel.is_relative();
-}
-
-bool remove_copy(const fs::path& root, const fs::path& file)
-{
-  std::error_code ec;
-  const auto real_root = fs::weakly_canonical(root, ec);
-  if (ec)
-    return false;
-  const auto real_file = fs::weakly_canonical(file, ec); // a symbolic link out of the root is seen here
-  if (ec || !inside_root(real_root, real_file)) {
-    log(log_level::warning, "retention_copy_refused",
-        {{"path", file.string()}, {"detail", "not inside the mirror directory: left alone"}});
-    return false;
-  }
-  const bool removed = fs::remove(real_file, ec);
-  if (real_file.parent_path() != real_root)
-    fs::remove(real_file.parent_path(), ec); // the job's folder, once empty (never the root)
-  return removed;
 }
 
 struct retention_sweep::impl : std::enable_shared_from_this<impl> {

@@ -47,13 +47,6 @@ struct sweep_report {
 
 // Jobs that finished before this are due. Pure.
 timestamp purge_cutoff(timestamp now, std::chrono::milliseconds retention);
-// Whether `file` (resolved: symbolic links followed) lies inside `root`. Pure
-// over the paths given (callers pass canonical ones).
-bool inside_root(const std::filesystem::path& root, const std::filesystem::path& file);
-// Deletes a copy, and its job's folder once empty; refuses (false) a path
-// that resolves outside `root`.
-bool remove_copy(const std::filesystem::path& root, const std::filesystem::path& file);
-
 class retention_sweep {
 public:
   retention_sweep(boost::asio::any_io_executor executor, store::job_store& store, retention_sweep_options options);

@@ -3,6 +3,7 @@
 // shrinks (incremental vacuum), and the database's space settings: a new file
 // is incremental, an old (auto_vacuum NONE) one is converted at open.
 
+#include "mirror/copy_removal.hpp"
 #include "mirror/retention_sweep.hpp"
 
 #include "metrics/registry.hpp"
@@ -94,13 +95,29 @@ protected:
   }
 };
 
-TEST(RetentionPaths, OnlyPathsBelowTheRootAreInside)
+TEST(RetentionPaths, OnlyACopyBelowTheRootIsRemovedFromItsHandle)
 {
-  EXPECT_TRUE(mirror::inside_root("/srv/results", "/srv/results/job/0.png"));
-  EXPECT_FALSE(mirror::inside_root("/srv/results", "/srv/results"));
-  EXPECT_FALSE(mirror::inside_root("/srv/results", "/srv/results2/job/0.png"));
-  EXPECT_FALSE(mirror::inside_root("/srv/results", "/etc/passwd"));
-  EXPECT_FALSE(mirror::inside_root("", "/srv/results/job/0.png"));
+  test::temp_dir dir;
+  const fs::path root = dir.file("results");
+  fs::create_directories(root / "job");
+  fs::create_directories(dir.file("results2/job"));
+  const auto touch = [](const fs::path& p) { std::ofstream(p) << "x"; };
+  for (const auto& p : {root / "job/0.png", root / "job/1.png", fs::path(dir.file("results2/job/0.png"))})
+    touch(p);
+  EXPECT_FALSE(mirror::remove_copy(root, dir.file("results2/job/0.png"))) << "a sibling with a longer name";
+  EXPECT_FALSE(mirror::remove_copy(root, root / "job/../../results2/job/0.png")) << "climbing out by ..";
+  EXPECT_FALSE(mirror::remove_copy("", root / "job/0.png"));
+  EXPECT_FALSE(mirror::remove_copy(root, root)) << "the root itself";
+  EXPECT_TRUE(fs::exists(dir.file("results2/job/0.png")));
+  EXPECT_TRUE(mirror::remove_copy(root, root / "job/0.png"));
+  EXPECT_TRUE(fs::exists(root / "job")) << "a folder with a copy left stays";
+  EXPECT_FALSE(mirror::remove_copy(root, root / "job/0.png")) << "already gone";
+  fs::create_symlink(dir.file("results2/job/0.png"), root / "job/link.png");
+  EXPECT_TRUE(mirror::remove_copy(root, root / "job/link.png")) << "a link as the copy goes itself";
+  EXPECT_TRUE(fs::exists(dir.file("results2/job/0.png"))) << "never its target";
+  EXPECT_TRUE(mirror::remove_copy(root, root / "job/1.png"));
+  EXPECT_FALSE(fs::exists(root / "job")) << "the emptied job folder goes";
+  EXPECT_TRUE(fs::exists(root));
   EXPECT_EQ(mirror::purge_cutoff(from_unix_ms(100 * day_ms), std::chrono::days(90)), from_unix_ms(10 * day_ms));
 }
 

@@ -1,0 +1,16 @@
+#pragma once
+// Deleting a mirrored copy (retention, both the mirror's own and the jobs'):
+// the path is a name beneath the mirror's root, resolved from a handle of
+// that root and never followed out of it. A copy lives at <root>/<job>/<n>.<ext>.
+
+#include <filesystem>
+
+namespace weshopd::mirror {
+
+// Removes `file` (and its job's folder once empty, never the root itself).
+// False, touching nothing, when `file` is not below `root` by name, or its
+// folder is a symbolic link or leads out of the root; false too when it is
+// already gone.
+bool remove_copy(const std::filesystem::path& root, const std::filesystem::path& file);
+
+} // namespace weshopd::mirror
