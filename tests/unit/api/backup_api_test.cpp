@@ -12,6 +12,9 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 using namespace weshopd;
 
 namespace {
@@ -93,4 +96,36 @@ TEST(BackupApi, WhoMayTakeOneAndOnlyOneAtATime)
   EXPECT_EQ(out.body.substr(0, 16), std::string("SQLite format 3\0", 16));
   first = {};
   EXPECT_EQ(ask(with_tokens, request("unix")).status, 200u); // the socket may, once the first is over
+}
+
+// A state directory without room for a copy: 507 insufficient_storage, saying
+// how much there is and how much a copy needs; with room again, the copy.
+// Needs root and mount(2) for a small tmpfs; skipped, and says so, without.
+TEST(BackupApi, NoRoomBesideTheDatabaseIs507)
+{
+  test::temp_dir dir;
+  const auto mnt = dir.file("small-fs");
+  std::filesystem::create_directories(mnt);
+  if (std::system(("mount -t tmpfs -o size=8m weshopd-test " + mnt + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)";
+  struct unmount {
+    std::string path;
+    ~unmount() { [[maybe_unused]] const int rc = std::system(("umount -l " + path).c_str()); }
+  } cleanup{mnt};
+  auto s = test::open_store(mnt + "/jobs.db");
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(s->insert(test::make_job()));
+  boost::asio::io_context io;
+  api::backup_api backups(*s, false);
+  auto request_from_loopback = request("127.0.0.1");
+
+  const auto refused = test::run_sync(io, backups.backup(request_from_loopback));
+  EXPECT_EQ(refused.status, 507u);
+  EXPECT_EQ(code_of(refused), "insufficient_storage");
+  EXPECT_NE(refused.body.find("MiB free"), std::string::npos) << refused.body;
+  for (const auto& entry : std::filesystem::directory_iterator(mnt)) // nothing was left there
+    EXPECT_EQ(entry.path().filename().string().find(".backup-"), std::string::npos) << entry.path();
+
+  ASSERT_EQ(std::system(("mount -o remount,size=64m " + mnt).c_str()), 0);
+  EXPECT_EQ(test::run_sync(io, backups.backup(request_from_loopback)).status, 200u);
 }
