@@ -1,6 +1,6 @@
 #pragma once
 // SHA-256 (OpenSSL) as lowercase hex: request hashes, migration checksums,
-// upload dedupe keys.
+// upload dedupe keys, backup copies (streamed).
 
 #include <string>
 #include <string_view>
@@ -8,10 +8,6 @@
 namespace weshopd {
 
 std::string sha256_hex(std::string_view data);
-
-} // namespace weshopd
-
-namespace weshopd {
 
 // SHA-256 over bytes that arrive in pieces (a file read in chunks).
 class sha256_stream {

@@ -7,9 +7,13 @@
 //
 // The copy is made beside the database (its directory is the state
 // directory), under a name created O_EXCL beneath a handle of that directory:
-// `<db file>.backup-<unique>.tmp` (and SQLite's `-journal` for it). A crash
-// can leave those names behind; remove_backup_leftovers() (at open) deletes
-// them. Blocking: run it off the event loop (async_jobs::backup()).
+// `<db file>.backup-<unique>.tmp` (and SQLite's `-journal` for it). SQLite
+// can only write it by name: before the copy is trusted, the name must still
+// be the file this created (same inode), and everything after (check, sync,
+// hash, the answer) reads the descriptor. The name goes before the copy is
+// handed over; a crash can leave it behind, and remove_backup_leftovers()
+// (at open) deletes it. Blocking: run it off the event loop
+// (async_jobs::backup()).
 
 #include "common/error.hpp"
 

@@ -22,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -79,78 +80,126 @@ new_job bulky(int n)
   return test::make_job("aipose", std::to_string(n) + std::string(1500, 'x'));
 }
 
-} // namespace
-
-TEST(Backup, UnderWriteLoadEqualsAQuiescedCopyOfTheSameJobs)
+// ~48 MB of jobs to start with, inserted from 8 threads (group commit batches them).
+void fill(job_store& s)
 {
-  test::temp_dir dir;
-  const auto path = dir.file("jobs.db");
-  auto s = test::open_store(path);
-  ASSERT_NE(s, nullptr);
-  { // ~30 MB to start with, written in parallel batches
-    std::vector<std::thread> fill;
-    for (int t = 0; t < 8; ++t)
-      fill.emplace_back([&, t] {
-        for (int i = 0; i < 2500; ++i)
-          ASSERT_TRUE(s->insert(bulky(t * 10000 + i)));
-      });
-    for (auto& f : fill)
-      f.join();
+  std::vector<std::thread> fill;
+  for (int t = 0; t < 8; ++t)
+    fill.emplace_back([&, t] {
+      for (int i = 0; i < 2500; ++i)
+        ASSERT_TRUE(s.insert(bulky(t * 10000 + i)));
+    });
+  for (auto& f : fill)
+    f.join();
+}
+
+// One thread writing without pause: inserts, and every third write cancels
+// one of its own queued jobs; each write logged once acknowledged.
+class writer {
+public:
+  explicit writer(job_store& s) : thread_([this, &s] { run(s); }) {}
+  ~writer() { finish(); }
+  std::size_t count()
+  {
+    std::lock_guard lock(mutex_);
+    return ops_.size();
+  }
+  void wait_for(std::size_t n)
+  {
+    while (count() < n)
+      std::this_thread::yield();
+  }
+  const std::vector<op>& finish() // stops it: the log is then complete
+  {
+    stop_ = true;
+    if (thread_.joinable())
+      thread_.join();
+    return ops_;
   }
 
-  std::vector<op> ops; // the writer's, in acknowledgement order
-  std::mutex ops_mutex;
-  std::atomic<bool> stop{false};
-  std::thread writer([&] {
+private:
+  void run(job_store& s)
+  {
     std::vector<std::string> queued;
-    for (int n = 0; !stop; ++n) {
+    for (int n = 0; !stop_; ++n) {
       op o;
       o.started = clock_type::now();
-      if (n % 3 == 2 && !queued.empty()) { // every third write cancels a job this writer made
+      if (n % 3 == 2 && !queued.empty()) {
         o.insert = false;
         o.id = queued.front();
         queued.erase(queued.begin());
-        ASSERT_TRUE(s->transition(o.id, job_state::queued, job_state::canceled));
+        ASSERT_TRUE(s.transition(o.id, job_state::queued, job_state::canceled));
       } else {
-        auto r = s->insert(bulky(100000 + n));
+        auto r = s.insert(bulky(100000 + n));
         ASSERT_TRUE(r);
         o.id = r->created_or_existing.id;
         queued.push_back(o.id);
       }
       o.done = clock_type::now();
-      std::lock_guard lock(ops_mutex);
-      ops.push_back(std::move(o));
+      std::lock_guard lock(mutex_);
+      ops_.push_back(std::move(o));
     }
-  });
-  const auto ops_now = [&] {
-    std::lock_guard lock(ops_mutex);
-    return ops.size();
-  };
-  while (ops_now() < 20) // the writer is going
-    std::this_thread::yield();
+  }
 
+  std::mutex mutex_;
+  std::vector<op> ops_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// The k such that the copy holds exactly the state after the writer's first
+// k writes (the jobs there before it, its inserts among them, its cancels
+// among them); nullopt when there is none.
+std::optional<std::size_t> snapshot_point(job_store& copy, const std::vector<op>& ops, std::size_t before_writer)
+{
+  std::set<std::string> in_copy, canceled_in_copy;
+  for (const auto& [id, text] : all_jobs(copy)) {
+    in_copy.insert(id);
+    if (copy.get(id)->state == job_state::canceled)
+      canceled_in_copy.insert(id);
+  }
+  std::set<std::string> inserted, canceled;
+  for (std::size_t k = 0; k <= ops.size(); ++k) {
+    if (k > 0)
+      (ops[k - 1].insert ? inserted : canceled).insert(ops[k - 1].id);
+    const auto writer_jobs = static_cast<std::size_t>(
+      std::count_if(inserted.begin(), inserted.end(), [&](const std::string& id) { return in_copy.contains(id); }));
+    if (in_copy.size() == before_writer + inserted.size() && writer_jobs == inserted.size() &&
+        canceled_in_copy == canceled)
+      return k;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+TEST(Backup, UnderWriteLoadEqualsAQuiescedCopyOfTheSameJobs)
+{
+  test::temp_dir dir;
+  auto s = test::open_store(dir.file("jobs.db"));
+  ASSERT_NE(s, nullptr);
+  fill(*s);
+  writer w(*s);
+  w.wait_for(20); // the writer is going
   const auto backup_start = clock_type::now();
   auto made = s->backup();
   const auto backup_end = clock_type::now();
   ASSERT_TRUE(made) << made.error().message();
-  const auto after_backup = ops_now();
-  while (ops_now() < after_backup + 200) // and still going after it
-    std::this_thread::yield();
-  stop = true;
-  writer.join();
+  w.wait_for(w.count() + 200); // and still going after it
+  const auto& ops = w.finish();
 
-  // The copy: whole, hashed as announced, intact.
+  // The copy: whole, hashed as announced, intact; the temporary name gone.
   const auto bytes = whole(**made);
   ASSERT_EQ(bytes.size(), (*made)->bytes());
   EXPECT_EQ(sha256_hex(bytes), (*made)->sha256());
   const auto copy_path = dir.file("copy.db");
   std::ofstream(copy_path, std::ios::binary) << bytes;
   EXPECT_EQ(integrity(copy_path), "ok");
-  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) // the temporary name is gone
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(entry.path().filename().string().find(".backup-"), std::string::npos) << entry.path();
 
-  // The writer was not held up: it acknowledged writes while the copy was
-  // made, and none of those overlapping it took more than 100 ms.
+  // The writer was not held up: it went on while the copy was made, and no
+  // write overlapping it took 100 ms (one fsync of the whole copy did).
   std::size_t during = 0;
   auto slowest = clock_type::duration::zero();
   for (const auto& o : ops)
@@ -158,59 +207,27 @@ TEST(Backup, UnderWriteLoadEqualsAQuiescedCopyOfTheSameJobs)
       ++during;
       slowest = std::max(slowest, o.done - o.started);
     }
-  EXPECT_GT(during, 0u) << "the backup took " << (backup_end - backup_start) / std::chrono::milliseconds(1) << " ms";
+  const auto ms = [](clock_type::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::cout << "[ figures  ] backup of " << bytes.size() << " bytes: " << ms(backup_end - backup_start) << " ms; "
+            << during << " writes meanwhile, the slowest " << ms(slowest) << " ms\n";
+  EXPECT_GT(during, 0u);
   EXPECT_LT(slowest, std::chrono::milliseconds(100));
-  auto slowest_after = clock_type::duration::zero();
-  for (const auto& o : ops)
-    if (o.started >= backup_end)
-      slowest_after = std::max(slowest_after, o.done - o.started);
-  std::cout << "after: " << std::chrono::duration<double, std::milli>(slowest_after).count() << " ms; backup: " << (backup_end - backup_start) / std::chrono::milliseconds(1) << " ms, " << (*made)->bytes()
-            << " bytes; writes meanwhile: " << during << ", the slowest "
-            << std::chrono::duration<double, std::milli>(slowest).count() << " ms\n";
 
-  // Every job in the copy is as it was after exactly the first k writes.
+  // Every job in the copy is as it was after exactly the first k writes, and
+  // one no later write touched is byte for byte the live row.
   auto copy = test::open_store(copy_path);
   ASSERT_NE(copy, nullptr);
-  const auto copied = all_jobs(*copy);
   const auto live = all_jobs(*s);
-  std::set<std::string> in_copy, canceled_in_copy;
-  for (const auto& [id, text] : copied) {
-    in_copy.insert(id);
-    auto j = copy->get(id);
-    ASSERT_TRUE(j);
-    if (j->state == job_state::canceled)
-      canceled_in_copy.insert(id);
-    else
-      EXPECT_EQ(j->state, job_state::queued);
-  }
-  std::set<std::string> by_writer;
-  for (const auto& o : ops)
-    if (o.insert)
-      by_writer.insert(o.id);
-  const auto prefix_count = live.size() - by_writer.size(); // the jobs there before the writer began
-  bool consistent = false;
-  std::size_t matched_k = 0;
-  std::set<std::string> inserted, canceled;
-  for (std::size_t k = 0; k <= ops.size() && !consistent; ++k) {
-    if (k > 0)
-      (ops[k - 1].insert ? inserted : canceled).insert(ops[k - 1].id);
-    std::size_t writer_jobs = 0;
-    for (const auto& id : in_copy)
-      writer_jobs += inserted.contains(id);
-    consistent = in_copy.size() == prefix_count + inserted.size() && writer_jobs == inserted.size() &&
-                 canceled_in_copy == canceled;
-    matched_k = k;
-  }
-  EXPECT_TRUE(consistent) << "the copy is no prefix of the writes: " << in_copy.size() << " jobs, "
-                          << canceled_in_copy.size() << " canceled, " << ops.size() << " writes";
-  EXPECT_GE(matched_k, 20u); // the writes acknowledged before the backup began are in it
-  EXPECT_LT(matched_k, ops.size());
-  // A job no write after the snapshot touched is byte for byte the live row.
+  const auto by_writer = static_cast<std::size_t>(std::count_if(ops.begin(), ops.end(), [](const op& o) { return o.insert; }));
+  const auto k = snapshot_point(*copy, ops, live.size() - by_writer);
+  ASSERT_TRUE(k) << "the copy is no state the writes went through";
+  EXPECT_GE(*k, 20u); // the writes acknowledged before the backup began are in it
+  EXPECT_LT(*k, ops.size());
   std::set<std::string> canceled_later;
-  for (std::size_t k = matched_k; k < ops.size(); ++k)
-    if (!ops[k].insert)
-      canceled_later.insert(ops[k].id);
-  for (const auto& [id, text] : copied) {
+  for (auto i = *k; i < ops.size(); ++i)
+    if (!ops[i].insert)
+      canceled_later.insert(ops[i].id);
+  for (const auto& [id, text] : all_jobs(*copy)) {
     if (!canceled_later.contains(id)) {
       EXPECT_EQ(text, live.at(id)) << id;
     }
