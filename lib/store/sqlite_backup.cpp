@@ -192,7 +192,7 @@ std::string backup_copy::read(std::uint64_t offset, std::size_t max) const
   }
 }
 
-detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(const std::string& db_path, int busy_timeout_ms)
+detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(std::string db_path, int busy_timeout_ms)
 {
   const auto where = place_of(db_path);
   const fd_owner dir(::open(where.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

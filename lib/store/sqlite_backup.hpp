@@ -46,7 +46,8 @@ private:
 // errc::storage_full (the directory lacks room for a copy: the detail says
 // how much it has and needs), storage_corrupt (the copy failed its integrity
 // check), other storage_* codes for the database's own failures.
-detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(const std::string& db_path, int busy_timeout_ms);
+// db_path by value: the copy may outlive the store object that asked for it.
+detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(std::string db_path, int busy_timeout_ms);
 
 // Deletes the temporary names a backup interrupted by a crash left beside `db_path`.
 void remove_backup_leftovers(const std::string& db_path);
