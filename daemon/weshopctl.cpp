@@ -58,6 +58,7 @@ struct invocation {
   std::string watch_id;
   bool plain = false;
   cli::download_options download;
+  cli::backup_options backup;
   std::vector<std::string> outbound_allow;
   CLI::App* submit_cmd = nullptr;
   CLI::App* status_cmd = nullptr;
@@ -66,6 +67,7 @@ struct invocation {
   CLI::App* watch_cmd = nullptr;
   CLI::App* agents_cmd = nullptr;
   CLI::App* download_cmd = nullptr;
+  CLI::App* backup_cmd = nullptr;
 };
 
 void add_submit(CLI::App& app, invocation& in)
@@ -112,6 +114,14 @@ void add_download(CLI::App& app, invocation& in)
                               "default: $WESHOPD_OUTBOUND_ALLOW, comma-separated)");
 }
 
+void add_backup(CLI::App& app, invocation& in)
+{
+  in.backup_cmd = app.add_subcommand("backup", "save a consistent copy of weshopd's SQLite database while it runs\n"
+                                               "(needs an admin token or the unix socket; prints \"sha256  FILE\")");
+  in.backup_cmd->add_option("file", in.backup.file, "where to write the copy")->required();
+  in.backup_cmd->add_flag("--force", in.backup.force, "replace FILE if it exists");
+}
+
 void define(CLI::App& app, invocation& in)
 {
   app.footer("Exit codes: 0 done or succeeded, 1 the job failed/was canceled (or does not exist),\n"
@@ -127,6 +137,7 @@ void define(CLI::App& app, invocation& in)
   add_submit(app, in);
   add_reads(app, in);
   add_download(app, in);
+  add_backup(app, in);
 }
 
 // The token file's text without its trailing white space; nullopt when unreadable.
@@ -161,6 +172,8 @@ int run(invocation& in, cli::local_client& client, const cli::output& io)
     return cli::agents(client, io);
   if (*in.download_cmd)
     return cli::download(client, in.download, io);
+  if (*in.backup_cmd)
+    return cli::backup(client, in.backup, io);
   return cli::usage;
 }
 

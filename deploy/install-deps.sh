@@ -11,8 +11,9 @@ packages=(
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev libsystemd-dev libcli11-dev libtomlplusplus-dev
   # tests (nginx: the callback proxy test runs a real one, started by the test)
   libgtest-dev libgmock-dev googletest nginx-light
-  # the PostgreSQL backend's tests start their own server (initdb/pg_ctl in a temp dir)
-  postgresql-15
+  # the PostgreSQL backend's tests start their own server (initdb/pg_ctl in a temp dir);
+  # the client tools hold pg_dump/pg_restore (the backup recipe's test)
+  postgresql-15 postgresql-client-15
   # promtool checks the /metrics text (the Prometheus server itself is never started)
   prometheus
   # systemd-analyze checks the unit (offline; no running systemd needed)

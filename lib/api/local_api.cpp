@@ -35,7 +35,7 @@ namespace json = boost::json;
 local_api::local_api(engine::engine& engine, store::job_store& store, api_options options)
   : engine_(engine), store_(store), options_(std::move(options)), streams_(options_.max_streams), presets_(engine),
     events_(engine.feed(), store, streams_, options_.events),
-    dashboard_(engine, store, {.local_files = options_.local_files}),
+    dashboard_(engine, store, {.local_files = options_.local_files}), backup_(store, !options_.tokens.empty()),
     breaker_(options_.identical_requests, options_.identical_window), guard_(options_.allowed_hosts)
 {
   const auto bind = [this](auto member) { return [this, member](http::incoming& r) { return (this->*member)(r); }; };
@@ -56,6 +56,7 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("POST", "/v1/uploads", [this](http::incoming& r) { return dashboard_.upload(r); })
     .add("GET", "/v1/jobs/{id}/inputs/{name}", [this](http::incoming& r) { return dashboard_.input_image(r); })
     .add("GET", "/v1/jobs/{id}/history", [this](http::incoming& r) { return dashboard_.history(r); })
+    .add("POST", "/v1/admin/backup", [this](http::incoming& r) { return backup_.backup(r); })
     .add("GET", "/", [this](http::incoming& r) { return dashboard_.to_dashboard(r); })
     .add("GET", "/ui", [this](http::incoming& r) { return dashboard_.to_dashboard(r); })
     .add("GET", "/ui/", [this](http::incoming& r) { return dashboard_.page(r); })

@@ -3,6 +3,7 @@
 // checks and JSON in and out. Knows HTTP and JSON; leaves jobs to the engine
 // and reads to the store. No SQL, no sockets.
 
+#include "api/backup_api.hpp"
 #include "api/dashboard_api.hpp"
 #include "api/dispatch.hpp"
 #include "api/duplicate_breaker.hpp"
@@ -92,6 +93,7 @@ private:
   preset_check presets_;
   event_stream events_;
   dashboard_api dashboard_;
+  backup_api backup_;
   duplicate_breaker breaker_;
   http::browser_guard guard_;
   http::router<route> routes_;

@@ -49,6 +49,11 @@ struct download_options {
   http::address_policy outbound{}; // result hosts: public addresses, plus these networks
 };
 
+struct backup_options {
+  std::string file;   // where the copy goes (FILE.partial while it is written)
+  bool force = false; // replace an existing FILE
+};
+
 int submit(local_client& api, const submit_options& o, output io);
 int status(local_client& api, const std::string& id, output io);
 int list(local_client& api, const list_options& o, output io);
@@ -56,5 +61,7 @@ int cancel(local_client& api, const std::string& id, output io);
 int watch(local_client& api, const watch_options& o, output io);
 int agents(local_client& api, output io);
 int download(local_client& api, const download_options& o, output io);
+// 1 when no copy was written: refused (403, 409), not made, or it failed its checksum.
+int backup(local_client& api, const backup_options& o, output io);
 
 } // namespace weshopd::cli

@@ -63,6 +63,20 @@ reply local_client::stream(const std::string& target, const std::function<bool(s
   return exchange("GET", target, {}, headers, &on_bytes);
 }
 
+reply local_client::stream_call(const std::string& method, const std::string& target,
+                                const std::function<bool(std::string_view)>& on_bytes)
+{
+  return exchange(method, target, {}, {}, &on_bytes);
+}
+
+std::string reply::header(std::string_view name) const
+{
+  for (const auto& [n, v] : headers)
+    if (boost::beast::iequals(n, name))
+      return v;
+  return {};
+}
+
 namespace {
 
 constexpr std::size_t max_reply = 64 * 1024 * 1024; // a result image fits
@@ -83,6 +97,8 @@ asio::awaitable<reply> converse(Stream& s, bhttp::request<bhttp::string_body> re
   reply r;
   r.status = parser.get().result_int();
   r.content_type = std::string(parser.get()[bhttp::field::content_type]);
+  for (const auto& field : parser.get())
+    r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   const bool streaming = on_bytes && r.status == 200;
   if (streaming)
     s.expires_never();

@@ -26,6 +26,8 @@ struct reply {
   unsigned status = 0;
   std::string content_type;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers{}; // as received
+  std::string header(std::string_view name) const; // the first by that name (any case), or ""
 };
 
 struct local_address {
@@ -49,6 +51,9 @@ public:
   // stream may be quiet). Any other status comes back whole in the reply.
   reply stream(const std::string& target, const std::function<bool(std::string_view)>& on_bytes,
                const header_list& headers = {});
+  // stream() with another method (POST /v1/admin/backup: a body too big to hold).
+  reply stream_call(const std::string& method, const std::string& target,
+                    const std::function<bool(std::string_view)>& on_bytes);
 
   // How long each call may take; ?wait=N calls need N more.
   void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }

@@ -2,6 +2,7 @@
 
 #include "common/await_callback.hpp"
 #include "store/read_async.hpp"
+#include "store/sqlite_backup.hpp"
 
 #include <boost/asio/this_coro.hpp>
 
@@ -224,6 +225,27 @@ async_jobs::awaitable<std::int64_t> async_jobs::count_finished_since(job_state s
   auto& s = *store_;
   const auto read = [&] { return s.count_finished_since(state, since); };
   co_return co_await read_async(s, read);
+}
+
+// --- backups ---
+
+asio::awaitable<detailed_result<std::shared_ptr<backup_copy>>> async_jobs::backup()
+{
+  auto& s = *store_;
+  const auto work = [&] { return s.backup(); };
+  co_return co_await on_read_pool(work);
+}
+
+async_jobs::awaitable<std::string> async_jobs::read_backup(std::shared_ptr<backup_copy> copy, std::uint64_t offset)
+{
+  const auto work = [&]() -> result<std::string> {
+    try {
+      return copy->read(offset, 1 << 20);
+    } catch (const std::system_error&) {
+      return errc::storage_io;
+    }
+  };
+  co_return co_await on_read_pool(work);
 }
 
 // --- work distribution ---

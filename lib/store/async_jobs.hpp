@@ -74,6 +74,12 @@ public:
                                           std::optional<std::string> token);
   awaitable<std::int64_t> count_finished_since(job_state state, timestamp since);
 
+  // --- backups (on the read pool's threads whatever the backend: a copy takes seconds) ---
+  boost::asio::awaitable<detailed_result<std::shared_ptr<backup_copy>>> backup();
+  // The piece of a copy at `offset` (at most 1 MiB; empty at its end). An
+  // unreadable copy is errc::storage_io.
+  awaitable<std::string> read_backup(std::shared_ptr<backup_copy> copy, std::uint64_t offset);
+
   // --- work distribution (round trips on PostgreSQL: read like reads) ---
   awaitable<std::vector<job>> claim_unfinished(std::size_t limit);
   awaitable<bool> renew_lease();

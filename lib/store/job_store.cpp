@@ -30,6 +30,11 @@ detailed_result<std::unique_ptr<job_store>> job_store::open(const job_store_opti
   return detailed_error{errc::storage_failed, "unknown store backend " + options.backend};
 }
 
+detailed_result<std::shared_ptr<backup_copy>> job_store::backup()
+{
+  return detailed_error{errc::storage_failed, "this store backend makes no backups of its own"};
+}
+
 result<insert_result> job_store::insert(new_job j)
 {
   return wait_for<insert_result>([&](auto done) { async_insert(std::move(j), std::move(done)); });

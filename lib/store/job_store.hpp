@@ -29,6 +29,8 @@
 
 namespace weshopd::store {
 
+class backup_copy; // sqlite_backup.hpp
+
 struct job_store_options {
   std::string backend = "sqlite"; // or "postgres"
   std::string path{};             // sqlite: the database file
@@ -267,6 +269,12 @@ public:
   virtual result<bool> renew_lease() = 0;
   // A clean stop: this daemon's claims can be taken at once.
   virtual result<bool> release_lease() = 0;
+
+  // A consistent copy of the whole database, made while writes go on
+  // (sqlite_backup.hpp; blocking). Only SQLite makes one (supports_backup());
+  // PostgreSQL's is pg_dump's (README, "Backup and restore").
+  virtual bool supports_backup() const { return false; }
+  virtual detailed_result<std::shared_ptr<backup_copy>> backup();
 
   // Write batches, for /metrics.
   struct write_statistics {

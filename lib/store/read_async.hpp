@@ -24,17 +24,25 @@ namespace weshopd::store {
 // The threads that run blocking reads (process-wide, started on first use).
 boost::asio::thread_pool& read_pool();
 
+// Runs `work` on the pool whatever the backend (work that takes long even
+// when local: a backup); resumes on the caller's executor.
+template <class F>
+boost::asio::awaitable<std::invoke_result_t<F&>> on_read_pool(F& work)
+{
+  using value = std::invoke_result_t<F&>;
+  const auto executor = co_await boost::asio::this_coro::executor;
+  const auto start = [&work](auto done) {
+    boost::asio::post(read_pool(), [&work, done = std::move(done)]() mutable { done(work()); });
+  };
+  co_return co_await await_callback<value>(executor, start);
+}
+
 template <class F>
 boost::asio::awaitable<std::invoke_result_t<F&>> read_async(job_store& store, F&& read)
 {
-  using value = std::invoke_result_t<F&>;
   if (!store.reads_block())
     co_return read();
-  const auto executor = co_await boost::asio::this_coro::executor;
-  const auto start = [&read](auto done) {
-    boost::asio::post(read_pool(), [&read, done = std::move(done)]() mutable { done(read()); });
-  };
-  co_return co_await await_callback<value>(executor, start);
+  co_return co_await on_read_pool(read);
 }
 
 } // namespace weshopd::store

@@ -2,6 +2,7 @@
 
 #include "store/job_rows.hpp"
 #include "store/migrator.hpp"
+#include "store/sqlite_backup.hpp"
 #include "store/sqlite_space.hpp"
 
 #include <variant>
@@ -86,6 +87,7 @@ detailed_result<std::unique_ptr<job_store>> sqlite_job_store::open(const job_sto
     const auto outcome = migrate(*db, embedded_migrations());
     if (outcome.error)
       return detailed_error{outcome.error, outcome.message};
+    remove_backup_leftovers(options.path); // of a backup a crash interrupted
     std::unique_ptr<sqlite_job_store> store(new sqlite_job_store(options));
     for (std::size_t i = 0; i < std::max<std::size_t>(options.readers, 1); ++i)
       store->idle_readers_.push_back(std::make_unique<connection>(
@@ -97,7 +99,15 @@ detailed_result<std::unique_ptr<job_store>> sqlite_job_store::open(const job_sto
   }
 }
 
-sqlite_job_store::sqlite_job_store(const job_store_options& options) : sql_job_store(options, options.view_cache_bytes) {}
+sqlite_job_store::sqlite_job_store(const job_store_options& options)
+  : sql_job_store(options, options.view_cache_bytes), path_(options.path), busy_timeout_ms_(options.busy_timeout_ms)
+{
+}
+
+detailed_result<std::shared_ptr<backup_copy>> sqlite_job_store::backup()
+{
+  return backup_sqlite(path_, busy_timeout_ms_);
+}
 
 sqlite_job_store::~sqlite_job_store() = default;
 

@@ -24,8 +24,12 @@ public:
   result<std::vector<job>> claim_unfinished(std::size_t) override { return unfinished(); }
   result<bool> renew_lease() override { return true; }
   result<bool> release_lease() override { return true; }
+  bool supports_backup() const override { return true; }
+  detailed_result<std::shared_ptr<backup_copy>> backup() override;
 
 private:
+  std::string path_;
+  int busy_timeout_ms_;
   explicit sqlite_job_store(const job_store_options& options);
   boost::system::error_code with_reader(const std::function<void(sql_db&)>& f) override;
 

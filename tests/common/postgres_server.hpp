@@ -56,6 +56,7 @@ public:
     run(as_ + bin_ + "/pg_ctl -D " + data() + " -m " + mode + " -w stop > /dev/null");
     running_ = false;
   }
+  std::string bin() const { return bin_; } // the server's and its clients' binaries (pg_dump, pg_restore)
   std::string log() const { return read(dir_.file("server.log")) + read(dir_.file("initdb.log")); }
 
 private:

@@ -186,12 +186,17 @@ TEST_F(OpenApi, RealResponsesOnEveryRouteMatchTheSpec)
   record("POST", "/callbacks/weshop/" + id + "/forged-token", forged);
   EXPECT_EQ(forged.status, 404u);
 
+  // A backup: no tokens, a loopback client may.
+  EXPECT_EQ(call("POST", "/v1/admin/backup", "", {}).status, 200u);
+
   // With a token configured, a request without it.
   std::ofstream(dir_.file("token")) << "openapi-token-0123456789\n";
   daemon_->stop();
   daemon_env_.push_back("WESHOPD_API_TOKEN_FILE=" + dir_.file("token"));
   restart();
   EXPECT_EQ(call("GET", "/v1/jobs/" + id).status, 401u);
+  // A token that is not admin may not take a backup.
+  EXPECT_EQ(call("POST", "/v1/admin/backup", "", {{"Authorization", "Bearer openapi-token-0123456789"}}).status, 403u);
   recording_.close();
 
   const auto [rc, report] = in_openapi("node check-responses.mjs weshopd.yaml " + dir_.file("recording.jsonl"),
