@@ -7,6 +7,7 @@
 #include "api/dispatch.hpp"
 #include "api/duplicate_breaker.hpp"
 #include "budget/budget_policy.hpp"
+#include "common/live.hpp"
 #include "api/event_stream.hpp"
 #include "api/notify_field.hpp"
 #include "api/preset_check.hpp"
@@ -51,6 +52,16 @@ struct api_options {
   std::function<timestamp()> clock = now_ms;             // which budget window it is
   std::size_t identical_requests = 20;                   // the duplicate breaker (breaker.*)
   std::chrono::seconds identical_window{60};
+  // configReload in GET /v1/status (null before the first reload); none: no such field.
+  std::function<boost::json::value()> config_reload{};
+};
+
+// What a reload (SIGHUP) replaces while requests run: every request reads one
+// snapshot of it (local_api::apply).
+struct api_live {
+  std::vector<api_token> tokens;
+  std::optional<notify_target> default_notify;
+  std::shared_ptr<const budget::budget_policy> budget;
 };
 
 class local_api {
@@ -58,6 +69,9 @@ public:
   local_api(engine::engine& engine, store::job_store& store, api_options options);
 
   boost::asio::awaitable<http::outgoing> handle(http::incoming& req);
+  // A reload: requests that start after this see the new tokens, notify default
+  // and budget; those in flight finish with the snapshot they took. Thread-safe.
+  void apply(api_live next);
 
 private:
   boost::asio::awaitable<http::outgoing> answer(http::incoming& req); // handle(), before the security headers
@@ -95,7 +109,12 @@ private:
   duplicate_breaker breaker_;
   http::browser_guard guard_;
   http::router<route> routes_;
-  bool scoped_tokens_ = false; // the tokens carry more than one name
+  // api_live, with whether its tokens carry more than one name (then scopes apply).
+  struct access : api_live {
+    bool scoped_tokens = false;
+  };
+  static access make_access(api_live from);
+  common::live<access> live_;
 };
 
 } // namespace weshopd::api
