@@ -8,6 +8,8 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
+
 #include <systemd/sd-daemon.h>
 
 namespace weshopd {
@@ -57,7 +59,10 @@ config_reloader::config_reloader(config::sources from, config::settings running,
 
 void config_reloader::reload()
 {
-  sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+  // MONOTONIC_USEC: what Type=notify-reload units need with RELOADING=1.
+  const auto since_boot = std::chrono::steady_clock::now().time_since_epoch();
+  const auto usec = std::chrono::duration_cast<std::chrono::microseconds>(since_boot).count();
+  sd_notify(0, ("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec)).c_str());
   log(log_level::info, "reload", {{"config", from_.file.value_or("-")}});
   const auto loaded = config::load(from_);
   if (!loaded) {

@@ -131,16 +131,16 @@ TEST_F(Reload, ABrokenFileChangesNothingAndSaysWhy)
   EXPECT_EQ(as(old_token, "POST", "/v1/jobs", body("after", 4)).status, 201u);
 }
 
-TEST_F(Reload, SettingsThatNeedARestartAreNamedAndKeptAndTheLogLevelApplies)
+TEST_F(Reload, SettingsThatNeedARestartAreNamedAndKeptWhileLogLevelAndBodyLimitApply)
 {
   write_tokens(old_token + "\n");
   start_with_config("[api]\ntoken_file = \"" + tokens_ + "\"\n[log]\nlevel = \"info\"\n");
-  EXPECT_EQ(as(old_token, "GET", "/v1/jobs").status, 200u);
+  EXPECT_NE(as(old_token, "POST", "/v1/jobs", body(std::string(2000, 't'), 1)).status, 413u) << "16 MiB by default";
   EXPECT_FALSE(log_has("level=debug")) << "info: no debug lines yet";
 
   const auto socket = dir_.file("api.sock");
   write_config("[api]\ntoken_file = \"" + tokens_ + "\"\nunix_socket = \"" + socket +
-               "\"\n[engine]\nmax_concurrent_polls = 3\n[log]\nlevel = \"debug\"\n");
+               "\"\n[engine]\nmax_concurrent_polls = 3\n[log]\nlevel = \"debug\"\n[limits]\nmax_body = 1024\n");
   reload_and_wait(old_token, "applied");
 
   EXPECT_TRUE(log_has("event=reload kept=api.unix_socket,engine.max_concurrent_polls action=\"restart to apply\""))
@@ -153,4 +153,6 @@ TEST_F(Reload, SettingsThatNeedARestartAreNamedAndKeptAndTheLogLevelApplies)
   EXPECT_EQ(kept.at(0), "api.unix_socket");
   EXPECT_EQ(kept.at(1), "engine.max_concurrent_polls");
   EXPECT_TRUE(log_has("level=debug event=request method=GET path=/v1/status status=200")) << "debug lines appear";
+  const auto big = as(old_token, "POST", "/v1/jobs", body(std::string(2000, 't'), 1));
+  EXPECT_EQ(big.status, 413u) << "limits.max_body is live: " << big.text;
 }
