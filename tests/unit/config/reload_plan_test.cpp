@@ -1,5 +1,6 @@
 // A reload applies what can change live and names, then keeps, the rest.
 #include "config/reload_plan.hpp"
+#include "config/settings_table.hpp"
 
 #include <gtest/gtest.h>
 
@@ -58,7 +59,7 @@ TEST(ReloadPlan, TheTableSaysWhatReloadsLive)
     EXPECT_FALSE(reloads_live(key)) << key;
 }
 
-TEST(ReloadPlan, EveryKeyCanBeComparedAndKept)
+TEST(ReloadPlan, KeysWithTheirOwnParsersAreComparedAndKeptToo)
 {
   // A key whose value differs is either applied or kept: none is missed.
   settings running;
@@ -73,4 +74,13 @@ TEST(ReloadPlan, EveryKeyCanBeComparedAndKept)
   EXPECT_EQ(plan.next.api.heartbeat_seconds, 15u);
   EXPECT_EQ(plan.next.budget.currency, "images");
   EXPECT_EQ(plan.next.budget.reset_hour, 6u);
+}
+
+TEST(ReloadPlan, EverySettingInTheTableCanBeComparedAndKept)
+{
+  // A key added without its field (settings_table.cpp: bound) could not be reloaded.
+  for (const auto& s : weshopd::config::detail::table()) {
+    EXPECT_TRUE(s.same) << s.name;
+    EXPECT_TRUE(s.keep) << s.name;
+  }
 }
