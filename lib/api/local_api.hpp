@@ -32,6 +32,7 @@ struct api_token {
   bool admin = false; // sees and acts on every job, not only its own (token scopes)
 };
 
+// tokens, default_notify and budget are the start's: local_api::apply replaces them.
 struct api_options {
   // Where jobs' local images are read and copied (null: none are accepted).
   std::shared_ptr<files::local_inputs> local_files{};
@@ -69,8 +70,8 @@ public:
   local_api(engine::engine& engine, store::job_store& store, api_options options);
 
   boost::asio::awaitable<http::outgoing> handle(http::incoming& req);
-  // A reload: requests that start after this see the new tokens, notify default
-  // and budget; those in flight finish with the snapshot they took. Thread-safe.
+  // A reload: requests from now on see the new tokens, notify default and
+  // budget (each request checks its token against one snapshot). Thread-safe.
   void apply(api_live next);
 
 private:
