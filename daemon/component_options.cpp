@@ -141,14 +141,25 @@ api::api_options api_options(const config::settings& cfg, const config::secrets&
   o.events.heartbeat = std::chrono::seconds(cfg.api.heartbeat_seconds);
   o.max_streams = cfg.limits.max_streams;
   o.notify_enabled = secrets.notify_key.has_value();
+  auto live = api_live_options(cfg, secrets, std::move(budget));
+  o.default_notify = std::move(live.default_notify);
+  o.tokens = std::move(live.tokens);
+  o.allowed_hosts = cfg.api.allowed_hosts;
+  o.budget = std::move(live.budget);
+  o.identical_requests = cfg.breaker.identical_requests;
+  o.identical_window = std::chrono::seconds(cfg.breaker.window_seconds);
+  return o;
+}
+
+api::api_live api_live_options(const config::settings& cfg, const config::secrets& secrets,
+                               std::shared_ptr<const budget::budget_policy> budget)
+{
+  api::api_live o;
   if (cfg.notify.url)
     o.default_notify = api::notify_target{*cfg.notify.url, cfg.notify.events == config::notify_events::all};
   for (const auto& t : secrets.api_tokens)
     o.tokens.push_back({t.name, t.secret, t.admin});
-  o.allowed_hosts = cfg.api.allowed_hosts;
   o.budget = std::move(budget);
-  o.identical_requests = cfg.breaker.identical_requests;
-  o.identical_window = std::chrono::seconds(cfg.breaker.window_seconds);
   return o;
 }
 

@@ -60,6 +60,9 @@ mirror::retention_sweep_options retention_options(const config::settings& cfg);
 api::api_options api_options(const config::settings& cfg, const config::secrets& secrets,
                              std::shared_ptr<files::local_inputs> local_files,
                              std::shared_ptr<const budget::budget_policy> budget);
+// The part of those a reload replaces: tokens, the notify default, budgets.
+api::api_live api_live_options(const config::settings& cfg, const config::secrets& secrets,
+                               std::shared_ptr<const budget::budget_policy> budget);
 api::callback_api_options callback_api_options(const config::settings& cfg);
 
 // The local API's listener (api.listen, api.unix_socket, limits.*).

@@ -15,9 +15,11 @@ samples one(double v)
 
 // Reference parameters only: the objects outlive every scrape (GCC 12 and
 // coroutine closures, see the README).
-boost::asio::awaitable<void> refresh(store::job_store& store, const budget::budget_policy& budget,
+boost::asio::awaitable<void> refresh(store::job_store& store, const common::live<budget::budget_policy>& live,
                                      job_counts_snapshot& jobs, budget_snapshot& budgets)
 {
+  const auto policy = live.load(); // one snapshot for the whole scrape
+  const auto& budget = *policy;
   store::async_jobs reads(store);
   auto counts = co_await reads.counts();
   if (counts)
@@ -31,7 +33,7 @@ boost::asio::awaitable<void> refresh(store::job_store& store, const budget::budg
 } // namespace
 
 std::function<boost::asio::awaitable<void>()> refresh_before_scrape(store::job_store& store,
-                                                                    const budget::budget_policy& budget,
+                                                                    const common::live<budget::budget_policy>& budget,
                                                                     job_counts_snapshot& jobs, budget_snapshot& budgets)
 {
   return [&store, &budget, &jobs, &budgets] { return refresh(store, budget, jobs, budgets); };

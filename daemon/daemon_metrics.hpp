@@ -4,6 +4,7 @@
 // (the daemon registers them in main, where they all live).
 
 #include "budget/budget_policy.hpp"
+#include "common/live.hpp"
 #include "engine/engine.hpp"
 #include "http/server.hpp"
 #include "metrics/registry.hpp"
@@ -55,10 +56,11 @@ private:
 };
 
 // What the local API awaits before each /metrics render (api_options::
-// before_metrics): jobs by state and budgets left, read from the store into
-// the snapshots. Everything passed must outlive the API.
+// before_metrics): jobs by state and budgets left (as the budgets are now:
+// a reload may replace them), read from the store into the snapshots.
+// Everything passed must outlive the API.
 std::function<boost::asio::awaitable<void>()> refresh_before_scrape(store::job_store& store,
-                                                                    const budget::budget_policy& budget,
+                                                                    const common::live<budget::budget_policy>& budget,
                                                                     job_counts_snapshot& jobs, budget_snapshot& budgets);
 
 void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, const job_counts_snapshot& jobs,

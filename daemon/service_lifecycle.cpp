@@ -83,7 +83,10 @@ void service_lifecycle::on_hangup(const boost::system::error_code& ec)
 {
   if (ec)
     return;
-  log(log_level::info, "sighup", {{"action", "none: logs go to stderr"}});
+  if (parts_.reload)
+    parts_.reload();
+  else
+    log(log_level::info, "sighup", {{"action", "none: logs go to stderr"}});
   hangup_.async_wait([this](const boost::system::error_code& next, int) { on_hangup(next); });
 }
 

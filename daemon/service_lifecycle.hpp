@@ -5,7 +5,8 @@
 // systemd and the heartbeat. SIGINT/SIGTERM: everything stops accepting work,
 // requests, submits, polls and webhooks in progress get at most 10 s (each
 // part's join() is awaited; at the deadline what is left is cancelled), then
-// the io_context stops and main logs the shutdown time. SIGHUP is logged and ignored (logs go to stderr: nothing to reopen).
+// the io_context stops and main logs the shutdown time. SIGHUP reloads the
+// configuration (service_parts::reload, config_reload.hpp) until the stop.
 // All on the io_context's one thread.
 
 #include "config/config.hpp"
@@ -23,6 +24,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -38,6 +40,7 @@ struct service_parts {
   mirror::retention_sweep* retention = nullptr;
   store::postgres_listener* listener = nullptr;
   notify::alert_sender* alerts = nullptr;
+  std::function<void()> reload{}; // SIGHUP; none: logged and ignored
 };
 
 // What the "ready" line says besides the ports.

@@ -11,6 +11,7 @@
 #include "command_line.hpp"
 #include "common/log.hpp"
 #include "component_options.hpp"
+#include "config_reload.hpp"
 #include "config/config.hpp"
 #include "config/credentials.hpp"
 #include "config/secrets.hpp"
@@ -89,7 +90,9 @@ int main(int argc, char** argv)
   if (!secrets_read)
     return fail(secrets_read.key, secrets_read.problem);
   const auto& secrets = secrets_read.values;
+  set_log_threshold(cfg.log.level);
   const auto budget = std::make_shared<const budget::budget_policy>(wiring::budget_options(cfg));
+  common::live<budget::budget_policy> budget_now(budget); // what a reload replaces
 
   const auto store_options = wiring::store_options(cfg, secrets, instance_name());
   auto opened = store::job_store::open(store_options);
@@ -123,8 +126,10 @@ int main(int argc, char** argv)
 
     job_counts_snapshot job_counts; // /metrics' jobs by agent and state, read before each scrape
     budget_snapshot budget_left;    // and what each budget has left today
+    reload_record last_reload; // /v1/status's configReload
     auto api_options = wiring::api_options(cfg, secrets, local_files, budget);
-    api_options.before_metrics = refresh_before_scrape(store, *budget, job_counts, budget_left);
+    api_options.before_metrics = refresh_before_scrape(store, budget_now, job_counts, budget_left);
+    api_options.config_reload = [&last_reload] { return last_reload.to_json(); };
     api::local_api api(engine, store, std::move(api_options));
     http::server server(ex, wiring::api_server_options(cfg), [&api](http::incoming& req) { return api.handle(req); });
     // Callbacks get their own listener: the only one a reverse proxy exposes.
@@ -137,10 +142,13 @@ int main(int argc, char** argv)
                            {.engine = engine, .store = store, .client = client, .api_server = server,
                             .callback_server = callback_server.get()},
                            job_counts, budget_left);
+    config_reloader reloader(cmd.sources, cfg, {api, engine, server, outbound, budget_now}, last_reload,
+                             metrics::process_registry());
     service_lifecycle lifecycle(io,
                                 {.engine = engine, .api_server = server, .callback_server = callback_server.get(),
                                  .notifier = notifier.get(), .mirror = mirror.get(), .retention = retention.get(),
-                                 .listener = listener.get(), .alerts = alerts.get()},
+                                 .listener = listener.get(), .alerts = alerts.get(),
+                                 .reload = [&reloader] { reloader.reload(); }},
                                 cfg, {.store = wiring::store_name(cfg), .tokens_required = !secrets.api_tokens.empty()});
     lifecycle.start();
     io.run();

@@ -28,8 +28,7 @@ namespace weshopd::api {
 
 class backup_api {
 public:
-  // tokens_configured: api.token_file names any token.
-  backup_api(store::job_store& store, bool tokens_configured);
+  explicit backup_api(store::job_store& store);
 
   boost::asio::awaitable<http::outgoing> backup(http::incoming& req);
 
@@ -38,7 +37,6 @@ private:
 
   store::job_store& store_;
   store::async_jobs jobs_{store_};
-  bool tokens_configured_;
   std::shared_ptr<std::atomic<bool>> running_ = std::make_shared<std::atomic<bool>>(false);
 };
 

@@ -47,8 +47,7 @@ asio::awaitable<http::outgoing> dashboard_api::status(http::incoming& req)
   const auto& health = engine_.upstream_health();
   const bool trouble = health.last_trouble && (!health.last_ok || *health.last_trouble > *health.last_ok);
   const auto stats = engine_.stats();
-  co_return json_response(
-    200, json::object{{"jobs", std::move(jobs)},
+  auto out = json::object{{"jobs", std::move(jobs)},
                       {"failedLastHour", *failed},
                       {"polling", stats.polling},
                       {"active", stats.active},
@@ -58,7 +57,10 @@ asio::awaitable<http::outgoing> dashboard_api::status(http::incoming& req)
                                                 {"lastOkAt", opt_time(health.last_ok)},
                                                 {"lastTroubleAt", opt_time(health.last_trouble)},
                                                 {"lastTrouble", trouble ? json::value(health.last_trouble_message)
-                                                                        : json::value(nullptr)}}}});
+                                                                        : json::value(nullptr)}}}};
+  if (options_.config_reload)
+    out["configReload"] = options_.config_reload();
+  co_return json_response(200, std::move(out));
 }
 
 asio::awaitable<http::outgoing> dashboard_api::upload(http::incoming& req)

@@ -18,7 +18,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <boost/json/value.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +32,8 @@ struct dashboard_options {
   // Browser uploads and jobs' inputs are kept in local_files->copies
   // (uploads.dir); without it uploads are refused and no input is shown.
   std::shared_ptr<files::local_inputs> local_files{};
+  // /v1/status's configReload (the last SIGHUP's outcome); none: the field is left out.
+  std::function<boost::json::value()> config_reload{};
 };
 
 // Keeps an image in uploads.dir; when it cannot, the answer that says why

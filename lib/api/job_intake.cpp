@@ -44,7 +44,7 @@ files::image_read local_api::read_local_image(std::string_view path) const
 // never sent upstream.
 local_api::notify_request local_api::take_notify(json::value& body) const
 {
-  notify_request n{options_.default_notify, {}, {}};
+  notify_request n{live_.load()->default_notify, {}, {}};
   auto* obj = body.if_object();
   if (!obj || !obj->contains("notify"))
     return n;
@@ -176,7 +176,7 @@ asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, con
   auto created = co_await engine_.create(std::move(j));
   if (!created && created.error() == errc::budget_exceeded) {
     const auto used = co_await jobs_.budget_used(admission.window);
-    co_return over_budget_response(*options_.budget, admission, cost,
+    co_return over_budget_response(*live_.load()->budget, admission, cost,
                                    used ? *used : std::map<std::string, std::int64_t>{}, options_.clock());
   }
   if (!created)

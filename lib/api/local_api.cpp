@@ -8,6 +8,7 @@
 #include "api/list_cursor.hpp"
 #include "api/job_scope.hpp"
 #include "common/canonical_json.hpp"
+#include "common/log.hpp"
 #include "common/secret.hpp"
 #include "common/sha256.hpp"
 #include "common/uuid7.hpp"
@@ -35,8 +36,9 @@ namespace json = boost::json;
 local_api::local_api(engine::engine& engine, store::job_store& store, api_options options)
   : engine_(engine), store_(store), options_(std::move(options)), streams_(options_.max_streams), presets_(engine),
     events_(engine.feed(), store, streams_, options_.events),
-    dashboard_(engine, store, {.local_files = options_.local_files}), backup_(store, !options_.tokens.empty()),
-    breaker_(options_.identical_requests, options_.identical_window), guard_(options_.allowed_hosts)
+    dashboard_(engine, store, {.local_files = options_.local_files, .config_reload = options_.config_reload}),
+    backup_(store), breaker_(options_.identical_requests, options_.identical_window),
+    guard_(options_.allowed_hosts), live_(make_access({options_.tokens, options_.default_notify, options_.budget}))
 {
   const auto bind = [this](auto member) { return [this, member](http::incoming& r) { return (this->*member)(r); }; };
   routes_.add("POST", "/v1/jobs", bind(&local_api::create_job))
@@ -61,9 +63,20 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/ui", [this](http::incoming& r) { return dashboard_.to_dashboard(r); })
     .add("GET", "/ui/", [this](http::incoming& r) { return dashboard_.page(r); })
     .add("GET", "/ui/{file}", [this](http::incoming& r) { return dashboard_.page(r); });
+}
+
+local_api::access local_api::make_access(api_live from)
+{
+  access a{std::move(from)};
   // Scopes separate principals: with one name only (a single bare token) there is nobody to hide from.
-  scoped_tokens_ = std::any_of(options_.tokens.begin(), options_.tokens.end(),
-                               [&](const api_token& t) { return t.name != options_.tokens.front().name; });
+  a.scoped_tokens = std::any_of(a.tokens.begin(), a.tokens.end(),
+                                [&](const api_token& t) { return t.name != a.tokens.front().name; });
+  return a;
+}
+
+void local_api::apply(api_live next)
+{
+  live_.store(make_access(std::move(next)));
 }
 
 namespace {
@@ -80,6 +93,8 @@ asio::awaitable<http::outgoing> local_api::handle(http::incoming& req)
 {
   auto out = co_await answer(req);
   http::add_security_headers(out, is_dashboard_file(req.path) ? http::page_kind::dashboard : http::page_kind::api);
+  if (logs(log_level::debug))
+    log(log_level::debug, "request", {{"method", req.method}, {"path", req.path}, {"status", std::to_string(out.status)}});
   co_return out;
 }
 
@@ -87,14 +102,15 @@ asio::awaitable<http::outgoing> local_api::answer(http::incoming& req)
 {
   if (auto refused = guard_.check(req, req.remote == "unix"))
     co_return error_response(refused->status, refused->code, refused->message);
-  if (!options_.tokens.empty() && req.path != "/healthz" && !is_dashboard_file(req.path)) {
+  const auto live = live_.load(); // this request's tokens
+  if (!live->tokens.empty() && req.path != "/healthz" && !is_dashboard_file(req.path)) {
     const auto given = req.header_value("Authorization");
     const auto secret = given.starts_with("Bearer ") ? given.substr(7) : std::string_view{};
-    for (const auto& t : options_.tokens) // every one compared: the time does not tell which matched
+    for (const auto& t : live->tokens) // every one compared: the time does not tell which matched
       if (constant_time_equal(secret, t.secret) && req.principal.empty()) {
         req.principal = t.name;
         req.admin = t.admin;
-        req.scoped = scoped_tokens_ && !t.admin;
+        req.scoped = live->scoped_tokens && !t.admin;
       }
     if (req.principal.empty()) {
       auto out = error_response(401, "unauthorized", "this weshopd needs Authorization: Bearer <token> (api.token_file)");
@@ -274,7 +290,8 @@ asio::awaitable<http::outgoing> local_api::result_file(http::incoming& req)
 // GET /v1/usage?from=&to=&group=agent|day|token: admitted jobs by budget day.
 asio::awaitable<http::outgoing> local_api::usage(http::incoming& req)
 {
-  const auto today = options_.budget->window_of(options_.clock());
+  const auto budget = live_.load()->budget;
+  const auto today = budget->window_of(options_.clock());
   auto query = read_usage_query(req, today);
   if (auto* refusal = std::get_if<http::outgoing>(&query))
     co_return std::move(*refusal);
@@ -283,7 +300,7 @@ asio::awaitable<http::outgoing> local_api::usage(http::incoming& req)
   auto rows = co_await jobs_.usage(q.from, q.to, q.group, owner);
   if (!rows)
     co_return error_response(rows.error());
-  co_return json_response(200, usage_json(q, *rows, options_.budget->options().currency));
+  co_return json_response(200, usage_json(q, *rows, budget->options().currency));
 }
 
 asio::awaitable<http::outgoing> local_api::metrics_text(http::incoming&)

@@ -8,6 +8,7 @@
 #include "api/dispatch.hpp"
 #include "api/duplicate_breaker.hpp"
 #include "budget/budget_policy.hpp"
+#include "common/live.hpp"
 #include "api/event_stream.hpp"
 #include "api/notify_field.hpp"
 #include "api/preset_check.hpp"
@@ -32,6 +33,7 @@ struct api_token {
   bool admin = false; // sees and acts on every job, not only its own (token scopes)
 };
 
+// tokens, default_notify and budget are the start's: local_api::apply replaces them.
 struct api_options {
   // Where jobs' local images are read and copied (null: none are accepted).
   std::shared_ptr<files::local_inputs> local_files{};
@@ -52,6 +54,16 @@ struct api_options {
   std::function<timestamp()> clock = now_ms;             // which budget window it is
   std::size_t identical_requests = 20;                   // the duplicate breaker (breaker.*)
   std::chrono::seconds identical_window{60};
+  // configReload in GET /v1/status (null before the first reload); none: no such field.
+  std::function<boost::json::value()> config_reload{};
+};
+
+// What a reload (SIGHUP) replaces while requests run: every request reads one
+// snapshot of it (local_api::apply).
+struct api_live {
+  std::vector<api_token> tokens;
+  std::optional<notify_target> default_notify;
+  std::shared_ptr<const budget::budget_policy> budget;
 };
 
 class local_api {
@@ -59,6 +71,9 @@ public:
   local_api(engine::engine& engine, store::job_store& store, api_options options);
 
   boost::asio::awaitable<http::outgoing> handle(http::incoming& req);
+  // A reload: requests from now on see the new tokens, notify default and
+  // budget (each request checks its token against one snapshot). Thread-safe.
+  void apply(api_live next);
 
 private:
   boost::asio::awaitable<http::outgoing> answer(http::incoming& req); // handle(), before the security headers
@@ -97,7 +112,12 @@ private:
   duplicate_breaker breaker_;
   http::browser_guard guard_;
   http::router<route> routes_;
-  bool scoped_tokens_ = false; // the tokens carry more than one name
+  // api_live, with whether its tokens carry more than one name (then scopes apply).
+  struct access : api_live {
+    bool scoped_tokens = false;
+  };
+  static access make_access(api_live from);
+  common::live<access> live_;
 };
 
 } // namespace weshopd::api

@@ -1,5 +1,6 @@
 #include "common/log.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -24,10 +25,24 @@ void append_value(std::string& out, std::string_view v)
   out += '"';
 }
 
+std::atomic<log_level> threshold{log_level::info};
+
 } // namespace
+
+void set_log_threshold(log_level lowest)
+{
+  threshold.store(lowest, std::memory_order_relaxed);
+}
+
+bool logs(log_level level)
+{
+  return level >= threshold.load(std::memory_order_relaxed);
+}
 
 void log(log_level level, std::string_view event, std::initializer_list<std::pair<std::string_view, std::string_view>> fields)
 {
+  if (!logs(level))
+    return;
   static constexpr std::string_view names[] = {"debug", "info", "warning", "error"};
   std::string line = "level=";
   line += names[static_cast<int>(level)];

@@ -15,4 +15,9 @@ enum class log_level { debug, info, warning, error };
 void log(log_level level, std::string_view event,
          std::initializer_list<std::pair<std::string_view, std::string_view>> fields = {});
 
+// Lines below this level are dropped (log.level; info until set). A reload
+// may change it while other threads log: it is an atomic.
+void set_log_threshold(log_level lowest);
+bool logs(log_level level);
+
 } // namespace weshopd

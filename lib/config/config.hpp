@@ -12,6 +12,7 @@
 // settings into each component's own options.
 
 #include "budget/budget_policy.hpp"
+#include "common/log.hpp"
 #include "http/address_policy.hpp"
 
 #include <cstdint>
@@ -116,6 +117,9 @@ struct settings {
     std::uint64_t polls_per_second = 50;
     std::uint64_t max_waiting_jobs = 10000; // accepted but not yet running; beyond it POST answers 503
   } engine;
+  struct {
+    log_level level = log_level::info; // lines below it are not written
+  } log;
 };
 
 struct error {

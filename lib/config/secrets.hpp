@@ -1,6 +1,6 @@
 #pragma once
-// The secret files the settings name, read and checked once at start (after
-// the API key, before the store opens): api.token_file's tokens,
+// The secret files the settings name, read and checked at start (after the
+// API key, before the store opens) and again at each reload (SIGHUP): api.token_file's tokens,
 // notify.secret_file's signing key, store.password_file's password. The
 // settings checked that each is a readable file; this reads them. The first
 // file that cannot be used stops the start with its key and why (never its

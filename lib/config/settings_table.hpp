@@ -25,6 +25,11 @@ struct setting {
   std::string_view name; // "section.key"
   kind type;
   std::function<std::string(settings&, const raw&)> apply; // "" or what is wrong
+  // Whether a reload (SIGHUP) applies a new value while the daemon runs; one
+  // that is not is kept until a restart (config/reload_plan.hpp, the docs).
+  bool live = false;
+  std::function<bool(const settings&, const settings&)> same{}; // this key's value is equal in both
+  std::function<void(settings&, const settings&)> keep{};    // copies this key's value from the second
 };
 
 const std::vector<setting>& table();

@@ -14,6 +14,8 @@
 #include "engine/transitions.hpp"
 #include "upstream/agent_info_cache.hpp"
 
+#include <boost/asio/dispatch.hpp>
+
 
 namespace weshopd::engine {
 
@@ -93,6 +95,13 @@ void engine::price(store::new_job& j) const
   j.images = budget::budget_policy::images_of(j.params);
   j.unit_price = policy.price_per_image(j.agent, j.params);
   j.admit = policy.admission_for(j.agent, j.token_name, options.clock());
+}
+
+void engine::set_budget(std::shared_ptr<const budget::budget_policy> next)
+{
+  asio::dispatch(impl_->ctx.executor, [self = impl_, next = std::move(next)]() mutable {
+    self->ctx.options.budget = std::move(next);
+  });
 }
 
 asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)

@@ -104,6 +104,9 @@ public:
   // create() prices a job not priced yet, so a caller prices first only to keep
   // the terms (e.g. for a refusal's answer).
   void price(store::new_job& j) const;
+  // A reload's budgets and prices: jobs priced or admitted from now on use
+  // them. Runs on the engine's executor (dispatched), where they are read.
+  void set_budget(std::shared_ptr<const budget::budget_policy> next);
   // Stores a validated job (durably, priced and admitted) and starts working on it;
   // errc::budget_exceeded when a budget refuses it.
   boost::asio::awaitable<result<store::insert_result>> create(store::new_job j);

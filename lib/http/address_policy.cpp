@@ -197,7 +197,8 @@ bool address_policy::allows(const ip::address& a) const
 {
   if (classify(a) == address_class::global)
     return true;
-  for (const auto& n : allowed_)
+  const auto allowed = allowed_->load();
+  for (const auto& n : *allowed)
     if (n.contains(a))
       return true;
   return false;

@@ -8,7 +8,11 @@
 //
 // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged as its IPv4 address,
 // both when classified and when matched against the allowed networks.
-// Pure: no I/O; safe to share between threads once built.
+// No I/O. Copies of one policy share its list of allowed networks, so that a
+// reload (outbound.allow) reaches every client holding a copy: reallow()
+// replaces it for all of them, each check reads one snapshot. Thread-safe.
+
+#include "common/live.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -46,6 +50,7 @@ struct ip_network {
 
   bool contains(const boost::asio::ip::address& a) const;
   std::string to_string() const;
+  friend bool operator==(const ip_network&, const ip_network&) = default;
 };
 
 // The network, or what is wrong with the text (bad address, prefix out of
@@ -58,17 +63,22 @@ network_parse parse_network(std::string_view text);
 
 class address_policy {
 public:
-  address_policy() = default; // public addresses only
-  explicit address_policy(std::vector<ip_network> allowed) : allowed_(std::move(allowed)) {}
+  address_policy() : address_policy(std::vector<ip_network>{}) {} // public addresses only
+  explicit address_policy(std::vector<ip_network> allowed)
+    : allowed_(std::make_shared<common::live<std::vector<ip_network>>>(std::move(allowed)))
+  {
+  }
 
   // Parses every entry; throws std::invalid_argument naming the first bad one.
   static address_policy from_strings(const std::vector<std::string>& networks);
 
   bool allows(const boost::asio::ip::address& a) const;
-  const std::vector<ip_network>& allowed() const { return allowed_; }
+  std::vector<ip_network> allowed() const { return *allowed_->load(); }
+  // A reload: this policy and every copy of it allow `networks` from now on.
+  void reallow(std::vector<ip_network> networks) const { allowed_->store(std::move(networks)); }
 
 private:
-  std::vector<ip_network> allowed_;
+  std::shared_ptr<common::live<std::vector<ip_network>>> allowed_;
 };
 
 } // namespace weshopd::http

@@ -9,6 +9,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -382,6 +383,14 @@ void server::start()
     auto loop = impl::accept_loop(impl_, impl_->local_acceptor);
     impl_->listeners.spawn(impl_->executor, std::move(loop));
   }
+}
+
+void server::set_request_limits(std::size_t max_header, std::size_t max_body)
+{
+  asio::dispatch(impl_->executor, [self = impl_, max_header, max_body] {
+    self->options.max_header = max_header;
+    self->options.max_body = max_body;
+  });
 }
 
 void server::stop()

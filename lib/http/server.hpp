@@ -64,6 +64,9 @@ public:
   void interrupt();
   std::size_t open_connections() const;
   std::size_t body_memory() const; // bytes counted for bodies now
+  // A reload: requests read from now on take these header and body limits.
+  // Runs on the server's executor (dispatched), where they are read.
+  void set_request_limits(std::size_t max_header, std::size_t max_body);
 
 private:
   struct impl;

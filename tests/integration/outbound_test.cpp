@@ -194,3 +194,36 @@ TEST_F(Outbound, ANameThatResolvesToLoopbackIsRefused)
   start_notifying({"WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32"});
   expect_delivered(url, receiver, 0);
 }
+
+// SIGHUP (#21): a new outbound.allow and a new notify default reach the
+// notifier's connections without a restart.
+TEST_F(Outbound, AReloadedAllowListAndNotifyDefaultApplyWithoutARestart)
+{
+  test::webhook_receiver v4(key_);
+  const auto config = dir_.file("weshopd.conf");
+  std::ofstream(config) << "[log]\nlevel = \"info\"\n";
+  daemon_prefix_ = {"/bin/sh", "-c", "exec \"$0\" --config " + config}; // the binary is $0
+  start_notifying();
+  expect_refused(v4.url());
+
+  std::ofstream(config, std::ios::trunc) << "[outbound]\nallow = [\"127.0.0.1/32\"]\n[notify]\nurl = \"" << v4.url()
+                                         << "\"\n";
+  const auto applied = [&] {
+    return daemon_->call("GET", "/metrics").text.find("weshopd_config_reloads_total{result=\"applied\"} 1") !=
+           std::string::npos;
+  };
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  for (int i = 0; i < 400 && !applied(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_TRUE(applied());
+
+  // No notify field: the reloaded default, to an address only the reloaded list allows.
+  const auto r = post_job(job_body("removeBG", R"({"maskType":"autoSubjectSegment","backgroundHex":"#ced2ce","batchCount":1})"));
+  ASSERT_EQ(r.status, 201u) << r.text;
+  const std::string id(r.body.at("id").as_string());
+  const auto job = daemon_->wait_terminal(id);
+  EXPECT_EQ(job.at("state"), "succeeded");
+  EXPECT_EQ(job.at("notify").at("url"), json::value(v4.url())) << json::serialize(job);
+  const auto d = attempted_delivery(id);
+  EXPECT_EQ(d.at("state"), "delivered") << json::serialize(d);
+}

@@ -1,7 +1,8 @@
 // The sd_notify protocol as systemd sees it, with the test as the service
 // manager: a datagram socket in NOTIFY_SOCKET and WATCHDOG_USEC set.
 // READY=1 once serving, WATCHDOG=1 pings with a STATUS line at half the
-// watchdog period from the event loop, STOPPING=1 on SIGTERM.
+// watchdog period from the event loop, STOPPING=1 on SIGTERM, RELOADING=1 and
+// READY=1 around a reload (SIGHUP).
 
 #include "common/daemon_fixture.hpp"
 
@@ -67,6 +68,22 @@ TEST_F(ServiceNotify, ReadyThenWatchdogPingsWithStatusThenStopping)
   const auto stopping = receive(std::chrono::milliseconds(300));
   ASSERT_FALSE(stopping.empty());
   EXPECT_TRUE(stopping.front().starts_with("STOPPING=1")) << stopping.front();
+}
+
+TEST_F(ServiceNotify, AReloadSaysReloadingThenReady)
+{
+  daemon_env_ = {"NOTIFY_SOCKET=" + path_};
+  start();
+  ASSERT_EQ(receive(std::chrono::milliseconds(300)).front(), "READY=1");
+  ASSERT_EQ(::kill(daemon_->pid(), SIGHUP), 0);
+  std::vector<std::string> messages;
+  for (int i = 0; i < 50 && (messages.empty() || messages.back() != "READY=1"); ++i)
+    for (auto& m : receive(std::chrono::milliseconds(100)))
+      if (!m.starts_with("WATCHDOG=1"))
+        messages.push_back(std::move(m));
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_TRUE(messages.front().starts_with("RELOADING=1\nMONOTONIC_USEC=")) << messages.front();
+  EXPECT_EQ(messages.back(), "READY=1");
 }
 
 } // namespace

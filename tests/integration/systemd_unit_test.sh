@@ -20,6 +20,8 @@ for directive in LimitCORE=0 'MemoryMax=[0-9]+[KMGT]?' 'TasksMax=[0-9]+' Group=w
                  ProtectHome=read-only RuntimeDirectoryMode=0750; do
   grep -Eq "^$directive\$" "$work/weshopd.service" || { echo "the unit lacks $directive"; exit 1; }
 done
+# systemctl reload sends SIGHUP (the daemon re-reads its config and token files).
+grep -Fxq 'ExecReload=/bin/kill -HUP $MAINPID' "$work/weshopd.service" || { echo "the unit lacks ExecReload"; exit 1; }
 # The group the unit names is the one the sysusers.d file creates, and that
 # file is what systemd-sysusers accepts.
 group=$(sed -n 's/^Group=//p' "$work/weshopd.service")

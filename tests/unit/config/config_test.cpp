@@ -108,7 +108,7 @@ TEST_F(Config, EveryKeyHasItsEnvironmentOverride)
     const auto keys = error_keys(r);
     EXPECT_TRUE(keys.empty() || std::find(keys.begin(), keys.end(), key) != keys.end()) << env;
   }
-  EXPECT_EQ(known_keys().size(), 52u); // 51 + jobs.retention_days
+  EXPECT_EQ(known_keys().size(), 53u); // 51 + jobs.retention_days + log.level
 }
 
 TEST_F(Config, BadValuesAreNamedByKey)

@@ -128,3 +128,15 @@ TEST(AddressPolicy, RefusesWhatIsNotPublicUnlessAllowed)
   EXPECT_TRUE(some.allows(ip::make_address("8.8.8.8")));
   EXPECT_EQ(some.allowed().size(), 3u);
 }
+
+TEST(AddressPolicy, AReloadReachesEveryCopy)
+{
+  const auto policy = address_policy::from_strings({"127.0.0.1/32"});
+  const auto held_by_a_client = policy; // as the notifier's and the mirror's clients hold it
+  EXPECT_TRUE(held_by_a_client.allows(ip::make_address("127.0.0.1")));
+  policy.reallow({*parse_network("10.0.0.0/8").network});
+  EXPECT_FALSE(held_by_a_client.allows(ip::make_address("127.0.0.1")));
+  EXPECT_TRUE(held_by_a_client.allows(ip::make_address("10.9.8.7")));
+  const address_policy other; // another policy is not affected
+  EXPECT_FALSE(other.allows(ip::make_address("10.9.8.7")));
+}
