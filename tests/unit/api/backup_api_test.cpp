@@ -19,12 +19,14 @@ using namespace weshopd;
 
 namespace {
 
-http::incoming request(std::string remote, bool admin = false)
+// principal: the token the request came with (none: no tokens are configured).
+http::incoming request(std::string remote, std::string principal = {}, bool admin = false)
 {
   http::incoming r;
   r.method = "POST";
   r.path = r.target = "/v1/admin/backup";
   r.remote = std::move(remote);
+  r.principal = std::move(principal);
   r.admin = admin;
   return r;
 }
@@ -68,25 +70,24 @@ TEST(BackupApi, WhoMayTakeOneAndOnlyOneAtATime)
   ASSERT_NE(s, nullptr);
   ASSERT_TRUE(s->insert(test::make_job()));
   boost::asio::io_context io;
-  api::backup_api with_tokens(*s, true);
-  api::backup_api without_tokens(*s, false);
-  const auto ask = [&](api::backup_api& api, http::incoming r) { return test::run_sync(io, api.backup(r)); };
+  api::backup_api backups(*s);
+  const auto ask = [&](http::incoming r) { return test::run_sync(io, backups.backup(r)); };
 
   // With tokens: a token that is not admin, even on loopback, is refused.
-  const auto refused = ask(with_tokens, request("127.0.0.1"));
+  const auto refused = ask(request("127.0.0.1", "shop"));
   EXPECT_EQ(refused.status, 403u);
   EXPECT_EQ(code_of(refused), "forbidden");
   // Without tokens: loopback may, another address may not.
-  EXPECT_EQ(ask(without_tokens, request("10.1.2.3")).status, 403u);
-  EXPECT_EQ(ask(without_tokens, request("::ffff:127.0.0.1")).status, 200u);
+  EXPECT_EQ(ask(request("10.1.2.3")).status, 403u);
+  EXPECT_EQ(ask(request("::ffff:127.0.0.1")).status, 200u);
 
   // An admin token: the copy, announced and streamed.
-  auto first = ask(with_tokens, request("10.1.2.3", true));
+  auto first = ask(request("10.1.2.3", "ops", true));
   ASSERT_EQ(first.status, 200u);
   EXPECT_EQ(first.content_type, "application/vnd.sqlite3");
   ASSERT_TRUE(first.stream);
   // Until that answer is done with, no other backup: not over the socket either.
-  const auto second = ask(with_tokens, request("unix"));
+  const auto second = ask(request("unix", "shop"));
   EXPECT_EQ(second.status, 409u);
   EXPECT_EQ(code_of(second), "backup_in_progress");
   collector out;
@@ -95,7 +96,7 @@ TEST(BackupApi, WhoMayTakeOneAndOnlyOneAtATime)
   EXPECT_EQ(sha256_hex(out.body), header(first, "X-Weshopd-Sha256"));
   EXPECT_EQ(out.body.substr(0, 16), std::string("SQLite format 3\0", 16));
   first = {};
-  EXPECT_EQ(ask(with_tokens, request("unix")).status, 200u); // the socket may, once the first is over
+  EXPECT_EQ(ask(request("unix", "shop")).status, 200u); // the socket may, once the first is over
 }
 
 // A state directory without room for a copy: 507 insufficient_storage, saying
@@ -116,7 +117,7 @@ TEST(BackupApi, NoRoomBesideTheDatabaseIs507)
   ASSERT_NE(s, nullptr);
   ASSERT_TRUE(s->insert(test::make_job()));
   boost::asio::io_context io;
-  api::backup_api backups(*s, false);
+  api::backup_api backups(*s);
   auto request_from_loopback = request("127.0.0.1");
 
   const auto refused = test::run_sync(io, backups.backup(request_from_loopback));
