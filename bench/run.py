@@ -30,9 +30,10 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = dict(read_jobs=100_000, seconds=10, intake_seconds=10, ceiling_rows=100_000,
             scale=(10_000, 100_000), window=20, restart=(1_000_000, 100_000), dedupe=1000, latency=10_000,
-            fleet_jobs=5000)
+            fleet_jobs=5000, soak=(1_000_000, 30))
 QUICK = dict(read_jobs=2000, seconds=2, intake_seconds=2, ceiling_rows=5000,
-             scale=(500, 2000), window=3, restart=(20_000, 2000), dedupe=50, latency=200, fleet_jobs=300)
+             scale=(500, 2000), window=3, restart=(20_000, 2000), dedupe=50, latency=200, fleet_jobs=300,
+             soak=(20_000, 5))
 AIPOSE = {"agent": {"name": "aipose", "version": "v1.0"},
           "input": {"originalImage": "https://example.com/a.png"},
           "params": {"textDescription": "sit", "batchCount": 1}}
@@ -519,6 +520,27 @@ def fleet_figures(cfg, work, build, rows, pg):
                      f"of the reads"))
 
 
+def soak(cfg, work, build, rows):
+    """7. a long life under retention (#21): the database file plateaus."""
+    total, minutes = cfg["soak"]
+    log(f"soak: {total} jobs, kept {minutes} simulated minutes (1,000 jobs a minute) ...")
+    db = f"{work}/soak.db"
+    out = subprocess.run([f"{build}/bench/weshopd-bench-tool", "soak", db, str(total), str(minutes)],
+                         check=True, capture_output=True, text=True).stdout.split("\n")
+    series = [line.split() for line in out if line and line[0].isdigit()]
+    final = dict(zip(*[iter(next(line for line in out if line.startswith("plateau")).split())] * 2))
+    for jobs, size, purged in series:
+        log(f"soak: {int(jobs):>8} jobs  {int(size) / 2**20:7.1f} MiB  (swept {purged})")
+    picks = [series[int(i * (len(series) - 1) / 4)] for i in range(5)]
+    sizes = ", ".join(f"{int(j) // 1000}k: {int(b) / 2**20:.0f}" for j, b, _ in picks)
+    plateau, last = int(final["plateau"]), int(final["final"])
+    rows.append(("database size under retention",
+                 f"{last / 2**20:.1f} MiB after {total} jobs through the store and the sweep, each kept {minutes} "
+                 f"simulated minutes ({minutes * 1000} jobs); MiB by jobs done: {sizes}; {float(final['seconds']):.0f} s",
+                 f"plateau (largest size after the first {minutes * 1000} jobs): {plateau / 2**20:.1f} MiB",
+                 f"{float(final['ratio']):.2f}x"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
@@ -533,7 +555,7 @@ def main():
     started = time.monotonic()
     rows = []
     with tempfile.TemporaryDirectory(prefix="weshopd-bench-") as work:
-        for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency, fleet):
+        for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency, fleet, soak):
             if args.only and bench.__name__ != args.only:
                 continue
             bench(cfg, work, args.build, rows)

@@ -60,6 +60,66 @@ int stopped(store::job_store& store, const service_lifecycle::shutdown_report& s
   return 0;
 }
 
+// Builds every part on one io_context and runs it until a stop signal.
+service_lifecycle::shutdown_report serve(const command_line& cmd, const config::settings& cfg,
+                                         const upstream::api_key& api_key, const config::secrets& secrets,
+                                         store::job_store& store, const store::job_store_options& store_options)
+{
+  const auto budget = std::make_shared<const budget::budget_policy>(wiring::budget_options(cfg));
+  common::live<budget::budget_policy> budget_now(budget); // what a reload replaces
+  boost::asio::io_context io(1);
+  const auto ex = io.get_executor();
+  upstream::weshop_client client(ex, api_key, wiring::client_options(cfg));
+  log(log_level::info, "upstream", {{"origin", client.api_origin()}});
+  const auto local_files = open_local_files(cfg);
+  const auto outbound = wiring::outbound_policy(cfg);
+  // Local webhooks (only with a signing secret), copies of result images (WeShop's URLs expire), budget alerts.
+  const auto notifier = make_if<notify::notifier>(secrets.notify_key.has_value(), ex, store,
+                                                  wiring::notifier_options(secrets.notify_key.value_or(""), outbound));
+  const auto mirror = make_if<mirror::result_mirror>(cfg.results.mirror, ex, store, wiring::mirror_options(cfg, outbound));
+  const auto alerts = make_if<notify::alert_sender>(cfg.budget.alert_url.has_value(), ex, cfg.budget.alert_url.value_or(""),
+                                                    secrets.notify_key, cfg.budget.currency, outbound);
+  // Finished jobs past jobs.retention_days go (0 keeps everything).
+  const auto retention = make_if<mirror::retention_sweep>(cfg.jobs.retention_days > 0, ex, store,
+                                                          wiring::retention_options(cfg));
+  engine::engine engine(ex, store, client,
+                        wiring::engine_options(cfg, {local_files, budget, notifier.get(), mirror.get(), alerts.get()}));
+  // Daemons sharing PostgreSQL: the others' job events reach our streams.
+  const auto listener = make_if<store::postgres_listener>(
+    cfg.store.backend == config::store_backend::postgres, ex, wiring::listener_options(store_options),
+    [&engine](const std::string& id) { engine.remote_change(id); });
+
+  job_counts_snapshot job_counts; // /metrics' jobs by agent and state, read before each scrape
+  budget_snapshot budget_left;    // and what each budget has left today
+  reload_record last_reload; // /v1/status's configReload
+  auto api_options = wiring::api_options(cfg, secrets, local_files, budget);
+  api_options.before_metrics = refresh_before_scrape(store, budget_now, job_counts, budget_left);
+  api_options.config_reload = [&last_reload] { return last_reload.to_json(); };
+  api::local_api api(engine, store, std::move(api_options));
+  http::server server(ex, wiring::api_server_options(cfg), [&api](http::incoming& req) { return api.handle(req); });
+  // Callbacks get their own listener: the only one a reverse proxy exposes.
+  api::callback_api callbacks(engine, wiring::callback_api_options(cfg));
+  const auto callback_server =
+    make_if<http::server>(cfg.callbacks.listen.has_value(), ex, wiring::callback_server_options(cfg),
+                          [&callbacks](http::incoming& req) { return callbacks.handle(req); });
+
+  collect_daemon_metrics(metrics::process_registry(),
+                         {.engine = engine, .store = store, .client = client, .api_server = server,
+                          .callback_server = callback_server.get()},
+                         job_counts, budget_left);
+  config_reloader reloader(cmd.sources, cfg, {api, engine, server, outbound, budget_now}, last_reload,
+                           metrics::process_registry());
+  service_lifecycle lifecycle(io,
+                              {.engine = engine, .api_server = server, .callback_server = callback_server.get(),
+                               .notifier = notifier.get(), .mirror = mirror.get(), .retention = retention.get(),
+                               .listener = listener.get(), .alerts = alerts.get(),
+                               .reload = [&reloader] { reloader.reload(); }},
+                              cfg, {.store = wiring::store_name(cfg), .tokens_required = !secrets.api_tokens.empty()});
+  lifecycle.start();
+  io.run();
+  return lifecycle.report();
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -91,8 +151,6 @@ int main(int argc, char** argv)
     return fail(secrets_read.key, secrets_read.problem);
   const auto& secrets = secrets_read.values;
   set_log_threshold(cfg.log.level);
-  const auto budget = std::make_shared<const budget::budget_policy>(wiring::budget_options(cfg));
-  common::live<budget::budget_policy> budget_now(budget); // what a reload replaces
 
   const auto store_options = wiring::store_options(cfg, secrets, instance_name());
   auto opened = store::job_store::open(store_options);
@@ -102,57 +160,7 @@ int main(int argc, char** argv)
 
   service_lifecycle::shutdown_report shutdown;
   try {
-    boost::asio::io_context io(1);
-    const auto ex = io.get_executor();
-    upstream::weshop_client client(ex, api_key, wiring::client_options(cfg));
-    log(log_level::info, "upstream", {{"origin", client.api_origin()}});
-    const auto local_files = open_local_files(cfg);
-    const auto outbound = wiring::outbound_policy(cfg);
-    // Local webhooks (only with a signing secret), copies of result images (WeShop's URLs expire), budget alerts.
-    const auto notifier = make_if<notify::notifier>(secrets.notify_key.has_value(), ex, store,
-                                                    wiring::notifier_options(secrets.notify_key.value_or(""), outbound));
-    const auto mirror = make_if<mirror::result_mirror>(cfg.results.mirror, ex, store, wiring::mirror_options(cfg, outbound));
-    const auto alerts = make_if<notify::alert_sender>(cfg.budget.alert_url.has_value(), ex, cfg.budget.alert_url.value_or(""),
-                                                      secrets.notify_key, cfg.budget.currency, outbound);
-    // Finished jobs past jobs.retention_days go (0 keeps everything).
-    const auto retention = make_if<mirror::retention_sweep>(cfg.jobs.retention_days > 0, ex, store,
-                                                            wiring::retention_options(cfg));
-    engine::engine engine(ex, store, client,
-                          wiring::engine_options(cfg, {local_files, budget, notifier.get(), mirror.get(), alerts.get()}));
-    // Daemons sharing PostgreSQL: the others' job events reach our streams.
-    const auto listener = make_if<store::postgres_listener>(
-      cfg.store.backend == config::store_backend::postgres, ex, wiring::listener_options(store_options),
-      [&engine](const std::string& id) { engine.remote_change(id); });
-
-    job_counts_snapshot job_counts; // /metrics' jobs by agent and state, read before each scrape
-    budget_snapshot budget_left;    // and what each budget has left today
-    reload_record last_reload; // /v1/status's configReload
-    auto api_options = wiring::api_options(cfg, secrets, local_files, budget);
-    api_options.before_metrics = refresh_before_scrape(store, budget_now, job_counts, budget_left);
-    api_options.config_reload = [&last_reload] { return last_reload.to_json(); };
-    api::local_api api(engine, store, std::move(api_options));
-    http::server server(ex, wiring::api_server_options(cfg), [&api](http::incoming& req) { return api.handle(req); });
-    // Callbacks get their own listener: the only one a reverse proxy exposes.
-    api::callback_api callbacks(engine, wiring::callback_api_options(cfg));
-    const auto callback_server =
-      make_if<http::server>(cfg.callbacks.listen.has_value(), ex, wiring::callback_server_options(cfg),
-                            [&callbacks](http::incoming& req) { return callbacks.handle(req); });
-
-    collect_daemon_metrics(metrics::process_registry(),
-                           {.engine = engine, .store = store, .client = client, .api_server = server,
-                            .callback_server = callback_server.get()},
-                           job_counts, budget_left);
-    config_reloader reloader(cmd.sources, cfg, {api, engine, server, outbound, budget_now}, last_reload,
-                             metrics::process_registry());
-    service_lifecycle lifecycle(io,
-                                {.engine = engine, .api_server = server, .callback_server = callback_server.get(),
-                                 .notifier = notifier.get(), .mirror = mirror.get(), .retention = retention.get(),
-                                 .listener = listener.get(), .alerts = alerts.get(),
-                                 .reload = [&reloader] { reloader.reload(); }},
-                                cfg, {.store = wiring::store_name(cfg), .tokens_required = !secrets.api_tokens.empty()});
-    lifecycle.start();
-    io.run();
-    shutdown = lifecycle.report();
+    shutdown = serve(cmd, cfg, api_key, secrets, store, store_options);
   } catch (const std::exception& e) {
     return fail("service", e.what());
   }
