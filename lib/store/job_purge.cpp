@@ -139,8 +139,8 @@ result<purge_batch> purge_expired(sql_db& db, timestamp finished_before, std::si
   for (const auto& p : due)
     purge_one(db, p, c, out);
   out.uploads_dropped = drop_uploads(db, due, cutoff);
-  // Tombstones are bounded by time (job_store.hpp, tombstone_horizon), a batch at a time.
-  const auto horizon = to_unix_ms(c.now) - tombstone_horizon.count();
+  // A tombstone lives one retention period past its purge (job_store.hpp), a batch at a time.
+  const auto horizon = cutoff;
   out.tombstones_dropped = static_cast<std::size_t>(
     db.run("DELETE FROM purged_jobs WHERE id IN (SELECT id FROM purged_jobs WHERE purged_at < ?1"
            " ORDER BY purged_at LIMIT ?2)",

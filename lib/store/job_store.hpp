@@ -158,11 +158,6 @@ struct upload_record {
   std::int64_t size = 0;
 };
 
-// How long a purged job's tombstone is kept (past its purge): a client asking
-// within a year hears job_expired, later not_found. A time horizon, not a row
-// cap, so the answer for an id does not depend on how busy the daemon was.
-inline constexpr std::chrono::milliseconds tombstone_horizon = std::chrono::hours(24 * 365);
-
 class job_store {
 public:
   template <class T>
@@ -205,7 +200,9 @@ public:
   // and the upload rows no live job uses. Live jobs are never touched; a job
   // with a pending delivery, or that a kept job retries, waits. Counters,
   // the budget ledger and usage() stay as they were; get() of a purged id
-  // answers errc::job_expired. Tombstones older than tombstone_horizon go too.
+  // answers errc::job_expired for as long again: a tombstone
+  // purged before `finished_before` goes too (so tombstones never outnumber the
+  // ids a retention period purges, and the table stays bounded).
   virtual void async_purge_expired(timestamp finished_before, std::size_t max_jobs, callback<purge_batch> done) = 0;
 
   // Gives up to max_pages free pages back to the file system (SQLite's
