@@ -5,6 +5,7 @@
 // replace the database and its -wal/-shm, start) resumes the jobs it holds
 // live, a job it holds in `submitting` becoming submit_outcome_unknown.
 
+#include "common/shell_run.hpp"
 #include "common/daemon_fixture.hpp"
 #include "common/sha256.hpp"
 #include "store/sqlite.hpp"
@@ -24,10 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct tool_run {
-  int exit = -1;
-  std::string out, err;
-};
+using test::tool_run;
 
 std::string integrity(const std::string& path)
 {
@@ -87,16 +85,7 @@ protected:
   tool_run ctl(const std::string& args)
   {
     const auto err_file = dir_.file("ctl.err");
-    const auto command = "WESHOPD_API=" + daemon_->api() + " " + WESHOPCTL_BINARY + " " + args + " 2>" + err_file;
-    tool_run r;
-    FILE* p = ::popen(command.c_str(), "r");
-    char chunk[4096];
-    for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, p)) > 0;)
-      r.out.append(chunk, n);
-    const int status = ::pclose(p);
-    r.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = test::read_file(err_file);
-    return r;
+    return test::shell_run("WESHOPD_API=" + daemon_->api() + " " + WESHOPCTL_BINARY + " " + args, err_file);
   }
 
   std::string state_of(const std::string& id, const std::string& token = "")

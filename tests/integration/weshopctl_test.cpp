@@ -4,6 +4,7 @@
 // real terminal (tmux) as well as in a pipe.
 
 #include "common/daemon_fixture.hpp"
+#include "common/shell_run.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,11 +18,7 @@ using test::Daemon;
 
 namespace {
 
-struct tool_run {
-  int exit = -1;
-  std::string out; // stdout
-  std::string err; // stderr
-};
+using test::tool_run;
 
 class Weshopctl : public Daemon {
 protected:
@@ -31,16 +28,7 @@ protected:
   tool_run ctl(const std::string& args, const std::string& cwd = ".")
   {
     const auto err_file = dir_.file("ctl.err");
-    const auto command = "cd " + cwd + " && " + api_env_ + " " + WESHOPCTL_BINARY + " " + args + " 2>" + err_file;
-    tool_run r;
-    FILE* p = ::popen(command.c_str(), "r");
-    char chunk[4096];
-    for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, p)) > 0;)
-      r.out.append(chunk, n);
-    const int status = ::pclose(p);
-    r.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = test::read_file(err_file);
-    return r;
+    return test::shell_run("cd " + cwd + " && " + api_env_ + " " + WESHOPCTL_BINARY + " " + args, err_file);
   }
 
   void start_with_ctl()
