@@ -24,6 +24,7 @@
 #include "notify/notifier.hpp"
 #include "process_setup.hpp"
 #include "service_lifecycle.hpp"
+#include "store/async_jobs.hpp"
 #include "store/job_store.hpp"
 #include "store/postgres_listener.hpp"
 #include "upstream/weshop_client.hpp"
@@ -117,6 +118,7 @@ service_lifecycle::shutdown_report serve(const command_line& cmd, const config::
                               cfg, {.store = wiring::store_name(cfg), .tokens_required = !secrets.api_tokens.empty()});
   lifecycle.start();
   io.run();
+  store::async_jobs::finish_pool_work(); // a backup cut at the deadline ends before the loop is destroyed
   return lifecycle.report();
 }
 

@@ -229,6 +229,12 @@ async_jobs::awaitable<std::int64_t> async_jobs::count_finished_since(job_state s
 
 // --- backups ---
 
+void async_jobs::finish_pool_work()
+{
+  interrupt_backups();
+  wait_for_read_pool();
+}
+
 asio::awaitable<detailed_result<std::shared_ptr<backup_copy>>> async_jobs::backup()
 {
   auto& s = *store_;

@@ -74,6 +74,12 @@ public:
                                           std::optional<std::string> token);
   awaitable<std::int64_t> count_finished_since(job_state state, timestamp since);
 
+  // At a stop, once the event loop has stopped and before it is destroyed:
+  // interrupts a backup being made and waits until no store work runs on the
+  // read pool (its completion would otherwise reach a destroyed loop, and the
+  // frame awaiting it).
+  static void finish_pool_work();
+
   // --- backups (on the read pool's threads whatever the backend: a copy takes seconds) ---
   boost::asio::awaitable<detailed_result<std::shared_ptr<backup_copy>>> backup();
   // The piece of a copy at `offset` (at most 1 MiB; empty at its end). An

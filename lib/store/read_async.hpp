@@ -24,6 +24,19 @@ namespace weshopd::store {
 // The threads that run blocking reads (process-wide, started on first use).
 boost::asio::thread_pool& read_pool();
 
+// Counts a piece of work on the pool from its post until its completion was
+// handed on, so a stopping daemon can wait for it (wait_for_read_pool()).
+class read_pool_task {
+public:
+  read_pool_task();
+  ~read_pool_task();
+  read_pool_task(const read_pool_task&) = delete;
+  read_pool_task& operator=(const read_pool_task&) = delete;
+};
+
+// Blocks until no work posted by on_read_pool is running or queued.
+void wait_for_read_pool();
+
 // Runs `work` on the pool whatever the backend (work that takes long even
 // when local: a backup); resumes on the caller's executor.
 template <class F>
@@ -32,7 +45,9 @@ boost::asio::awaitable<std::invoke_result_t<F&>> on_read_pool(F& work)
   using value = std::invoke_result_t<F&>;
   const auto executor = co_await boost::asio::this_coro::executor;
   const auto start = [&work](auto done) {
-    boost::asio::post(read_pool(), [&work, done = std::move(done)]() mutable { done(work()); });
+    boost::asio::post(read_pool(), [&work, done = std::move(done), task = std::make_shared<read_pool_task>()]() mutable {
+      done(work());
+    });
   };
   co_return co_await await_callback<value>(executor, start);
 }

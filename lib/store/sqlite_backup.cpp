@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -149,6 +151,14 @@ detailed_error room_problem(int dir, const place& where, std::uint64_t needed)
                                 " MiB free; a copy of the database needs about " + std::to_string(wanted >> 20) + " MiB"};
 }
 
+std::atomic<bool> backups_interrupted{false};
+
+// SQLite's progress handler: non-zero ends the statement (SQLITE_INTERRUPT).
+int stop_if_interrupted(void*)
+{
+  return backups_interrupted.load() ? 1 : 0;
+}
+
 // The copy made, checked and synced; the name still exists (temp_names removes it).
 detailed_error make_copy(connection& reader, int dir, const place& where, const std::string& name, int fd)
 {
@@ -156,6 +166,7 @@ detailed_error make_copy(connection& reader, int dir, const place& where, const 
   {
     // A read transaction (WAL): the writer goes on committing beside it, so
     // intake is never paused; the copy is the database as of its start.
+    sqlite3_progress_handler(reader.handle(), 1000, stop_if_interrupted, nullptr);
     auto st = reader.prepare("VACUUM INTO ?1");
     st->bind(1, full.string());
     st->step();
@@ -164,6 +175,8 @@ detailed_error make_copy(connection& reader, int dir, const place& where, const 
   if (::fstat(fd, &ours) != 0 || ::fstatat(dir, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
       ours.st_ino != named.st_ino || ours.st_dev != named.st_dev)
     return {errc::storage_io, "the backup's temporary file " + full.string() + " was replaced while it was written"};
+  if (backups_interrupted.load()) // the copy may be whole, but the daemon is stopping: nobody takes it
+    return {errc::storage_busy, "weshopd is stopping: the backup was interrupted"};
   if (const auto verdict = integrity_of(full); verdict != "ok")
     return {errc::storage_corrupt, "the copy failed PRAGMA integrity_check: " + verdict};
   if (!sync_in_steps(fd))
@@ -194,6 +207,8 @@ std::string backup_copy::read(std::uint64_t offset, std::size_t max) const
 
 detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(std::string db_path, int busy_timeout_ms)
 {
+  if (backups_interrupted.load())
+    return detailed_error{errc::storage_busy, "weshopd is stopping: no backup now"};
   const auto where = place_of(db_path);
   const fd_owner dir(::open(where.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.fd < 0)
@@ -220,6 +235,11 @@ detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(std::string db_path,
   } catch (const std::system_error& e) {
     return detailed_error{errc::storage_io, e.what()};
   }
+}
+
+void interrupt_backups()
+{
+  backups_interrupted.store(true);
 }
 
 void remove_backup_leftovers(const std::string& db_path)

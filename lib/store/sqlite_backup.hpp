@@ -49,6 +49,11 @@ private:
 // db_path by value: the copy may outlive the store object that asked for it.
 detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(std::string db_path, int busy_timeout_ms);
 
+// A stopping daemon: a copy being made stops within a few thousand SQLite
+// steps (its VACUUM INTO ends with SQLITE_INTERRUPT: a storage_* error), and
+// any later one fails at once (storage_busy). Process-wide and final.
+void interrupt_backups();
+
 // Deletes the temporary names a backup interrupted by a crash left beside `db_path`.
 void remove_backup_leftovers(const std::string& db_path);
 

@@ -9,10 +9,14 @@
 #include "common/postgres_server.hpp"
 #include "common/store_fixtures.hpp"
 #include "job/job_json.hpp"
+#include "store/async_jobs.hpp"
 #include "store/postgres.hpp"
 #include "store/sqlite.hpp"
 #include "store/sqlite_backup.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
@@ -232,6 +236,49 @@ TEST(Backup, UnderWriteLoadEqualsAQuiescedCopyOfTheSameJobs)
       EXPECT_EQ(text, live.at(id)) << id;
     }
   }
+}
+
+using copy_result = detailed_result<std::shared_ptr<backup_copy>>;
+
+boost::asio::awaitable<void> take_backup(async_jobs* jobs, std::optional<copy_result>* out)
+{
+  auto copy = co_await jobs->backup();
+  out->emplace(std::move(copy));
+}
+
+bool temp_copy_exists(const std::filesystem::path& dir)
+{
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().find(".backup-") != std::string::npos)
+      return true;
+  return false;
+}
+
+// A daemon stopping while a copy is being made (its drain deadline passed):
+// finish_pool_work() interrupts the copy and returns only once the pool's
+// work has handed its result to the loop, which is still there to take it;
+// nothing is left on disk, and no backup starts afterwards.
+TEST(Backup, AStopInterruptsACopyAndWaitsForThePoolWork)
+{
+  test::temp_dir dir;
+  auto s = test::open_store(dir.file("jobs.db"));
+  ASSERT_NE(s, nullptr);
+  fill(*s);
+  async_jobs jobs(*s);
+  boost::asio::io_context io;
+  std::optional<copy_result> outcome;
+  boost::asio::co_spawn(io, take_backup(&jobs, &outcome), boost::asio::detached);
+  std::thread loop([&io] { io.run(); });
+  const auto deadline = clock_type::now() + std::chrono::seconds(30);
+  while (!temp_copy_exists(dir.path()) && clock_type::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(temp_copy_exists(dir.path())) << "the copy never began";
+  async_jobs::finish_pool_work();
+  loop.join(); // the coroutine got its answer and ended: run() ran out of work
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_FALSE(*outcome) << "an interrupted copy is not handed over";
+  EXPECT_FALSE(temp_copy_exists(dir.path()));
+  EXPECT_EQ(s->backup().error().code, make_error_code(errc::storage_busy)) << "no backup after the stop";
 }
 
 TEST(Backup, LeftoversOfAnInterruptedBackupGoAtOpen)
