@@ -11,27 +11,6 @@
 
 namespace weshopd::files {
 
-fd_handle& fd_handle::operator=(fd_handle&& o) noexcept
-{
-  if (this != &o) {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-fd_handle::~fd_handle()
-{
-  if (fd_ >= 0)
-    ::close(fd_);
-}
-
-int fd_handle::release()
-{
-  return std::exchange(fd_, -1);
-}
-
 namespace {
 
 // Never block on a FIFO or device, never become its controlling terminal, never leak into a child.

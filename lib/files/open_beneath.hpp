@@ -10,28 +10,13 @@
 // RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, and walks the name one component
 // at a time with O_NOFOLLOW where openat2 is missing or filtered (seccomp).
 
+#include "common/fd_handle.hpp"
+
 #include <string_view>
 
 namespace weshopd::files {
 
-// An owned file descriptor (-1: none).
-class fd_handle {
-public:
-  fd_handle() = default;
-  explicit fd_handle(int fd) : fd_(fd) {}
-  fd_handle(fd_handle&& o) noexcept : fd_(o.release()) {}
-  fd_handle& operator=(fd_handle&& o) noexcept;
-  fd_handle(const fd_handle&) = delete;
-  fd_handle& operator=(const fd_handle&) = delete;
-  ~fd_handle();
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release();
-
-private:
-  int fd_ = -1;
-};
+using weshopd::fd_handle; // common/fd_handle.hpp
 
 struct opened {
   fd_handle fd;

@@ -1,5 +1,6 @@
 #include "store/sqlite_backup.hpp"
 
+#include "common/fd_handle.hpp"
 #include "common/secret.hpp"
 #include "common/sha256.hpp"
 #include "store/sqlite.hpp"
@@ -24,20 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view infix = ".backup-";
-
-// An owned descriptor.
-struct fd_owner {
-  int fd = -1;
-  explicit fd_owner(int f) : fd(f) {}
-  fd_owner(const fd_owner&) = delete;
-  fd_owner& operator=(const fd_owner&) = delete;
-  ~fd_owner()
-  {
-    if (fd >= 0)
-      ::close(fd);
-  }
-  int release() { return std::exchange(fd, -1); }
-};
 
 struct place {
   fs::path dir;     // the database's directory
@@ -210,8 +197,8 @@ detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(std::string db_path,
   if (backups_interrupted.load())
     return detailed_error{errc::storage_busy, "weshopd is stopping: no backup now"};
   const auto where = place_of(db_path);
-  const fd_owner dir(::open(where.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.fd < 0)
+  const fd_handle dir(::open(where.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir)
     return detailed_error{errc::storage_io, "cannot open the state directory " + where.dir.string()};
   try {
     // synchronous=off: the copy takes this connection's level, and is synced by sync_in_steps instead.
@@ -219,16 +206,16 @@ detailed_result<std::shared_ptr<backup_copy>> backup_sqlite(std::string db_path,
     const auto needed = static_cast<std::uint64_t>(pragma_int(reader, "PRAGMA page_count") -
                                                    pragma_int(reader, "PRAGMA freelist_count")) *
                         static_cast<std::uint64_t>(pragma_int(reader, "PRAGMA page_size"));
-    if (auto problem = room_problem(dir.fd, where, needed); problem.code)
+    if (auto problem = room_problem(dir.get(), where, needed); problem.code)
       return problem;
-    const temp_names names{dir.fd, where.base + std::string(infix) + random_token(12) + ".tmp"};
-    fd_owner fd(::openat(dir.fd, names.name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (fd.fd < 0)
+    const temp_names names{dir.get(), where.base + std::string(infix) + random_token(12) + ".tmp"};
+    fd_handle fd(::openat(dir.get(), names.name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd)
       return detailed_error{errc::storage_io, "cannot create a temporary file in " + where.dir.string() + ": " +
                                                 std::generic_category().message(errno)};
-    if (auto problem = make_copy(reader, dir.fd, where, names.name, fd.fd); problem.code)
+    if (auto problem = make_copy(reader, dir.get(), where, names.name, fd.get()); problem.code)
       return problem;
-    auto [sha256, bytes] = hash_of(fd.fd);
+    auto [sha256, bytes] = hash_of(fd.get());
     return std::make_shared<backup_copy>(fd.release(), bytes, std::move(sha256));
   } catch (const sqlite_error& e) {
     return detailed_error{e.to_errc(), std::string("the copy failed: ") + e.what()};
