@@ -14,4 +14,9 @@ bool may_see(const http::incoming& req, const job& j)
   return !req.scoped || j.token_name == req.principal;
 }
 
+bool may_see(const http::incoming& req, const batch& b)
+{
+  return !req.scoped || b.token_name == req.principal;
+}
+
 } // namespace weshopd::api

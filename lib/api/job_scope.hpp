@@ -6,6 +6,7 @@
 // Without tokens, with one name only, or for an admin token: every job.
 
 #include "http/message.hpp"
+#include "job/batch.hpp"
 #include "job/job.hpp"
 
 #include <optional>
@@ -18,5 +19,7 @@ std::optional<std::string> owner_filter(const http::incoming& req);
 
 // Whether the request may see (and act on) this job.
 bool may_see(const http::incoming& req, const job& j);
+// The same for a batch (it belongs to the token that created it).
+bool may_see(const http::incoming& req, const batch& b);
 
 } // namespace weshopd::api

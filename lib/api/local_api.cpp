@@ -49,6 +49,12 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("GET", "/v1/jobs/{id}/results/{n}", bind(&local_api::result_file))
     .add("GET", "/v1/jobs/{id}/events", [this](http::incoming& r) { return events_.job_events(r); })
     .add("GET", "/v1/events", [this](http::incoming& r) { return events_.all_events(r); })
+    .add("POST", "/v1/batches", bind(&local_api::create_batch))
+    .add("GET", "/v1/batches", bind(&local_api::list_batches))
+    .add("GET", "/v1/batches/{id}", bind(&local_api::get_batch))
+    .add("POST", "/v1/batches/{id}/cancel", bind(&local_api::cancel_batch))
+    .add("POST", "/v1/batches/{id}/retry", bind(&local_api::retry_batch))
+    .add("GET", "/v1/batches/{id}/results", bind(&local_api::batch_results))
     .add("GET", "/v1/agents", bind(&local_api::agents))
     .add("GET", "/v1/agents/{name}/info", bind(&local_api::agent_info))
     .add("GET", "/metrics", bind(&local_api::metrics_text))
@@ -168,6 +174,7 @@ asio::awaitable<http::outgoing> local_api::list_jobs(http::incoming& req)
   auto filters = read_job_filters(req, problems);
   q.state = filters.state;
   q.agent = std::move(filters.agent);
+  q.batch = std::move(filters.batch);
   q.token = owner_filter(req);
   if (!problems.empty())
     co_return error_response(422, "validation_failed", "bad query parameters", problems);

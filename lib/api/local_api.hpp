@@ -23,6 +23,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <variant>
 
 namespace weshopd::api {
@@ -66,6 +67,8 @@ struct api_live {
   std::shared_ptr<const budget::budget_policy> budget;
 };
 
+struct batch_problems; // batch_intake.cpp
+
 class local_api {
 public:
   local_api(engine::engine& engine, store::job_store& store, api_options options);
@@ -90,6 +93,26 @@ private:
   boost::asio::awaitable<http::outgoing> create_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> submit_new_job(store::new_job& j, const http::incoming& req);
   boost::asio::awaitable<http::outgoing> usage(http::incoming& req);
+  // Batches (batch_intake.cpp, batch_routes.cpp).
+  std::variant<store::new_batch, http::outgoing> read_new_batch(const http::incoming& req) const;
+  std::optional<store::new_job> read_batch_item(const boost::json::value& agent, const boost::json::object& shared,
+                                                const boost::json::value& given, std::size_t index,
+                                                batch_problems& all, std::set<std::string>& seen,
+                                                std::optional<http::outgoing>& refusal) const;
+  std::variant<store::new_batch, http::outgoing>
+  finish_new_batch(const http::incoming& req, store::new_batch b, const boost::json::object& agent,
+                   boost::json::object shared, const std::string& request_hash,
+                   const std::optional<notify_target>& notify) const;
+  static store::new_job retry_item(const job& item);
+  boost::asio::awaitable<http::outgoing> create_batch(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> submit_new_batch(store::new_batch& b);
+  boost::asio::awaitable<http::outgoing> retry_batch(http::incoming& req);
+  // The batch, or the answer when it does not exist for this request (404).
+  boost::asio::awaitable<std::variant<batch, http::outgoing>> visible_batch(const http::incoming& req, std::string id);
+  boost::asio::awaitable<http::outgoing> get_batch(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> list_batches(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> cancel_batch(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> batch_results(http::incoming& req);
   boost::asio::awaitable<http::outgoing> retry_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> get_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> list_jobs(http::incoming& req);

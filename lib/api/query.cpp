@@ -1,5 +1,7 @@
 #include "api/query.hpp"
 
+#include "common/uuid7.hpp"
+
 #include "weshop/catalog.hpp"
 
 #include <charconv>
@@ -32,6 +34,12 @@ job_filters read_job_filters(const http::incoming& req, weshop::violations& prob
       f.agent = it->second;
     else
       problems.push_back({"/query/agent", "is not a known agent"});
+  }
+  if (const auto it = req.query.find("batch"); it != req.query.end()) {
+    if (looks_like_uuid(it->second))
+      f.batch = it->second;
+    else
+      problems.push_back({"/query/batch", "is not a batch id"});
   }
   return f;
 }

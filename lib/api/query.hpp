@@ -18,6 +18,7 @@ std::optional<long> int_param(const http::incoming& req, const std::string& name
 struct job_filters {
   std::optional<job_state> state;
   std::optional<std::string> agent;
+  std::optional<std::string> batch; // GET /v1/jobs?batch=ID: a batch's items
 };
 job_filters read_job_filters(const http::incoming& req, weshop::violations& problems);
 

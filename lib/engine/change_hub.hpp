@@ -14,6 +14,12 @@
 
 namespace weshopd::engine {
 
+// A batch's topic: published at every change of one of its items.
+inline std::string batch_topic(const std::string& batch_id)
+{
+  return "batch:" + batch_id;
+}
+
 class change_hub {
 public:
   explicit change_hub(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}

@@ -126,6 +126,57 @@ asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
   co_return r;
 }
 
+asio::awaitable<result<store::batch_insert_result>> engine::create_batch(store::new_batch b)
+{
+  auto& ctx = impl_->ctx;
+  if (impl_->jobs_in.waiting() + b.items.size() > ctx.options.max_waiting_jobs)
+    co_return errc::overloaded;
+  const auto deadline = now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(ctx.options.deadline);
+  for (auto& j : b.items) {
+    if (j.admit.window.empty())
+      price(j);
+    if (!j.deadline_at)
+      j.deadline_at = deadline;
+  }
+  b.admit = b.items.front().admit; // one agent, one token: one admission
+  auto r = co_await ctx.jobs.insert_batch(std::move(b));
+  if (r)
+    announce_budget_alerts(ctx, r->alerts);
+  if (r && r->created) {
+    const keep_alive self = impl_;
+    for (const auto& j : r->items) {
+      ctx.feed.publish(j);
+      if (ctx.options.on_event)
+        ctx.options.on_event(j);
+      if (!j.held) // a held item waits for budget (held_jobs)
+        impl_->jobs_in.enqueue(self, j.id);
+    }
+  }
+  co_return r;
+}
+
+asio::awaitable<result<batch>> engine::cancel_batch(std::string id)
+{
+  auto& ctx = impl_->ctx;
+  auto r = co_await ctx.jobs.cancel_batch(id);
+  if (!r)
+    co_return r.error();
+  if (!r->canceled.empty())
+    ctx.hub.publish(batch_topic(id));
+  for (const auto& j : r->canceled) {
+    ctx.hub.publish(j.id);
+    ctx.feed.publish(j);
+    if (ctx.options.on_event)
+      ctx.options.on_event(j);
+  }
+  for (const auto& item : r->in_flight) {
+    auto canceled = co_await cancel(item);
+    if (!canceled && canceled.error() != errc::illegal_transition) // (it finished meanwhile)
+      co_return canceled.error();
+  }
+  co_return co_await ctx.jobs.get_batch(id);
+}
+
 asio::awaitable<result<cancel_outcome>> engine::cancel(std::string id)
 {
   auto& ctx = impl_->ctx;

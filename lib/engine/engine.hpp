@@ -111,6 +111,13 @@ public:
   // errc::budget_exceeded when a budget refuses it.
   boost::asio::awaitable<result<store::insert_result>> create(store::new_job j);
   boost::asio::awaitable<result<cancel_outcome>> cancel(std::string id);
+  // A batch's items, stored all or none (admitted together: the whole batch
+  // fits, is held, or errc::budget_exceeded), then worked on as jobs;
+  // errc::overloaded when they would not fit in max_waiting_jobs.
+  boost::asio::awaitable<result<store::batch_insert_result>> create_batch(store::new_batch b);
+  // Cancels every item of a batch not finished: the queued ones in one
+  // transaction, the ones on their way as cancel() does. The batch after.
+  boost::asio::awaitable<result<batch>> cancel_batch(std::string id);
   // WeShop's valid ids for an agent (locations, models, backgrounds), cached;
   // `timeout` bounds a fetch when the cache is cold or stale.
   boost::asio::awaitable<upstream::outcome<boost::json::value>>

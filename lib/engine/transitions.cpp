@@ -43,6 +43,8 @@ asio::awaitable<result<job>> transition_with_retry(engine_context& ctx, const jo
   }
   if (r) {
     ctx.hub.publish(j.id);
+    if (r->batch_id) // GET /v1/batches/{id}?wait= hears of its items
+      ctx.hub.publish(batch_topic(*r->batch_id));
     if (to != j.state) {
       ctx.feed.publish(*r);
       if (ctx.options.on_event)

@@ -57,6 +57,11 @@ struct job {
   // What the guide is silent on but looks like a mistake, and preset ids that
   // could not be checked ({pointer, message} each); the run went as asked.
   boost::json::array warnings;
+  // A batch's item (POST /v1/batches): the batch, its place in it, and its
+  // name (taskName, or the input's file name) for the manifest and the ZIP.
+  std::optional<std::string> batch_id;
+  std::int64_t batch_index = 0;
+  std::optional<std::string> item_name;
 };
 
 // One row of the append-only audit trail: a state change.

@@ -7,15 +7,11 @@
 namespace weshopd {
 namespace json = boost::json;
 
-namespace {
-
-// An amount as a JSON number (micro-units are exact in a double up to 2^53).
-json::value amount(budget::micros m)
+// Micro-units are exact in a double up to 2^53.
+json::value amount_json(std::int64_t micros)
 {
-  return static_cast<double>(m) / static_cast<double>(budget::one_unit);
+  return static_cast<double>(micros) / static_cast<double>(budget::one_unit);
 }
-
-} // namespace
 
 json::value opt_time(const std::optional<timestamp>& t)
 {
@@ -45,6 +41,9 @@ json::object to_json(const job& j)
           {"cost", cost_json(j)},
           {"reason", j.held ? json::value("budget_exhausted") : json::value()},
           {"warnings", j.warnings},
+          {"batchId", opt_text(j.batch_id)},
+          {"batchIndex", j.batch_id ? json::value(j.batch_index) : json::value()},
+          {"itemName", opt_text(j.item_name)},
           {"notify", j.notify_url ? json::value(json::object{{"url", *j.notify_url},
                                                              {"events", j.notify_all ? "all" : "terminal"}})
                                   : json::value()}};
@@ -75,9 +74,9 @@ json::array to_json(const std::vector<delivery>& deliveries)
 
 json::value cost_json(const job& j)
 {
-  json::object o{{"images", j.images}, {"unitPrice", amount(j.unit_price)}, {"expected", amount(j.images * j.unit_price)}};
+  json::object o{{"images", j.images}, {"unitPrice", amount_json(j.unit_price)}, {"expected", amount_json(j.images * j.unit_price)}};
   o["imagesProduced"] = j.images_actual ? json::value(*j.images_actual) : json::value(nullptr);
-  o["actual"] = j.images_actual ? amount(*j.images_actual * j.unit_price) : json::value(nullptr);
+  o["actual"] = j.images_actual ? amount_json(*j.images_actual * j.unit_price) : json::value(nullptr);
   o["budgetDay"] = j.budget_window ? json::value(*j.budget_window) : json::value(nullptr);
   return o;
 }

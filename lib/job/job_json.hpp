@@ -21,6 +21,9 @@ boost::json::array to_json(const std::vector<delivery>& deliveries);
 // A job's warnings: [{"pointer": "/params/customMaskUrl", "message": "..."}].
 boost::json::array to_json(const weshop::violations& warnings);
 
+// An amount of money (micro-units) as the API writes it: a number of units.
+boost::json::value amount_json(std::int64_t micros);
+
 // What a job costs: {"images", "imagesProduced", "unitPrice", "expected", "actual", "budgetDay"}.
 boost::json::value cost_json(const job& j);
 

@@ -107,6 +107,42 @@ async_jobs::awaitable<job> async_jobs::get(std::string id)
   co_return co_await read_async(s, read);
 }
 
+async_jobs::awaitable<batch_insert_result> async_jobs::insert_batch(new_batch b)
+{
+  auto& s = *store_;
+  const auto start = [&](auto done) { s.async_insert_batch(std::move(b), std::move(done)); };
+  co_return co_await await_write<batch_insert_result>(start);
+}
+
+async_jobs::awaitable<batch_cancel_result> async_jobs::cancel_batch(std::string id)
+{
+  auto& s = *store_;
+  const auto start = [&](auto done) { s.async_cancel_batch(std::move(id), std::move(done)); };
+  co_return co_await await_write<batch_cancel_result>(start);
+}
+
+async_jobs::awaitable<batch> async_jobs::get_batch(std::string id)
+{
+  auto& s = *store_;
+  const auto read = [&] { return s.get_batch(id); };
+  co_return co_await read_async(s, read);
+}
+
+async_jobs::awaitable<batch_page> async_jobs::list_batches(batch_query query)
+{
+  auto& s = *store_;
+  const auto read = [&] { return s.list_batches(query); };
+  co_return co_await read_async(s, read);
+}
+
+async_jobs::awaitable<std::vector<job>> async_jobs::batch_items(std::string batch_id, std::int64_t from,
+                                                                std::size_t limit)
+{
+  auto& s = *store_;
+  const auto read = [&] { return s.batch_items(batch_id, from, limit); };
+  co_return co_await read_async(s, read);
+}
+
 async_jobs::awaitable<job_page> async_jobs::list(list_query query)
 {
   auto& s = *store_;

@@ -52,10 +52,15 @@ public:
   awaitable<std::size_t> expire_mirrors(std::vector<std::string> job_ids);
   awaitable<purge_batch> purge_expired(timestamp finished_before, std::size_t max_jobs);
   awaitable<std::int64_t> reclaim_space(std::size_t max_pages);
+  awaitable<batch_insert_result> insert_batch(new_batch b);
+  awaitable<batch_cancel_result> cancel_batch(std::string id);
 
   // --- reads ---
   awaitable<job> get(std::string id);
   awaitable<job_page> list(list_query query);
+  awaitable<batch> get_batch(std::string id);
+  awaitable<batch_page> list_batches(batch_query query);
+  awaitable<std::vector<job>> batch_items(std::string batch_id, std::int64_t from, std::size_t limit);
   awaitable<std::vector<job_event>> events(std::string job_id, std::int64_t after_event_id = 0);
   awaitable<std::vector<job_event>> events_after(std::int64_t after_event_id, std::size_t limit);
   awaitable<std::vector<delivery>> deliveries(std::string job_id);

@@ -65,6 +65,7 @@ job_page list(sql_db& db, const list_query& query)
   filter("agent", "=", query.agent);
   filter("id", "<", query.before_id);
   filter("token_name", "=", query.token);
+  filter("batch_id", "=", query.batch);
   args.add(static_cast<std::int64_t>(query.limit) + 1); // one more tells whether a next page exists
   where += " ORDER BY id DESC LIMIT ?" + std::to_string(args.values().size());
   job_page page;

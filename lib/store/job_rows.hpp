@@ -17,14 +17,16 @@ inline constexpr std::string_view job_columns =
   "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
   " error_message, error_retryable, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
   " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all, retry_of,"
-  " images, unit_price, images_actual, budget_window, token_name, held, warnings";
+  " images, unit_price, images_actual, budget_window, token_name, held, warnings,"
+  " batch_id, batch_index, item_name";
 
 // The same for PostgreSQL, whose booleans are read as integers.
 inline constexpr std::string_view pg_job_columns =
   "id, agent, agent_version, input, params, state, execution_id, upstream_status, results, error_code,"
   " error_message, error_retryable::int, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
   " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all::int, retry_of,"
-  " images, unit_price, images_actual, budget_window, token_name, held::int, warnings";
+  " images, unit_price, images_actual, budget_window, token_name, held::int, warnings,"
+  " batch_id, batch_index, item_name";
 
 // What a job counts against its budget window now (the triggers of migration
 // 0007 / postgres 0005 keep budget_usage by the same rule), in SQL both take.
@@ -116,6 +118,9 @@ job read_job(const Row& st)
   j.held = st.int64(30) != 0;
   if (auto warnings = st.opt_text(31))
     j.warnings = boost::json::parse(*warnings).as_array();
+  j.batch_id = st.opt_text(32);
+  j.batch_index = st.opt_int64(33).value_or(0);
+  j.item_name = st.opt_text(34);
   return j;
 }
 

@@ -28,6 +28,26 @@ result<delivery> record_delivery(sql_db& db, const delivery_attempt& attempt, co
 result<bool> record_mirror(sql_db& db, const std::string& job_id, const std::vector<result_file>& files,
                            const std::string& failure, const write_context& c);
 result<std::size_t> expire_mirrors(sql_db& db, const std::vector<std::string>& job_ids);
+// (batch_scripts.cpp) item_ids: the batch's id, then one per item.
+result<batch_insert_result> insert_batch(sql_db& db, const new_batch& b, const std::vector<std::string>& ids,
+                                         const write_context& c);
+result<batch_cancel_result> cancel_batch(sql_db& db, const std::string& id, const write_context& c);
+// An item moved from -> to: its batch's counts follow (in the same transaction).
+void count_batch_item(sql_db& db, const job& item, job_state from, job_state to, const write_context& c);
+result<batch> get_batch(sql_db& db, std::string_view id);
+batch_page list_batches(sql_db& db, const batch_query& query);
+std::vector<job> batch_items(sql_db& db, std::string_view batch_id, std::int64_t from, std::size_t limit);
+// (job_writes.cpp) one new job's row and its creation event: the steps insert and insert_batch share.
+job insert_job_row(sql_db& db, const new_job& j, const write_context& c, bool held);
+// What a's limits have committed in its window (locked on PostgreSQL), and
+// the thresholds `cost` crosses once admitted (marked as sent).
+struct window_usage {
+  std::vector<budget::micros> used;
+  std::vector<int> alerted;
+};
+window_usage usage_of(sql_db& db, const budget::admission& a);
+std::vector<budget::budget_alert> announce(sql_db& db, const budget::admission& a, const window_usage& u,
+                                           budget::micros cost);
 // (job_purge.cpp)
 result<purge_batch> purge_expired(sql_db& db, timestamp finished_before, std::size_t max_jobs, const write_context& c);
 result<std::int64_t> reclaim_space(sql_db& db, std::size_t max_pages);

@@ -40,6 +40,16 @@ result<insert_result> job_store::insert(new_job j)
   return wait_for<insert_result>([&](auto done) { async_insert(std::move(j), std::move(done)); });
 }
 
+result<batch_insert_result> job_store::insert_batch(new_batch b)
+{
+  return wait_for<batch_insert_result>([&](auto done) { async_insert_batch(std::move(b), std::move(done)); });
+}
+
+result<batch_cancel_result> job_store::cancel_batch(std::string id)
+{
+  return wait_for<batch_cancel_result>([&](auto done) { async_cancel_batch(std::move(id), std::move(done)); });
+}
+
 result<job> job_store::transition(std::string id, job_state from, job_state to, job_patch patch, std::string detail)
 {
   return wait_for<job>([&](auto done) {

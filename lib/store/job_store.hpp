@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "budget/budget_policy.hpp"
 #include "common/uuid7.hpp"
+#include "job/batch.hpp"
 #include "job/job.hpp"
 #include "store/group_commit.hpp"
 #include "store/view_cache.hpp"
@@ -64,12 +65,59 @@ struct new_job {
   std::optional<std::string> token_name{}; // the API token it came with (its Idempotency-Keys are its own)
   budget::admission admit{};             // the window and limits it is admitted against
   boost::json::array warnings{};         // shown with the job (job.hpp)
+  std::optional<std::string> batch_id{}; // set by the store for a batch's items
+  std::int64_t batch_index = 0;
+  std::optional<std::string> item_name{};
 };
 
 struct insert_result {
   job created_or_existing;
   bool created = false; // false: the Idempotency-Key named an existing, identical request
   std::vector<budget::budget_alert> alerts{}; // thresholds this admission crossed
+};
+
+// POST /v1/batches: items of one agent stored all or none. Every item has
+// the batch's agent and token, so one admission covers them all (the whole
+// batch fits, is refused, or is held whole).
+struct new_batch {
+  std::string agent;
+  std::string agent_version;
+  boost::json::object params; // the shared params, as sent
+  std::string request_hash;   // SHA-256 of the canonical request (Idempotency-Key)
+  std::optional<std::string> idempotency_key{};
+  std::optional<std::string> token_name{};
+  std::optional<std::string> notify_url{}; // batch.<state> when it ends
+  bool notify_all = false;
+  std::optional<std::string> retry_of{};   // POST /v1/batches/{id}/retry: the batch retried
+  budget::admission admit{};
+  std::vector<new_job> items;              // priced, in order; item_name set; the rest the store fills
+};
+
+struct batch_insert_result {
+  batch created_or_existing;
+  bool created = false;       // false: the Idempotency-Key named an existing, identical batch
+  std::vector<job> items{};   // the jobs created (none when it existed)
+  std::vector<budget::budget_alert> alerts{};
+};
+
+// POST /v1/batches/{id}/cancel, in one transaction: the queued items are
+// canceled; the ones on their way (a drive holds them, a run may exist) are
+// left to the engine's cancel, one by one (as a single job's).
+struct batch_cancel_result {
+  batch current;
+  std::vector<job> canceled{};              // items canceled here
+  std::vector<std::string> in_flight{};     // items uploading, submitting or running: cancel each
+};
+
+struct batch_query {
+  std::optional<std::string> before_id{}; // keyset: batches older than this id
+  std::optional<std::string> token{};     // only this API token's batches (token scopes)
+  std::size_t limit = 50;
+};
+
+struct batch_page {
+  std::vector<batch> batches; // newest first
+  std::optional<std::string> next_before;
 };
 
 // A held job's second chance (see async_admit_held).
@@ -117,6 +165,7 @@ struct list_query {
   std::optional<std::string> agent{};
   std::optional<std::string> before_id{}; // keyset: jobs older than this id
   std::optional<std::string> token{};     // only the jobs this API token created (token scopes)
+  std::optional<std::string> batch{};     // only this batch's items
   std::size_t limit = 50;
 };
 
@@ -221,7 +270,18 @@ public:
   result<purge_batch> purge_expired(timestamp finished_before, std::size_t max_jobs);
   result<std::int64_t> reclaim_space(std::size_t max_pages);
 
+  // Batches: all items or none, admitted together (see new_batch); and a
+  // cancel of every item not yet submitted (batch_cancel_result).
+  virtual void async_insert_batch(new_batch b, callback<batch_insert_result> done) = 0;
+  virtual void async_cancel_batch(std::string id, callback<batch_cancel_result> done) = 0;
+  result<batch_insert_result> insert_batch(new_batch b);
+  result<batch_cancel_result> cancel_batch(std::string id);
+
   // --- reads ---
+  virtual result<batch> get_batch(std::string_view id) = 0;
+  virtual result<batch_page> list_batches(const batch_query& query) = 0;
+  // A batch's items in order, from index `from` on (at most `limit`).
+  virtual result<std::vector<job>> batch_items(std::string_view batch_id, std::int64_t from, std::size_t limit) = 0;
   // not_found, or job_expired for a purged id (its tombstone).
   virtual result<job> get(std::string_view id) = 0;
   virtual result<job_page> list(const list_query& query) = 0;

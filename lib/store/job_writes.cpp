@@ -37,15 +37,60 @@ std::int64_t insert_event(sql_db& db, const job& j, std::optional<job_state> fro
   return *id;
 }
 
+// The job an Idempotency-Key already names (keys are per API token: the
+// unique index of migration 0008 / postgres 0006 has the same expression).
+std::optional<result<insert_result>> by_key(sql_db& db, const new_job& j)
+{
+  auto found = first_job(db, select_jobs(db.dialect(), "WHERE coalesce(token_name, '') = ?1 AND idempotency_key = ?2"),
+                         sql_args().add(j.token_name.value_or("")).add(*j.idempotency_key));
+  if (!found)
+    return std::nullopt;
+  if (found->request_hash != j.request_hash)
+    return result<insert_result>(errc::idempotency_conflict);
+  return result<insert_result>(insert_result{std::move(*found), false});
+}
+
+// Another host may insert the same key meanwhile: ON CONFLICT waits for its
+// commit and inserts nothing (the row is then read by key).
+std::string insert_sql(const sql_dialect& d)
+{
+  const std::string claim_column = d.claims_jobs ? ", claimed_by" : "";
+  const std::string claim_value = d.claims_jobs ? ", ?22" : "";
+  return "INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash, idempotency_key,"
+         " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of, images, unit_price,"
+         " budget_window, token_name, held, warnings, batch_id, batch_index, item_name" + claim_column +
+         ") VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+         " ?19, ?20, ?21" + claim_value + ")"
+         " ON CONFLICT DO NOTHING RETURNING " + std::string(d.job_columns);
+}
+
+sql_args insert_args(const sql_dialect& d, const new_job& j, const write_context& c, bool held)
+{
+  std::optional<std::int64_t> deadline;
+  if (j.deadline_at)
+    deadline = to_unix_ms(*j.deadline_at);
+  std::optional<std::string> window;
+  if (!held)
+    window = j.admit.window;
+  auto args = sql_args().add(c.new_id).add(j.agent).add(j.agent_version).add(boost::json::serialize(j.input));
+  args.add(boost::json::serialize(j.params)).add(j.request_hash).add(j.idempotency_key).add(deadline);
+  args.add(to_unix_ms(c.now)).add(j.notify_url).add(j.notify_all).add(j.retry_of).add(j.images).add(j.unit_price);
+  args.add(window).add(j.token_name).add(held).add(warnings_column(j.warnings));
+  std::optional<std::int64_t> index;
+  if (j.batch_id)
+    index = j.batch_index;
+  args.add(j.batch_id).add(index).add(j.item_name);
+  if (d.claims_jobs)
+    args.add(c.owner);
+  return args;
+}
+
+} // namespace
+
 // What each of a's limits has committed in its window, and the alert already
 // sent for it. Where the dialect locks rows (PostgreSQL) they stay locked until
 // the commit, always in the order of a.limits (global, agent, token), so that
 // concurrent admissions on any host queue here instead of both passing.
-struct window_usage {
-  std::vector<budget::micros> used;
-  std::vector<int> alerted;
-};
-
 window_usage usage_of(sql_db& db, const budget::admission& a)
 {
   const auto& d = db.dialect();
@@ -75,50 +120,15 @@ std::vector<budget::budget_alert> announce(sql_db& db, const budget::admission& 
   return alerts;
 }
 
-// The job an Idempotency-Key already names (keys are per API token: the
-// unique index of migration 0008 / postgres 0006 has the same expression).
-std::optional<result<insert_result>> by_key(sql_db& db, const new_job& j)
+job insert_job_row(sql_db& db, const new_job& j, const write_context& c, bool held)
 {
-  auto found = first_job(db, select_jobs(db.dialect(), "WHERE coalesce(token_name, '') = ?1 AND idempotency_key = ?2"),
-                         sql_args().add(j.token_name.value_or("")).add(*j.idempotency_key));
-  if (!found)
-    return std::nullopt;
-  if (found->request_hash != j.request_hash)
-    return result<insert_result>(errc::idempotency_conflict);
-  return result<insert_result>(insert_result{std::move(*found), false});
+  auto row = first_job(db, insert_sql(db.dialect()), insert_args(db.dialect(), j, c, held));
+  if (!row)
+    throw std::runtime_error("a new job's id is taken: " + c.new_id);
+  row->last_event_id = insert_event(db, *row, std::nullopt, job_state::queued, c.now,
+                                    held ? "held: budget_exhausted" : "created");
+  return std::move(*row);
 }
-
-// Another host may insert the same key meanwhile: ON CONFLICT waits for its
-// commit and inserts nothing (the row is then read by key).
-std::string insert_sql(const sql_dialect& d)
-{
-  const std::string claim_column = d.claims_jobs ? ", claimed_by" : "";
-  const std::string claim_value = d.claims_jobs ? ", ?19" : "";
-  return "INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash, idempotency_key,"
-         " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of, images, unit_price,"
-         " budget_window, token_name, held, warnings" + claim_column + ") VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6,"
-         " ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18" + claim_value + ")"
-         " ON CONFLICT DO NOTHING RETURNING " + std::string(d.job_columns);
-}
-
-sql_args insert_args(const sql_dialect& d, const new_job& j, const write_context& c, bool held)
-{
-  std::optional<std::int64_t> deadline;
-  if (j.deadline_at)
-    deadline = to_unix_ms(*j.deadline_at);
-  std::optional<std::string> window;
-  if (!held)
-    window = j.admit.window;
-  auto args = sql_args().add(c.new_id).add(j.agent).add(j.agent_version).add(boost::json::serialize(j.input));
-  args.add(boost::json::serialize(j.params)).add(j.request_hash).add(j.idempotency_key).add(deadline);
-  args.add(to_unix_ms(c.now)).add(j.notify_url).add(j.notify_all).add(j.retry_of).add(j.images).add(j.unit_price);
-  args.add(window).add(j.token_name).add(held).add(warnings_column(j.warnings));
-  if (d.claims_jobs)
-    args.add(c.owner);
-  return args;
-}
-
-} // namespace
 
 result<insert_result> insert(sql_db& db, const new_job& j, const write_context& c)
 {
@@ -197,8 +207,11 @@ result<job> transition(sql_db& db, const std::string& id, job_state from, job_st
     auto current = get(db, id);
     return current ? result<job>(errc::stale_state) : current;
   }
-  if (from != to)
+  if (from != to) {
     updated->last_event_id = insert_event(db, *updated, from, to, c.now, detail);
+    if (updated->batch_id)
+      count_batch_item(db, *updated, from, to, c);
+  }
   return std::move(*updated);
 }
 

@@ -120,6 +120,48 @@ void sql_job_store::async_reclaim_space(std::size_t max_pages, callback<std::int
   write<std::int64_t>([max_pages](sql_db& db) { return scripts::reclaim_space(db, max_pages); }, std::move(done));
 }
 
+void sql_job_store::async_insert_batch(new_batch b, callback<batch_insert_result> done)
+{
+  write<batch_insert_result>(
+    [this, b = std::move(b)](sql_db& db) {
+      auto c = context();
+      std::vector<std::string> ids; // the batch's, then its items' (in order: ids sort as items do)
+      ids.reserve(b.items.size() + 1);
+      for (std::size_t i = 0; i <= b.items.size(); ++i)
+        ids.push_back(ids_.next(c.now));
+      return scripts::insert_batch(db, b, ids, c);
+    },
+    std::move(done));
+}
+
+void sql_job_store::async_cancel_batch(std::string id, callback<batch_cancel_result> done)
+{
+  write<batch_cancel_result>([this, id = std::move(id)](sql_db& db) { return scripts::cancel_batch(db, id, context()); },
+                             [this, done = std::move(done)](result<batch_cancel_result> r) {
+                               if (r)
+                                 for (const auto& j : r->canceled) {
+                                   views_.invalidate(j.id);
+                                   count_transition(job_state::queued, job_state::canceled);
+                                 }
+                               done(std::move(r));
+                             });
+}
+
+result<batch> sql_job_store::get_batch(std::string_view id)
+{
+  return read<batch>([&](sql_db& db) { return scripts::get_batch(db, id); });
+}
+
+result<batch_page> sql_job_store::list_batches(const batch_query& query)
+{
+  return read<batch_page>([&](sql_db& db) { return scripts::list_batches(db, query); });
+}
+
+result<std::vector<job>> sql_job_store::batch_items(std::string_view batch_id, std::int64_t from, std::size_t limit)
+{
+  return read<std::vector<job>>([&](sql_db& db) { return scripts::batch_items(db, batch_id, from, limit); });
+}
+
 result<job> sql_job_store::get(std::string_view id)
 {
   return read<job>([&](sql_db& db) { return scripts::get(db, id); });

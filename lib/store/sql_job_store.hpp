@@ -30,9 +30,14 @@ public:
   void async_expire_mirrors(std::vector<std::string> job_ids, callback<std::size_t> done) final;
   void async_purge_expired(timestamp finished_before, std::size_t max_jobs, callback<purge_batch> done) final;
   void async_reclaim_space(std::size_t max_pages, callback<std::int64_t> done) final;
+  void async_insert_batch(new_batch b, callback<batch_insert_result> done) final;
+  void async_cancel_batch(std::string id, callback<batch_cancel_result> done) final;
 
   result<job> get(std::string_view id) final;
   result<job_page> list(const list_query& query) final;
+  result<batch> get_batch(std::string_view id) final;
+  result<batch_page> list_batches(const batch_query& query) final;
+  result<std::vector<job>> batch_items(std::string_view batch_id, std::int64_t from, std::size_t limit) final;
   result<std::vector<job_event>> events(std::string_view job_id, std::int64_t after_event_id) final;
   result<std::vector<job_event>> events_after(std::int64_t after_event_id, std::size_t limit) final;
   result<std::vector<delivery>> deliveries(std::string_view job_id) final;
