@@ -9,6 +9,8 @@ packages=(
   # libraries (Boost 1.81, not Debian's default 1.74)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev libsystemd-dev libcli11-dev libtomlplusplus-dev
+  # a batch's ZIP archive (lib/mirror/batch_archive)
+  libzip-dev
   # tests (nginx: the callback proxy test runs a real one, started by the test)
   libgtest-dev libgmock-dev googletest nginx-light
   # the PostgreSQL backend's tests start their own server (initdb/pg_ctl in a temp dir);
