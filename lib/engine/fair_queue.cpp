@@ -51,17 +51,10 @@ unsigned fair_queue::weight(const std::string& token) const
   return it == weights_.end() ? 1 : it->second;
 }
 
-bool fair_queue::is_live(const entry& e) const
-{
-  const auto it = jobs_.find(e.id);
-  return it != jobs_.end() && it->second.serial == e.serial;
-}
-
 void fair_queue::push(const std::string& id, const std::string& token, const std::string& batch, job_priority priority)
 {
   remove(id);
-  const auto serial = next_serial_++;
-  jobs_.emplace(id, where{token, batch, priority, serial});
+  jobs_.emplace(id, where{token, batch, priority});
   auto [t, new_token] = tokens_.try_emplace(token);
   if (new_token)
     round_.push_back(token);
@@ -69,8 +62,7 @@ void fair_queue::push(const std::string& id, const std::string& token, const std
   auto [ln, new_lane] = l.lanes.try_emplace(batch);
   if (new_lane)
     l.turn.push_back(batch);
-  ln->second.entries.push_back({id, serial});
-  ++ln->second.live;
+  ln->second.insert(id);
   ++l.live;
   ++t->second.live;
 }
@@ -83,7 +75,7 @@ bool fair_queue::remove(const std::string& id)
   const auto& w = it->second;
   auto& t = tokens_.at(w.token);
   auto& l = t.levels[static_cast<std::size_t>(w.priority)];
-  --l.lanes.at(w.batch).live; // its entry stays, dead, until it reaches the lane's head
+  l.lanes.at(w.batch).erase(id); // an emptied lane stays until its turn comes
   --l.live;
   --t.live;
   jobs_.erase(it);
@@ -96,19 +88,14 @@ std::string fair_queue::pop_from(level& l)
     const std::string batch = l.turn.front();
     l.turn.pop_front();
     auto ln = l.lanes.find(batch);
-    if (ln->second.live == 0) {
-      l.lanes.erase(ln); // only dead entries left
+    if (ln->second.empty()) {
+      l.lanes.erase(ln); // emptied by remove()
       continue;
     }
-    auto& entries = ln->second.entries;
-    while (!is_live(entries.front()))
-      entries.pop_front();
-    std::string id = std::move(entries.front().id);
-    entries.pop_front();
-    --ln->second.live;
+    std::string id = std::move(ln->second.extract(ln->second.begin()).value());
     --l.live;
     jobs_.erase(id);
-    if (ln->second.live > 0)
+    if (!ln->second.empty())
       l.turn.push_back(batch);
     else
       l.lanes.erase(ln);

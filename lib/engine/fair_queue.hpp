@@ -12,16 +12,19 @@
 //   3. within that priority, round-robin across lanes: each batch is a lane,
 //      the token's single jobs are one more, so a batch cannot starve the
 //      single jobs of its own token (nor another batch);
-//   4. within a lane, first in, first out.
-// push, pop and remove are O(log n) amortized: remove only forgets the id,
-// and the entries it leaves are skipped when they reach a lane's head.
+//   4. within a lane, in id order: weshopd's job ids are UUIDv7, whose text
+//      sorts in creation order, so this is first in, first out, and a job
+//      pushed again (refused with 429, released from a budget hold, resumed
+//      after a restart) takes its old place, not the back of the line.
+// push, pop and remove are O(log n) (amortized: a lane or token left empty
+// by remove() is dropped when its turn comes).
 
 #include <array>
 #include <cstddef>
-#include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,7 +45,7 @@ public:
   explicit fair_queue(std::map<std::string, unsigned, std::less<>> weights = {});
 
   // Adds a waiting job; `batch` empty for a single job. A job already
-  // waiting is moved to the back of its new place.
+  // waiting moves to its new token, batch or priority.
   void push(const std::string& id, const std::string& token, const std::string& batch, job_priority priority);
   // The next job to submit (and forgets it); none when empty.
   std::optional<std::string> pop();
@@ -54,14 +57,7 @@ public:
   void set_weights(std::map<std::string, unsigned, std::less<>> weights) { weights_ = std::move(weights); }
 
 private:
-  struct entry {
-    std::string id;
-    std::uint64_t serial; // tells a live entry from one left by remove()
-  };
-  struct lane {
-    std::deque<entry> entries;
-    std::size_t live = 0;
-  };
+  using lane = std::set<std::string>; // job ids, in creation order
   // Every lane in `lanes` is in `turn` once; every token in `tokens_`, in round_ once.
   struct level { // one priority of one token
     std::map<std::string, lane, std::less<>> lanes;
@@ -75,12 +71,10 @@ private:
   struct where {
     std::string token, batch;
     job_priority priority;
-    std::uint64_t serial;
   };
 
   std::string pop_from(token_queue& t);
   std::string pop_from(level& l);
-  bool is_live(const entry& e) const;
   unsigned weight(const std::string& token) const;
 
   std::map<std::string, unsigned, std::less<>> weights_;
@@ -88,7 +82,6 @@ private:
   std::map<std::string, token_queue, std::less<>> tokens_;
   std::deque<std::string> round_; // tokens with live jobs, the one being served first
   unsigned turns_left_ = 0;       // of round_.front()
-  std::uint64_t next_serial_ = 1;
 };
 
 } // namespace weshopd::engine

@@ -117,6 +117,18 @@ TEST(FairQueue, APushedAgainJobTakesItsNewPlaceOnly)
   EXPECT_EQ(pop_all(q), (ids{"y", "x"}));
 }
 
+TEST(FairQueue, WithinALaneJobsGoInIdOrderSoAJobPushedAgainKeepsItsPlace)
+{
+  // Job ids are UUIDv7: their text sorts in creation order.
+  fair_queue q;
+  q.push("job-3", "shop-a", "", normal);
+  q.push("job-1", "shop-a", "", normal);
+  q.push("job-2", "shop-a", "", normal);
+  EXPECT_EQ(q.pop(), "job-1");
+  q.push("job-1", "shop-a", "", normal); // refused with 429: back in its place, not behind job-3
+  EXPECT_EQ(pop_all(q), (ids{"job-1", "job-2", "job-3"}));
+}
+
 TEST(FairQueue, RemovingEveryJobOfATokenThenPushingAgainServesIt)
 {
   fair_queue q;
