@@ -1,5 +1,6 @@
 // weshop-sim's own behaviour: run states move with time, callbacks in every
-// mode, and seeded faults that repeat exactly.
+// mode, seeded faults that repeat exactly, and the capacity limits
+// (--max-running, --max-rps, /admin/capacity).
 
 #include "common/run_sync.hpp"
 #include "common/sim_process.hpp"
@@ -228,4 +229,133 @@ TEST_F(Sim, ShortRunsSucceedWithFailedItems)
   EXPECT_EQ(done->results[1].status, "Failed");
   EXPECT_TRUE(done->results[1].image.empty());
   EXPECT_EQ(sim->stats().at("images_produced"), 1);
+}
+
+namespace {
+
+// Starts runs until one is refused (or `most` are accepted): the ids accepted and the refusal.
+struct run_attempts {
+  std::vector<std::string> accepted;
+  std::optional<upstream::upstream_error> refused;
+};
+
+run_attempts start_runs_until_refused(boost::asio::io_context& io, upstream::weshop_client& c, int most)
+{
+  run_attempts out;
+  for (int i = 0; i < most && !out.refused; ++i) {
+    auto r = test::run_sync(io, c.start_run("aipose", "v1.0", {{"originalImage", "https://x.test/a.png"}},
+                                            {{"textDescription", "x"}}, std::nullopt));
+    if (r)
+      out.accepted.push_back(r->execution_id);
+    else
+      out.refused = r.error();
+  }
+  return out;
+}
+
+json::value capacity_stats(test::sim_process& sim)
+{
+  return sim.stats().at("capacity");
+}
+
+} // namespace
+
+TEST_F(Sim, MaxRunningRefusesTheNextRunWithRetryAfterUntilOneFinishes)
+{
+  // Runs of 3 s: the three requests below all land while the first two run.
+  auto sim = start({"--max-running", "2", "--pending-ms", "1000", "--segmenting-ms", "1000", "--running-ms", "1000"});
+  auto c = client(*sim);
+  const auto tries = start_runs_until_refused(io_, c, 3);
+  ASSERT_EQ(tries.accepted.size(), 2u);
+  ASSERT_TRUE(tries.refused);
+  EXPECT_EQ(tries.refused->http_status, 429u);
+  EXPECT_EQ(tries.refused->api.code, "CONCURRENCY_LIMIT");
+  EXPECT_TRUE(tries.refused->api.retryable);
+  ASSERT_TRUE(tries.refused->retry_after);
+  EXPECT_GE(tries.refused->retry_after->count(), 1);
+  EXPECT_LE(tries.refused->retry_after->count(), 3);
+  EXPECT_EQ(capacity_stats(*sim).at("runs_refused_capacity"), 1);
+  EXPECT_EQ(capacity_stats(*sim).at("peak_running"), 2);
+
+  // Once the first run has finished there is room for one more, not two.
+  for (int i = 0; i < 500; ++i) {
+    auto r = test::run_sync(io_, c.get_run(tries.accepted[0]));
+    ASSERT_TRUE(r);
+    if (r->status == "Success")
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto after = start_runs_until_refused(io_, c, 3);
+  EXPECT_GE(after.accepted.size(), 1u);
+  EXPECT_EQ(capacity_stats(*sim).at("peak_running"), 2);
+  const auto received = sim->received();
+  EXPECT_EQ(received[2].at("status"), 429);
+  EXPECT_TRUE(received[2].at("executionId").is_null());
+}
+
+TEST_F(Sim, MaxRpsRefusesRequestsBeyondTheRateAndAdmitsThemAgainLater)
+{
+  auto sim = start({"--max-rps", "3"});
+  auto c = client(*sim);
+  int ok = 0;
+  std::optional<upstream::upstream_error> refused;
+  for (int i = 0; i < 12; ++i) {
+    auto r = test::run_sync(io_, c.agent_info("aimodel", "v1.0"));
+    if (r)
+      ++ok;
+    else if (!refused)
+      refused = r.error();
+  }
+  ASSERT_TRUE(refused) << ok << " of 12 admitted";
+  EXPECT_EQ(refused->http_status, 429u);
+  EXPECT_EQ(refused->api.code, "RATE_LIMITED");
+  EXPECT_TRUE(refused->api.retryable);
+  ASSERT_TRUE(refused->retry_after);
+  EXPECT_EQ(refused->retry_after->count(), 1);
+  EXPECT_EQ(capacity_stats(*sim).at("requests_refused_rate"), 12 - ok);
+  EXPECT_EQ(sim->stats().at("requests").at("info"), 12);
+
+  bool admitted_again = false; // the window slides on: within a few seconds a request goes through
+  for (int i = 0; i < 100 && !admitted_again; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    admitted_again = test::run_sync(io_, c.agent_info("aimodel", "v1.0")).has_value();
+  }
+  EXPECT_TRUE(admitted_again);
+}
+
+TEST_F(Sim, CapacityLimitsChangeAtRunTimeThroughTheAdminApi)
+{
+  auto sim = start({"--pending-ms", "60000"}); // runs stay unfinished for the whole test
+  auto c = client(*sim);
+  EXPECT_EQ(capacity_stats(*sim).at("max_running"), 0);
+  EXPECT_EQ(start_runs_until_refused(io_, c, 3).accepted.size(), 3u); // no limit yet
+
+  const auto [status, limits] = sim->admin("POST", "/admin/capacity", R"({"max_running": 4})");
+  ASSERT_EQ(status, 200u);
+  EXPECT_EQ(limits.at("max_running"), 4);
+  EXPECT_EQ(limits.at("max_rps"), 0);
+  const auto tries = start_runs_until_refused(io_, c, 3);
+  EXPECT_EQ(tries.accepted.size(), 1u); // 3 running + 1 = 4
+  ASSERT_TRUE(tries.refused);
+  EXPECT_EQ(tries.refused->http_status, 429u);
+
+  EXPECT_EQ(sim->admin("POST", "/admin/capacity", R"({"max_running": 0, "max_rps": 1})").first, 200u);
+  EXPECT_EQ(sim->admin("GET", "/admin/capacity").second.at("max_rps"), 1);
+  const auto rated = start_runs_until_refused(io_, c, 3); // no run limit now; one request a second
+  ASSERT_TRUE(rated.refused);
+  EXPECT_EQ(rated.refused->api.code, "RATE_LIMITED");
+
+  EXPECT_EQ(sim->admin("POST", "/admin/capacity", R"({"max_running": -1})").first, 400u);
+  EXPECT_EQ(sim->admin("POST", "/admin/capacity", R"({"max_runs": 3})").first, 400u);
+  EXPECT_EQ(sim->admin("POST", "/admin/capacity", "{}").first, 400u);
+
+  const auto before_reset = capacity_stats(*sim);
+  EXPECT_EQ(before_reset.at("runs_refused_capacity"), 1);
+  EXPECT_GE(before_reset.at("requests_refused_rate").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(before_reset.at("peak_running"), before_reset.at("running"));
+  sim->reset();
+  const auto after_reset = capacity_stats(*sim);
+  EXPECT_EQ(after_reset.at("runs_refused_capacity"), 0);
+  EXPECT_EQ(after_reset.at("requests_refused_rate"), 0);
+  EXPECT_EQ(after_reset.at("max_rps"), 1); // the limits stay
 }

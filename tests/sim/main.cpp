@@ -54,6 +54,12 @@ void define(CLI::App& app, flags& f)
   app.add_option("--fail-rate", o.fail_rate, "share of runs that end Failed")->check(CLI::Range(0.0, 1.0));
   app.add_option("--callbacks", f.callbacks, "off|once|duplicate|delayed|dropped|wrong_path")->capture_default_str();
   app.add_option("--callback-delay-ms", f.callback_delay_ms)->capture_default_str();
+  app.add_option("--max-running", o.capacity.max_running,
+                 "refuse a run (429 + Retry-After) while this many are unfinished; 0: no limit")
+    ->capture_default_str();
+  app.add_option("--max-rps", o.capacity.max_rps,
+                 "requests per second per API key (sliding 1 s window), 429 + Retry-After beyond; 0: no limit")
+    ->capture_default_str();
   app.add_option("--faults", f.faults_json, "JSON array of faults (see sim_state.hpp)");
   app.add_flag("--exit-with-parent", f.exit_with_parent, "stop when the process that started it dies (tests)");
   f.make_pki = app.add_subcommand("make-pki", "write ca.pem, server.pem, server.key into DIR and exit");

@@ -63,6 +63,27 @@ answer callbacks_sent(const sim_state& state)
   return {200, json::object{{"sent_us", std::move(sent)}, {"fetched_us", std::move(fetched)}}};
 }
 
+// GET: the limits and counters; POST {"max_running"?: K, "max_rps"?: R}
+// changes the limits given (0: none) at once.
+answer capacity(sim_state& state, verb method, std::string_view body)
+{
+  if (method == verb::post) {
+    const auto parsed = parse_json_limited(body);
+    const auto* o = parsed ? parsed->if_object() : nullptr;
+    if (!o || o->empty())
+      return admin_error("body: {\"max_running\"?: K, \"max_rps\"?: R}");
+    auto limits = state.capacity.limits();
+    for (const auto& [key, value] : *o) {
+      const bool whole = value.is_int64() && value.get_int64() >= 0;
+      if (!whole || (key != "max_running" && key != "max_rps"))
+        return admin_error("max_running and max_rps are whole numbers >= 0; nothing else");
+      (key == "max_running" ? limits.max_running : limits.max_rps) = static_cast<std::uint64_t>(value.get_int64());
+    }
+    state.capacity.set_limits(limits);
+  }
+  return {200, state.capacity.stats(steady::now())};
+}
+
 } // namespace
 
 answer handle_admin(sim_state& state, admin_controls& controls, verb method, std::string_view path,
@@ -84,6 +105,8 @@ answer handle_admin(sim_state& state, admin_controls& controls, verb method, std
     state.reset();
     return {200, json::object{{"reset", true}}};
   }
+  if (path == "/admin/capacity" && (method == verb::get || method == verb::post))
+    return capacity(state, method, body);
   if (path == "/admin/faults" && (method == verb::get || method == verb::delete_ || method == verb::post))
     return faults(state, method, body);
   if (path.starts_with("/admin/sink")) {

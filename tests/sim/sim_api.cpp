@@ -37,6 +37,14 @@ std::optional<std::string> multipart_field(std::string_view content_type, std::s
   return std::nullopt;
 }
 
+// 429 in the guide's error envelope, retryable, with Retry-After.
+answer too_many(std::string_view code, std::string_view message, std::int64_t retry_after)
+{
+  answer a = error_answer(429, code, message, true);
+  a.retry_after = retry_after;
+  return a;
+}
+
 } // namespace
 
 answer error_answer(unsigned status, std::string_view code, std::string_view message, bool retryable)
@@ -62,6 +70,8 @@ answer call_endpoint(sim_state& state, std::string_view endpoint, std::string_vi
                      boost::urls::params_view query, std::string_view content_type, std::string_view body,
                      bool unknown_status)
 {
+  if (const auto wait = state.capacity.admit_request(steady::now()))
+    return too_many("RATE_LIMITED", "too many requests per second for this API key", *wait);
   if (endpoint == "upload")
     return upload_image(state, content_type, body);
   if (endpoint == "runs")
@@ -93,6 +103,8 @@ answer start_run(sim_state& state, std::string_view body)
   const auto& request = parsed->get_object();
   if (const auto problems = check_run_request(request); !problems.empty())
     return error_answer(400, "INVALID_PARAMS", join_problems(problems), false);
+  if (const auto wait = state.capacity.admit_run(steady::now()))
+    return too_many("CONCURRENCY_LIMIT", "too many unfinished runs for this API key", *wait);
 
   // Checked above: every member below is there and of its type.
   const auto& agent = request.at("agent").get_object();

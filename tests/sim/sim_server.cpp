@@ -66,7 +66,10 @@ reply image_reply(image_file f)
 
 reply to_reply(const answer& a)
 {
-  return a.body.is_null() ? make_reply(a.status, "", "text/plain") : json_reply(a.status, a.body);
+  reply r = a.body.is_null() ? make_reply(a.status, "", "text/plain") : json_reply(a.status, a.body);
+  if (a.retry_after)
+    r.res.set(bhttp::field::retry_after, std::to_string(*a.retry_after));
+  return r;
 }
 
 } // namespace
@@ -116,6 +119,7 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
     bound.plain = listen(plain_acceptor, options.plain_port, "http");
     state.set_images_base(bound.images);
     state.set_faults(options.faults);
+    state.capacity.set_limits(options.capacity);
   }
 
   void start()

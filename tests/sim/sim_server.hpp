@@ -32,6 +32,7 @@ struct sim_options {
   callback_mode callbacks = callback_mode::once;
   std::chrono::milliseconds callback_delay{500};
   std::vector<fault> faults{};
+  capacity_limits capacity{}; // --max-running, --max-rps
 };
 
 class sim_server {

@@ -183,6 +183,7 @@ const sim_run& sim_state::create_run(std::string agent, std::string version, jso
   run.partial = task_name.find("sim:partial") != std::string::npos;
   run.short_count = short_marker(task_name, run.batch_count);
   ++runs_created_;
+  capacity.run_started(run.created, run.created + timing_.total());
   ++runs_by_task_[task_name];
   ++runs_by_input_[weshopd::sha256_hex(json::serialize(input)).substr(0, 16)];
   run.input = std::move(input);
@@ -266,7 +267,7 @@ const std::string* sim_state::find_upload(std::string_view name) const
   return it == uploaded_.end() ? nullptr : &it->second;
 }
 
-json::object sim_state::stats() const
+json::object sim_state::stats()
 {
   json::object requests;
   for (const auto& [k, v] : requests_)
@@ -292,7 +293,8 @@ json::object sim_state::stats() const
           {"tls_handshakes", tls_handshakes},
           {"key_leaks", key_leaks},
           {"auth_failures", auth_failures},
-          {"callbacks", json::object{{"sent", callbacks_sent}, {"dropped", callbacks_dropped}, {"failed", callbacks_failed}}}};
+          {"callbacks", json::object{{"sent", callbacks_sent}, {"dropped", callbacks_dropped}, {"failed", callbacks_failed}}},
+          {"capacity", capacity.stats(now)}};
 }
 
 void sim_state::reset()
@@ -308,6 +310,7 @@ void sim_state::reset()
   fetched_after_callback_us.clear();
   sink.clear();
   received_.clear();
+  capacity.reset(steady::now());
 }
 
 void sim_state::record_received(received_run_request r)

@@ -5,6 +5,8 @@
 // requests received, and the statistics tests read. Single-threaded (the sim
 // runs one io_context thread).
 
+#include "sim_capacity.hpp"
+
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -119,6 +121,9 @@ public:
   std::string store_upload(std::string bytes, std::string_view extension);
   const std::string* find_upload(std::string_view name) const;
 
+  // --- capacity (--max-running, --max-rps) ---
+  sim_capacity capacity;
+
   // --- statistics ---
   void count_request(std::string_view endpoint) { ++requests_[std::string(endpoint)]; }
   std::uint64_t tls_handshakes = 0;
@@ -136,7 +141,7 @@ public:
   // The last `received_kept` run requests, oldest first.
   void record_received(received_run_request r);
   boost::json::array received() const;
-  boost::json::object stats() const;
+  boost::json::object stats();
   void reset(); // statistics, faults and received requests; runs and uploads stay
 
 private:

@@ -1,0 +1,86 @@
+#include "engine/request_budget.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace weshopd::engine {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Token counts are sums of rate x elapsed: a refill that lands exactly on a
+// whole token must count as one.
+constexpr double epsilon = 1e-9;
+
+double seconds_between(timestamp from, timestamp to)
+{
+  return std::chrono::duration<double>(to - from).count();
+}
+
+} // namespace
+
+request_budget::request_budget(budget_settings settings, timestamp now)
+  : settings_(settings), rate_(learning() ? settings.learn_start : settings.max_per_second), refilled_(now)
+{
+  if (learning())
+    rate_ = std::max(rate_, settings_.learn_floor);
+  tokens_ = burst();
+}
+
+void request_budget::advance(timestamp now)
+{
+  if (now <= refilled_)
+    return;
+  const double elapsed = seconds_between(refilled_, now);
+  tokens_ = std::min(burst(), tokens_ + rate_ * elapsed);
+  // A learnt rate creeps back once a second has passed without a 429.
+  const auto quiet_from = std::max(refilled_, last_429_ + 1s);
+  if (learning() && cuts_ > 0 && now > quiet_from)
+    rate_ = std::min(settings_.learn_start, rate_ + settings_.creep * seconds_between(quiet_from, now));
+  refilled_ = now;
+}
+
+double request_budget::floor_for(request_kind kind) const
+{
+  const double b = burst();
+  if (kind == request_kind::submit || b < 2)
+    return 0; // a bucket of one token cannot be split
+  return std::min(b - 1, std::max(1.0, std::floor(b * settings_.submit_reserve)));
+}
+
+bool request_budget::try_take(request_kind kind, timestamp now)
+{
+  advance(now);
+  if (tokens_ + epsilon < floor_for(kind) + 1)
+    return false;
+  tokens_ -= 1;
+  return true;
+}
+
+timestamp request_budget::next_available(request_kind kind, timestamp now)
+{
+  advance(now);
+  const double missing = floor_for(kind) + 1 - tokens_;
+  if (missing <= epsilon)
+    return now;
+  // Rounded up to the millisecond: at that instant the token is there.
+  const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(missing / rate_ * 1000)));
+  return now + wait;
+}
+
+bool request_budget::on_rate_limited(timestamp now)
+{
+  advance(now);
+  const bool same_burst = cuts_ > 0 && now - last_cut_ < 1s;
+  last_429_ = std::max(last_429_, now);
+  if (!learning() || same_burst)
+    return false;
+  rate_ = std::max(settings_.learn_floor, rate_ * settings_.cut);
+  tokens_ = std::min(tokens_, burst());
+  last_cut_ = now;
+  ++cuts_;
+  return true;
+}
+
+} // namespace weshopd::engine
