@@ -141,14 +141,15 @@ setting text_or_integer(std::string_view name, std::string value_type,
   return s;
 }
 
-setting optional_text(std::string_view name, std::function<std::optional<std::string>&(settings&)> field)
+setting optional_text(std::string_view name, std::function<std::optional<std::string>&(settings&)> field,
+                      std::string value_type)
 {
-  return bound(text(name,
-                    [field](settings& s, const std::string& t) {
-                      field(s) = t.empty() ? std::nullopt : std::optional(t);
-                      return std::string{};
-                    }),
-               field);
+  setting s = text(name, [field](settings& to, const std::string& t) {
+    field(to) = t.empty() ? std::nullopt : std::optional(t);
+    return std::string{};
+  });
+  s.value_type = std::move(value_type);
+  return bound(std::move(s), field);
 }
 
 setting address(std::string_view name, std::function<listen_address&(settings&)> field)
@@ -223,7 +224,7 @@ setting network_list(std::string_view name, std::function<std::vector<http::ip_n
               field(to) = std::move(networks);
               return problems;
             }};
-  s.value_type = "list of IP networks (CIDR)";
+  s.value_type = "list of CIDR networks";
   return bound(std::move(s), field);
 }
 

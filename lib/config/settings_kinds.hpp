@@ -47,7 +47,9 @@ setting text(std::string_view name, std::function<std::string(settings&, const s
 // Text, or a TOML integer taken as its digits (amounts and hours read well both ways).
 setting text_or_integer(std::string_view name, std::string value_type,
                         std::function<std::string(settings&, const std::string&)> set);
-setting optional_text(std::string_view name, std::function<std::optional<std::string>&(settings&)> field);
+// Text that is off when empty; value_type says what it is for the reference ("path", "URL").
+setting optional_text(std::string_view name, std::function<std::optional<std::string>&(settings&)> field,
+                      std::string value_type = "string");
 // "host:port" or "[v6]:port"; the optional one is off until set.
 setting address(std::string_view name, std::function<listen_address&(settings&)> field);
 setting optional_address(std::string_view name, std::function<std::optional<listen_address>&(settings&)> field);

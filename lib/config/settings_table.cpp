@@ -32,10 +32,10 @@ std::vector<setting> api_settings()
     about("The local API's TCP address (loopback by default; IPv6 as `[addr]:port`).",
           address("api.listen", [](settings& s) -> auto& { return s.api.listen; })),
     about("Also serve the local API on this unix socket (mode 0660, removed on stop).",
-          optional_text("api.unix_socket", [](settings& s) -> auto& { return s.api.unix_socket; })),
+          optional_text("api.unix_socket", [](settings& s) -> auto& { return s.api.unix_socket; }, "path")),
     about("API tokens, one per line (`token`, `name token` or `name token admin`): then every route but "
           "`/healthz` and the dashboard's files needs `Authorization: Bearer <token>`.",
-          live(optional_text("api.token_file", [](settings& s) -> auto& { return s.api.token_file; }))),
+          live(optional_text("api.token_file", [](settings& s) -> auto& { return s.api.token_file; }, "path"))),
     about("Seconds between the heartbeat comments of an idle event stream.",
           number("api.heartbeat_seconds", [](settings& s) -> auto& { return s.api.heartbeat_seconds; })),
     about("Host names browsers may use for the API besides localhost and IP addresses; any other `Host` gets 421 "
@@ -52,9 +52,10 @@ std::vector<setting> store_settings()
           choice<store_backend>("store.backend", {{"sqlite", store_backend::sqlite}, {"postgres", store_backend::postgres}},
                                 [](settings& s) -> auto& { return s.store.backend; })),
     about("postgres: a libpq URI or key=value string, TLS options included; never the password.",
-          optional_text("store.url", [](settings& s) -> auto& { return s.store.url; })),
+          optional_text("store.url", [](settings& s) -> auto& { return s.store.url; },
+                        "libpq URI or key=value string")),
     about("postgres: the file holding the database password.",
-          optional_text("store.password_file", [](settings& s) -> auto& { return s.store.password_file; })),
+          optional_text("store.password_file", [](settings& s) -> auto& { return s.store.password_file; }, "path")),
     about("postgres: a daemon that stops answering leaves its jobs to the others after this many seconds (3 or more).",
           number("store.lease_seconds", [](settings& s) -> auto& { return s.store.lease_seconds; })),
     about("sqlite: the database file; unset: `$STATE_DIRECTORY/weshopd.db` (required outside systemd).",
@@ -72,9 +73,9 @@ std::vector<setting> store_settings()
                                       {"extra", sqlite_synchronous::extra}},
                                      [](settings& s) -> auto& { return s.store.synchronous; })),
     about("Test mode only: the simulator's origin instead of `https://openapi.weshop.ai` (needs `upstream.ca_file`).",
-          optional_text("upstream.test_origin", [](settings& s) -> auto& { return s.upstream.test_origin; })),
+          optional_text("upstream.test_origin", [](settings& s) -> auto& { return s.upstream.test_origin; }, "URL")),
     about("Test mode only: the CA file that signs the simulator's certificate (TLS is always verified).",
-          optional_text("upstream.ca_file", [](settings& s) -> auto& { return s.upstream.ca_file; })),
+          optional_text("upstream.ca_file", [](settings& s) -> auto& { return s.upstream.ca_file; }, "path")),
   };
 }
 
@@ -85,7 +86,7 @@ std::vector<setting> limit_settings()
     about("Directories local input images may come from (absolute); none: local files are refused.",
           list("uploads.roots", "directories", [](settings& s) -> auto& { return s.uploads.roots; })),
     about("weshopd's own copies of input images; unset: `uploads/` beside `store.path` (or in `$STATE_DIRECTORY`).",
-          optional_text("uploads.dir", [](settings& s) -> auto& { return s.uploads.dir; })),
+          optional_text("uploads.dir", [](settings& s) -> auto& { return s.uploads.dir; }, "path")),
     about("`uploads.dir` never holds more: past it an upload gets 507 and nothing is written.",
           size("uploads.max_total_bytes", [](settings& s) -> auto& { return s.uploads.max_total_bytes; })),
     about("The largest request body; a larger one gets 413.",
@@ -108,19 +109,20 @@ std::vector<setting> callback_settings()
     about("The callback listener (unset: none); the only listener a reverse proxy may expose.",
           optional_address("callbacks.listen", [](settings& s) -> auto& { return s.callbacks.listen; })),
     about("The public https base URL WeShop calls back at `/callbacks/weshop/{job id}/{token}`; unset: no callbacks.",
-          optional_text("callbacks.public_base_url", [](settings& s) -> auto& { return s.callbacks.public_base_url; })),
+          optional_text("callbacks.public_base_url",
+                        [](settings& s) -> auto& { return s.callbacks.public_base_url; }, "URL")),
     about("With callbacks on, a run is still polled this often (seconds), so a lost callback only delays.",
           number("callbacks.safety_poll_seconds", [](settings& s) -> auto& { return s.callbacks.safety_poll_seconds; })),
     about("Proxies whose `X-Forwarded-For` / `Forwarded` name the client in the log.",
           list("callbacks.trusted_proxies", "IP addresses",
                [](settings& s) -> auto& { return s.callbacks.trusted_proxies; })),
     about("The local webhook for jobs whose request names none; unset: none.",
-          live(optional_text("notify.url", [](settings& s) -> auto& { return s.notify.url; }))),
+          live(optional_text("notify.url", [](settings& s) -> auto& { return s.notify.url; }, "URL"))),
     about("What a webhook is sent for: `terminal` (the job's end) or `all` (every transition).",
           live(choice<notify_events>("notify.events", {{"terminal", notify_events::terminal}, {"all", notify_events::all}},
                                      [](settings& s) -> auto& { return s.notify.events; }))),
     about("The Standard Webhooks signing secret (`whsec_<base64>` or raw, 16 bytes or more); needed for any webhook.",
-          optional_text("notify.secret_file", [](settings& s) -> auto& { return s.notify.secret_file; })),
+          optional_text("notify.secret_file", [](settings& s) -> auto& { return s.notify.secret_file; }, "path")),
   };
 }
 
@@ -131,7 +133,7 @@ std::vector<setting> retention_settings()
     about("Keep a copy of each result image (WeShop's URLs expire), served at `GET /v1/jobs/{id}/results/{n}`.",
           flag("results.mirror", [](settings& s) -> auto& { return s.results.mirror; })),
     about("Where result copies go; unset: `results/` beside `store.path` (or in `$STATE_DIRECTORY`).",
-          optional_text("results.dir", [](settings& s) -> auto& { return s.results.dir; })),
+          optional_text("results.dir", [](settings& s) -> auto& { return s.results.dir; }, "path")),
     about("A bigger result image is not copied.",
           size("results.max_image_bytes", [](settings& s) -> auto& { return s.results.max_image_bytes; })),
     about("Result copies older than this many days are deleted (the job stays).",
@@ -194,7 +196,7 @@ std::vector<setting> budget_settings()
                                       {{"reject", budget::over_budget::reject}, {"hold", budget::over_budget::hold}},
                                       [](settings& s) -> auto& { return s.budget.policy; })),
     about("POSTed to at 80 % and 100 % of a budget (signed like webhooks, with `notify.secret_file`).",
-          optional_text("budget.alert_url", [](settings& s) -> auto& { return s.budget.alert_url; })),
+          optional_text("budget.alert_url", [](settings& s) -> auto& { return s.budget.alert_url; }, "URL")),
   };
 }
 
