@@ -1,5 +1,7 @@
 #include "command_line.hpp"
 
+#include "build_info.hpp"
+
 #include <CLI/CLI.hpp>
 
 namespace weshopd {
@@ -12,7 +14,9 @@ command_line parse_command_line(int argc, char** argv)
   app.add_option("--config", config_file, "TOML configuration file (see config/weshopd.conf)");
   app.add_option("--set", out.sources.overrides, "override a setting: section.key=value (repeatable)");
   app.add_flag("--check-config", out.check_only, "validate the configuration and exit");
-  app.set_version_flag("--version", "weshopd 0.1.0");
+  app.add_flag("--print-config-reference", out.print_reference,
+               "print every setting (type, default, environment override, reload) as Markdown and exit");
+  app.set_version_flag("--version", build::version_line("weshopd"), "print the version and git commit, and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

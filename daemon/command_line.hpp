@@ -1,6 +1,6 @@
 #pragma once
 // weshopd's command line: --config, --set (repeatable), --check-config,
-// --version, --help. Flags beat the environment, which beats the file
+// --print-config-reference, --version, --help. Flags beat the environment, which beats the file
 // (config/config.hpp); the environment is read here, once.
 
 #include "config/config.hpp"
@@ -12,6 +12,7 @@ namespace weshopd {
 struct command_line {
   config::sources sources;
   bool check_only = false;
+  bool print_reference = false; // the settings as Markdown (config/reference.hpp), then exit
   std::optional<int> exit_code; // set when the process should exit now (--help, --version, a bad flag)
 };
 

@@ -1,6 +1,7 @@
 #include "component_options.hpp"
 
 #include "api/errors.hpp"
+#include "build_info.hpp"
 #include "job/job_state.hpp"
 
 namespace weshopd::wiring {
@@ -148,6 +149,8 @@ api::api_options api_options(const config::settings& cfg, const config::secrets&
   o.budget = std::move(live.budget);
   o.identical_requests = cfg.breaker.identical_requests;
   o.identical_window = std::chrono::seconds(cfg.breaker.window_seconds);
+  o.version = build::version();
+  o.commit = build::commit();
   return o;
 }
 

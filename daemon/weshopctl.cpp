@@ -2,6 +2,7 @@
 // local API (TCP or unix socket) with the same bearer token as any client.
 // Exit codes: see lib/cli/commands.hpp (0 done, 1 job failed, 2 usage, 3 unreachable).
 
+#include "build_info.hpp"
 #include "cli/commands.hpp"
 #include "http/address_policy.hpp"
 
@@ -133,7 +134,7 @@ void define(CLI::App& app, invocation& in)
   app.add_option("--api", in.api, "weshopd's local API: http://HOST:PORT or unix:/PATH")->capture_default_str();
   app.add_option("--token-file", in.token_file, "file holding the bearer token (api.token_file)");
   app.add_flag("--json", in.json, "print JSON (one object per line) instead of text");
-  app.set_version_flag("--version", "weshopctl 0.1.0");
+  app.set_version_flag("--version", build::version_line("weshopctl"), "print the version and git commit, and exit");
   add_submit(app, in);
   add_reads(app, in);
   add_download(app, in);

@@ -14,6 +14,7 @@
 #include "config_reload.hpp"
 #include "config/config.hpp"
 #include "config/credentials.hpp"
+#include "config/reference.hpp"
 #include "config/secrets.hpp"
 #include "daemon_metrics.hpp"
 #include "engine/engine.hpp"
@@ -130,6 +131,10 @@ int main(int argc, char** argv)
   auto cmd = parse_command_line(argc, argv);
   if (cmd.exit_code)
     return *cmd.exit_code;
+  if (cmd.print_reference) { // the table's own defaults: neither the file nor the environment is read
+    std::cout << config::reference_markdown();
+    return 0;
+  }
   const auto loaded = config::load(cmd.sources);
   if (!loaded) {
     for (const auto& e : loaded.errors)

@@ -24,6 +24,8 @@ packages=(
   clang libclang-rt-14-dev
   # tools the scripts use
   curl python3 procps
+  # the man pages are built from scdoc sources (docs/man/); man-db renders them in their test
+  scdoc man-db
   # weshopctl watch is tested in a real terminal
   tmux
   # the dashboard is tested in a real browser (driven by puppeteer-core from npm)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs weshopd the way a package would: the binary, the systemd unit and
 # its sysusers.d group, the documented config (kept if one is there), an empty
-# credentials directory and the nginx site. Builds first when needed.
+# credentials directory, the nginx site, the man pages and weshopctl's bash
+# completion. Builds first when needed.
 #   DESTDIR=/tmp/stage bash deploy/install.sh   # staged (packaging, tests)
 #   PREFIX=/usr/local (default)
 # Then: put the WeShop key in /etc/weshopd/credentials/weshop_api_key (mode 600)
@@ -12,9 +13,9 @@ dest=${DESTDIR:-}
 prefix=${PREFIX:-/usr/local}
 build=${WESHOPD_BUILD_DIR:-$root/build/default}
 
-if [[ ! -x $build/daemon/weshopd || ! -x $build/daemon/weshopctl ]]; then
+if [[ ! -x $build/daemon/weshopd || ! -x $build/daemon/weshopctl || ! -f $build/man/weshopd.8 ]]; then
   bash "$root/deploy/install-deps.sh"
-  (cd "$root" && cmake --preset default && cmake --build --preset default --target weshopd weshopctl)
+  (cd "$root" && cmake --preset default && cmake --build --preset default --target weshopd weshopctl weshopd_man_pages)
 fi
 
 install -D -m 0755 "$build/daemon/weshopd" "$dest$prefix/bin/weshopd"
@@ -31,6 +32,11 @@ install -d -m 0700 "$dest/etc/weshopd/credentials"
 install -D -m 0644 "$root/deploy/systemd/weshopd.sysusers" "$dest/usr/lib/sysusers.d/weshopd.conf"
 install -D -m 0644 "$root/deploy/nginx/weshopd-callbacks.conf" "$dest$prefix/share/weshopd/nginx/weshopd-callbacks.conf"
 install -D -m 0644 "$root/README.md" "$dest$prefix/share/doc/weshopd/README.md"
+# man weshopd, man weshopctl, man weshopd.conf (built from docs/man/), and weshopctl's bash completion.
+for page in weshopd.8 weshopctl.1 weshopd.conf.5; do
+  install -D -m 0644 "$build/man/$page" "$dest$prefix/share/man/man${page##*.}/$page"
+done
+install -D -m 0644 "$root/deploy/completion/weshopctl.bash" "$dest$prefix/share/bash-completion/completions/weshopctl"
 
 if [[ -z $dest ]] && command -v systemd-sysusers >/dev/null; then
   systemd-sysusers /usr/lib/sysusers.d/weshopd.conf

@@ -240,6 +240,8 @@ asio::awaitable<http::outgoing> local_api::health(http::incoming&)
 {
   const auto stats = engine_.stats();
   co_return json_response(200, json::object{{"status", "ok"},
+                                            {"version", options_.version},
+                                            {"commit", options_.commit},
                                             {"polling", stats.polling},
                                             {"active", stats.active},
                                             {"callbacks", json::object{{"accepted", stats.callbacks_accepted},

@@ -57,6 +57,9 @@ struct api_options {
   std::chrono::seconds identical_window{60};
   // configReload in GET /v1/status (null before the first reload); none: no such field.
   std::function<boost::json::value()> config_reload{};
+  // What GET /healthz says this daemon was built from (daemon/build_info.hpp).
+  std::string version = "unknown";
+  std::string commit = "unknown";
 };
 
 // What a reload (SIGHUP) replaces while requests run: every request reads one

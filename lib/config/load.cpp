@@ -15,17 +15,10 @@ extern char** environ;
 namespace weshopd::config {
 namespace {
 
+using detail::env_name;
 using detail::find;
 using detail::kind;
 using detail::raw;
-
-std::string env_name(std::string_view name)
-{
-  std::string out = "WESHOPD_";
-  for (char c : name)
-    out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Text from the environment or a flag, read as the setting's kind.
 std::optional<raw> from_text(kind type, const std::string& text)

@@ -1,7 +1,8 @@
 #pragma once
 // Internal to lib/config: the table of every setting (name, kind, how a value
-// is checked and stored). load.cpp feeds it values from the file, the
-// environment and --set; validation.cpp then checks the settings as a whole.
+// is checked and stored, what it is for). load.cpp feeds it values from the
+// file, the environment and --set; validation.cpp then checks the settings as
+// a whole; reference.cpp writes the documentation from it.
 
 #include "config/config.hpp"
 
@@ -30,11 +31,19 @@ struct setting {
   bool live = false;
   std::function<bool(const settings&, const settings&)> same{}; // this key's value is equal in both
   std::function<void(settings&, const settings&)> keep{};    // copies this key's value from the second
+  // For the reference (config/reference.hpp): what a value is ("whole number"),
+  // a value as TOML ("" when unset), and one line on what the setting does.
+  std::string value_type{};
+  std::function<std::string(const settings&)> show{};
+  std::string_view about{};
 };
 
 const std::vector<setting>& table();
 
 // The setting called `name` ("section.key"), or null.
 const setting* find(std::string_view name);
+
+// Its environment override: "api.listen" -> "WESHOPD_API_LISTEN" (DESIGN.md).
+std::string env_name(std::string_view name);
 
 } // namespace weshopd::config::detail

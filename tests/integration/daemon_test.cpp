@@ -3,6 +3,7 @@
 // a trace, upstream faults, and restarts that lose nothing and bill nothing twice.
 
 #include "common/daemon_fixture.hpp"
+#include "common/shell_run.hpp"
 
 #include <gtest/gtest.h>
 
@@ -346,6 +347,21 @@ TEST_F(Daemon, PastTheIntakeCapItAnswers503)
   EXPECT_EQ(over.body.at("error").at("code"), "overloaded");
   EXPECT_FALSE(over.header("Retry-After").empty());
   EXPECT_EQ(job_count(), 2u);
+}
+
+// GET /healthz says what is running: the version CMake gave and the commit
+// `weshopd --version` names (a short hash, or "unknown" outside a git tree).
+TEST_F(Daemon, HealthzShowsTheVersionAndCommit)
+{
+  start();
+  const auto health = daemon_->call("GET", "/healthz");
+  ASSERT_EQ(health.status, 200u);
+  EXPECT_EQ(health.body.at("version"), WESHOPD_VERSION);
+  const auto commit = std::string(health.body.at("commit").as_string());
+  EXPECT_TRUE(commit == "unknown" || (commit.size() >= 7 && commit.find_first_not_of("0123456789abcdef") == std::string::npos))
+    << commit;
+  const auto version = test::shell_run(WESHOPD_BINARY " --version", dir_.file("version.err"));
+  EXPECT_EQ(version.out, "weshopd " WESHOPD_VERSION " (commit " + commit + ")\n");
 }
 
 TEST_F(Daemon, SighupDoesNotStopIt)

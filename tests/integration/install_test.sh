@@ -23,6 +23,12 @@ cmp -s "$src/deploy/systemd/weshopd.sysusers" "$stage/usr/lib/sysusers.d/weshopd
 [[ ! -e $stage/etc/group ]] || fail "a staged install must not create the group (the package's sysusers step does)"
 grep -q '^ExecStart=/usr/local/bin/weshopd --config /etc/weshopd/weshopd.conf$' "$stage/etc/systemd/system/weshopd.service" || fail "ExecStart"
 cmp -s "$src/config/weshopd.conf" "$stage/etc/weshopd/weshopd.conf" || fail "config"
+for page in man8/weshopd.8 man1/weshopctl.1 man5/weshopd.conf.5; do
+  [[ $(mode /usr/local/share/man/$page) == 644 ]] || fail "man page $page"
+done
+[[ $(mode /usr/local/share/bash-completion/completions/weshopctl) == 644 ]] || fail "bash completion"
+bash -c "source '$stage/usr/local/share/bash-completion/completions/weshopctl' && complete -p weshopctl" >/dev/null \
+  || fail "the installed completion does not register"
 
 echo '# mine' >>"$stage/etc/weshopd/weshopd.conf"
 DESTDIR=$stage WESHOPD_BUILD_DIR=$build bash "$src/deploy/install.sh" >/dev/null
