@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <iostream>
 
 namespace weshopd::test {
@@ -19,6 +20,18 @@ inline std::string read_file(const std::filesystem::path& path)
 {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Polls (20 ms apart, up to `limit`) until `done` holds.
+template <class F>
+bool eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(10))
+{
+  for (auto waited = std::chrono::milliseconds(0); waited < limit; waited += std::chrono::milliseconds(20)) {
+    if (done())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
 }
 
 inline const std::string png(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(2000, 'p'));

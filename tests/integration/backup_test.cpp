@@ -96,18 +96,6 @@ protected:
     const auto r = daemon_->call("GET", "/v1/jobs/" + id, "", h);
     return r.status == 200 ? std::string(r.body.at("state").as_string()) : "http " + std::to_string(r.status);
   }
-
-  // Polls (20 ms apart, up to 5 s) until `done` holds.
-  template <class F>
-  bool eventually(F done)
-  {
-    for (int i = 0; i < 250; ++i) {
-      if (done())
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return done();
-  }
 };
 
 } // namespace
@@ -169,13 +157,13 @@ TEST_F(Backup, WeshopctlWritesAVerifiedCopyOfALiveDaemonForAnAdminOnly)
     stalled_backup first(socket, admin_);
     ASSERT_TRUE(first.connected());
     ASSERT_TRUE(first.answered_200());
-    EXPECT_TRUE(eventually([&] {
+    EXPECT_TRUE(test::eventually([&] {
       const auto second = daemon_->call("POST", "/v1/admin/backup", "", admin_header);
       return second.status == 409u && second.body.at("error").at("code") == "backup_in_progress";
     }));
   }
   // Once that client is gone, backups are taken again.
-  EXPECT_TRUE(eventually([&] { return daemon_->call("POST", "/v1/admin/backup", "", admin_header).status == 200u; }));
+  EXPECT_TRUE(test::eventually([&] { return daemon_->call("POST", "/v1/admin/backup", "", admin_header).status == 200u; }));
   const auto metrics = daemon_->call("GET", "/metrics", "", admin_header).text;
   EXPECT_NE(metrics.find("weshopd_backups_total{result=\"ok\"}"), std::string::npos);
   EXPECT_NE(metrics.find("weshopd_backups_total{result=\"forbidden\"}"), std::string::npos);
@@ -188,12 +176,12 @@ TEST_F(Backup, ARestoredCopyResumesItsLiveJobsAndFailsTheOneCaughtSubmitting)
   start({"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "3000"});
   const auto running = post_job(job_body("aipose", R"({"textDescription":"x","batchCount":1})", "https://x.test/a.png", "live"));
   const std::string running_id(running.body.at("id").as_string());
-  ASSERT_TRUE(eventually([&] { return state_of(running_id) == "running"; })) << state_of(running_id);
+  ASSERT_TRUE(test::eventually([&] { return state_of(running_id) == "running"; })) << state_of(running_id);
   // WeShop takes the next run and never answers: that job sits in `submitting`.
   sim_->set_faults(R"([{"endpoint":"runs","kind":"stall","count":1}])");
   const auto caught = post_job(job_body("aipose", R"({"textDescription":"x","batchCount":1})", "https://x.test/a.png", "caught"));
   const std::string caught_id(caught.body.at("id").as_string());
-  ASSERT_TRUE(eventually([&] { return state_of(caught_id) == "submitting" && sim_->stats().at("runs_created") == 2; }));
+  ASSERT_TRUE(test::eventually([&] { return state_of(caught_id) == "submitting" && sim_->stats().at("runs_created") == 2; }));
 
   // No tokens: a loopback client may take the backup.
   const auto file = dir_.file("copy.db");
