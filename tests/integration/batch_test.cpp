@@ -249,3 +249,37 @@ TEST_F(Batch, ASigkillMidBatchLosesNoItemAndSubmitsNoneTwice)
   }
   EXPECT_LE(sim_->stats().at("runs_created").as_int64(), 120);
 }
+
+TEST_F(Batch, AnItemWhoseFileDisappearsBeforeUploadFailsAlone)
+{
+  // Held whole by the budget, so nothing is uploaded before the copy goes.
+  daemon_env_ = {"WESHOPD_BUDGET_DAILY=1", "WESHOPD_BUDGET_POLICY=hold"};
+  start();
+  std::ofstream(images_ + "/a.png", std::ios::binary) << test::png + "a";
+  std::ofstream(images_ + "/b.png", std::ios::binary) << test::png + "b";
+  const auto body = R"({"agent":{"name":"aipose","version":"v1.0"},"params":{"textDescription":"sit","batchCount":1},)"
+                    R"("items":[{"input":{"originalImage":")" + images_ + R"(/a.png"}},)"
+                    R"({"input":{"originalImage":")" + images_ + R"(/b.png"}}]})";
+  const auto created = post_batch(body);
+  ASSERT_EQ(created.status, 201u) << created.text;
+  ASSERT_EQ(created.body.at("reason"), "budget_exhausted");
+  const std::string id(created.body.at("id").as_string());
+  std::string gone; // weshopd's copy of b.png, named by the item's input
+  for (const auto& j : items_of(id))
+    if (j.at("batchIndex") == 1)
+      gone = j.at("input").at("originalImage").as_string();
+  ASSERT_TRUE(std::filesystem::remove(gone)) << gone;
+
+  daemon_env_ = {"WESHOPD_BUDGET_DAILY=100", "WESHOPD_BUDGET_POLICY=hold"};
+  restart(); // the budget has room now: both items go on
+  const auto done = wait_batch(id);
+  EXPECT_EQ(done.at("state"), "partially_failed") << done;
+  for (const auto& j : items_of(id)) {
+    if (j.at("batchIndex") == 0) {
+      EXPECT_EQ(j.at("state"), "succeeded") << j;
+    } else {
+      EXPECT_EQ(j.at("state"), "failed") << j;
+      EXPECT_EQ(j.at("error").at("code"), "input_unreadable") << j;
+    }
+  }
+}
