@@ -2,6 +2,7 @@
 
 #include "http/fetch_failure.hpp"
 #include "http/origin.hpp"
+#include "http/trust_store.hpp"
 #include "http/wire_request.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -101,14 +102,14 @@ struct client::impl {
   {
     SSL_CTX_set_min_proto_version(tls_context.native_handle(), TLS1_2_VERSION);
     tls_context.set_verify_mode(ssl::verify_peer);
-    boost::system::error_code ec;
-    if (options.ca_file.empty())
-      tls_context.set_default_verify_paths(ec);
-    else
+    if (options.ca_file.empty()) {
+      use_system_trust_store(tls_context.native_handle()); // read once per process, not per client
+    } else {
+      boost::system::error_code ec;
       tls_context.load_verify_file(options.ca_file, ec);
-    if (ec)
-      throw std::runtime_error("TLS trust store " + (options.ca_file.empty() ? "(system)" : options.ca_file) +
-                               ": " + ec.message());
+      if (ec)
+        throw std::runtime_error("TLS trust store " + options.ca_file + ": " + ec.message());
+    }
     if (options.max_per_origin == 0)
       options.max_per_origin = 1;
   }
