@@ -30,10 +30,10 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = dict(read_jobs=100_000, seconds=10, intake_seconds=10, ceiling_rows=100_000,
             scale=(10_000, 100_000), window=20, restart=(1_000_000, 100_000), dedupe=1000, latency=10_000,
-            fleet_jobs=5000, soak=(1_000_000, 30))
+            fleet_jobs=5000, soak=(1_000_000, 30), batch_items=10_000)
 QUICK = dict(read_jobs=2000, seconds=2, intake_seconds=2, ceiling_rows=5000,
              scale=(500, 2000), window=3, restart=(20_000, 2000), dedupe=50, latency=200, fleet_jobs=300,
-             soak=(20_000, 5))
+             soak=(20_000, 5), batch_items=500)
 AIPOSE = {"agent": {"name": "aipose", "version": "v1.0"},
           "input": {"originalImage": "https://example.com/a.png"},
           "params": {"textDescription": "sit", "batchCount": 1}}
@@ -97,7 +97,7 @@ def http(method, url, body=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method,
                                  headers={"Content-Type": "application/json", **(headers or {})})
-    with urllib.request.urlopen(req, timeout=30) as r:
+    with urllib.request.urlopen(req, timeout=120) as r:
         text = r.read()
         return json.loads(text) if text else None
 
@@ -520,6 +520,45 @@ def fleet_figures(cfg, work, build, rows, pg):
                      f"of the reads"))
 
 
+def peak_rss(pid):
+    """The largest RSS a process has had (VmHWM), in bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) * 1024
+
+
+def batch_accept(cfg, work, build, rows):
+    """8. a 10,000-item batch accepted in one POST (#22), beside as many single POSTs."""
+    items = cfg["batch_items"]
+    log(f"batch accept: {items} items in one POST, then {items} single POSTs ...")
+    stalled = json.dumps([{"endpoint": "runs", "kind": "stall"}])  # intake alone: no run ever completes
+    body = {"agent": {"name": "aipose", "version": "v1.0"}, "params": {"textDescription": "sit", "batchCount": 1},
+            "items": [{"input": {"originalImage": f"https://x.test/p{i}.png"}} for i in range(items)]}
+    payload = json.dumps(body).encode()
+    sim = Sim(work, build, "--pending-ms", "86400000", "--faults", stalled)
+    d = Daemon(work, build, sim, "batch")
+    idle = d.usage()[0]
+    began = time.monotonic()
+    batch = http("POST", d.api + "/v1/batches", body)
+    took = time.monotonic() - began
+    assert batch["items"] == items, batch
+    peak = peak_rss(d.proc.pid)
+    d.stop()
+    single = Daemon(work, build, Sim(work, build, "--pending-ms", "86400000", "--faults", stalled), "singles")
+    job = {"agent": body["agent"], "params": body["params"], "input": {"originalImage": "https://x.test/p.png"}}
+    began = time.monotonic()
+    create_jobs(single.api, items, job)
+    singles = time.monotonic() - began
+    single_peak = peak_rss(single.proc.pid)
+    single.stop()
+    rows.append((f"batch of {items} items, one POST",
+                 f"accepted (validated, priced, stored in one transaction, 201) in {took:.2f} s = "
+                 f"{items / took:.0f} items/s; daemon peak RSS {peak / 2**20:.0f} MiB (idle {idle / 2**20:.0f} MiB; "
+                 f"{len(payload) / 2**20:.1f} MiB body)",
+                 f"{items} single POSTs (wrk, 32 connections), same run: {singles:.2f} s = {items / singles:.0f} jobs/s; "
+                 f"peak RSS {single_peak / 2**20:.0f} MiB",
+                 f"{singles / took:.1f}x faster"))
+
+
 def soak(cfg, work, build, rows):
     """7. a long life under retention (#21): the database file plateaus."""
     total, minutes = cfg["soak"]
@@ -555,7 +594,8 @@ def main():
     started = time.monotonic()
     rows = []
     with tempfile.TemporaryDirectory(prefix="weshopd-bench-") as work:
-        for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency, fleet, soak):
+        for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency, fleet, soak,
+                      batch_accept):
             if args.only and bench.__name__ != args.only:
                 continue
             bench(cfg, work, args.build, rows)

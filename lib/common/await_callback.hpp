@@ -37,10 +37,19 @@ boost::asio::awaitable<T> await_callback(boost::asio::any_io_executor executor, 
   asio::steady_timer timer(executor, asio::steady_timer::time_point::max());
   auto p = std::make_shared<pending>();
   p->timer = &timer;
+  // This frame may be destroyed while the operation is still under way (its
+  // awaiter went away: a connection closed, a stop): the value posted later
+  // must then find no timer, not a dangling one (ASan saw it). Both run on
+  // `executor`.
+  struct forget_timer {
+    pending& state;
+    ~forget_timer() { state.timer = nullptr; }
+  } guard{*p};
   start([p, executor](T v) {
     asio::post(executor, [p, v = std::move(v)]() mutable {
       p->value = std::move(v);
-      p->timer->cancel();
+      if (p->timer)
+        p->timer->cancel();
     });
   });
   while (!p->value)
