@@ -142,7 +142,9 @@ void add_batch_submit(CLI::App& batch, invocation& in)
   in.batch_submit_cmd->add_option("paths", r.paths, "image files, or a directory: its png/jpg/jpeg/webp images by name")
     ->required();
   in.batch_submit_cmd->add_option("--version", r.version, "agent version")->capture_default_str();
-  in.batch_submit_cmd->add_option("--param", r.params, "a param for every item, NAME=VALUE; VALUE as JSON when it parses (repeatable)");
+  in.batch_submit_cmd // one value per --param: the paths after it are not its values
+    ->add_option("--param", r.params, "a param for every item, NAME=VALUE; VALUE as JSON when it parses (repeatable)")
+    ->allow_extra_args(false);
   in.batch_submit_cmd->add_flag("--wait", in.batch_submit.wait, "follow it as batch watch; exit 0 only when it succeeded");
   in.batch_submit_cmd->add_flag("--plain", in.plain, "with --wait: one line per change even on a terminal");
 }

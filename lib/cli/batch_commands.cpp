@@ -77,7 +77,7 @@ void print_batch_id(const json::object& batch, output io)
   if (io.json)
     io.out << json::serialize(batch) << "\n";
   else
-    io.out << batch.at("id").as_string() << "\n";
+    io.out << text_of(batch.at("id")) << "\n";
 }
 
 } // namespace
@@ -121,7 +121,7 @@ int batch_submit(local_client& api, const batch_submit_options& o, output io)
   if (r.status == 200)
     io.err << "weshopctl: the same images, agent and params made this batch before\n";
   if (!io.json)
-    io.out << batch.at("id").as_string() << std::endl;
+    io.out << text_of(batch.at("id")) << std::endl;
   else if (!o.wait) // with --wait, the watch prints the batch
     io.out << json::serialize(batch) << "\n";
   if (!o.wait)
@@ -163,7 +163,8 @@ int batch_list(local_client& api, unsigned limit, output io)
   const auto r = api.call("GET", "/v1/batches?limit=" + std::to_string(limit));
   if (r.status != 200)
     return report_error(r, io);
-  for (const auto& b : body_object(r).at("batches").as_array())
+  const auto page = body_object(r); // named: a range-for over a temporary's member would dangle
+  for (const auto& b : page.at("batches").as_array())
     io.out << (io.json ? json::serialize(b) : batch_line(b.as_object())) << "\n";
   return done;
 }

@@ -222,7 +222,9 @@ TEST_F(Weshopctl, BatchFromADirectoryToItsNamedResults)
   const auto status = ctl("batch status " + id);
   EXPECT_EQ(status.exit, 0);
   EXPECT_NE(status.out.find("state     succeeded"), std::string::npos) << status.out;
-  EXPECT_NE(ctl("batch list").out.find(id + " succeeded 30/30"), std::string::npos);
+  const auto listed = ctl("batch list");
+  EXPECT_EQ(listed.exit, 0) << listed.err;
+  EXPECT_NE(listed.out.find(id + " succeeded 30/30"), std::string::npos) << listed.out << listed.err;
 
   const auto out = dir_.file("results");
   const auto saved = ctl("batch download " + id + " --dir " + out + " --ca-file " + pki_.ca + " --outbound-allow 127.0.0.1/32");
