@@ -69,6 +69,15 @@ struct invocation {
   CLI::App* agents_cmd = nullptr;
   CLI::App* download_cmd = nullptr;
   CLI::App* backup_cmd = nullptr;
+  cli::batch_submit_options batch_submit;
+  unsigned batch_limit = 20;
+  CLI::App* batch_submit_cmd = nullptr;
+  CLI::App* batch_status_cmd = nullptr;
+  CLI::App* batch_watch_cmd = nullptr;
+  CLI::App* batch_download_cmd = nullptr;
+  CLI::App* batch_cancel_cmd = nullptr;
+  CLI::App* batch_retry_cmd = nullptr;
+  CLI::App* batch_list_cmd = nullptr;
 };
 
 void add_submit(CLI::App& app, invocation& in)
@@ -123,6 +132,47 @@ void add_backup(CLI::App& app, invocation& in)
   in.backup_cmd->add_flag("--force", in.backup.force, "replace FILE if it exists");
 }
 
+void add_batch_submit(CLI::App& batch, invocation& in)
+{
+  auto& r = in.batch_submit.request;
+  in.batch_submit_cmd = batch.add_subcommand("submit", "submit one job per image as a batch (prints its id); the same\n"
+                                                       "images, agent and params again make no second batch");
+  in.batch_submit_cmd->add_option("agent", r.agent, "aimodel, aiproduct, aipose, expandimage, removeBG, virtualtryon")
+    ->required();
+  in.batch_submit_cmd->add_option("paths", r.paths, "image files, or a directory: its png/jpg/jpeg/webp images by name")
+    ->required();
+  in.batch_submit_cmd->add_option("--version", r.version, "agent version")->capture_default_str();
+  in.batch_submit_cmd // one value per --param: the paths after it are not its values
+    ->add_option("--param", r.params, "a param for every item, NAME=VALUE; VALUE as JSON when it parses (repeatable)")
+    ->allow_extra_args(false);
+  in.batch_submit_cmd->add_flag("--wait", in.batch_submit.wait, "follow it as batch watch; exit 0 only when it succeeded");
+  in.batch_submit_cmd->add_flag("--plain", in.plain, "with --wait: one line per change even on a terminal");
+}
+
+void add_batch(CLI::App& app, invocation& in)
+{
+  auto* batch = app.add_subcommand("batch", "many images, one agent, one id: submit, follow and fetch batches");
+  batch->require_subcommand(1);
+  add_batch_submit(*batch, in);
+  in.batch_status_cmd = batch->add_subcommand("status", "show a batch: state, counts, images, cost");
+  in.batch_status_cmd->add_option("id", in.id, "batch id")->required();
+  in.batch_watch_cmd = batch->add_subcommand("watch", "follow a batch until it ends (a progress bar on a terminal);\n"
+                                                      "exit 0 only when it succeeded");
+  in.batch_watch_cmd->add_option("id", in.id, "batch id")->required();
+  in.batch_watch_cmd->add_flag("--plain", in.plain, "one line per change of the counts even on a terminal");
+  in.batch_download_cmd = batch->add_subcommand("download", "save every item's results, named after the item (shirt-1.png)");
+  in.batch_download_cmd->add_option("id", in.download.id, "batch id")->required();
+  in.batch_download_cmd->add_option("--dir", in.download.dir, "folder to save into")->capture_default_str();
+  in.batch_download_cmd->add_option("--ca-file", in.download.ca_file, "trust this CA for result hosts (a test setup)");
+  in.batch_download_cmd->add_option("--outbound-allow", in.outbound_allow, "as download --outbound-allow (repeatable)");
+  in.batch_cancel_cmd = batch->add_subcommand("cancel", "cancel every item of a batch not yet finished");
+  in.batch_cancel_cmd->add_option("id", in.id, "batch id")->required();
+  in.batch_retry_cmd = batch->add_subcommand("retry", "a new batch of a finished batch's failed and canceled items (prints its id)");
+  in.batch_retry_cmd->add_option("id", in.id, "batch id")->required();
+  in.batch_list_cmd = batch->add_subcommand("list", "list batches, newest first");
+  in.batch_list_cmd->add_option("--limit", in.batch_limit, "how many")->capture_default_str()->check(CLI::Range(1, 500));
+}
+
 void define(CLI::App& app, invocation& in)
 {
   app.footer("Exit codes: 0 done or succeeded, 1 the job failed/was canceled (or does not exist),\n"
@@ -139,6 +189,7 @@ void define(CLI::App& app, invocation& in)
   add_reads(app, in);
   add_download(app, in);
   add_backup(app, in);
+  add_batch(app, in);
 }
 
 // The token file's text without its trailing white space; nullopt when unreadable.
@@ -153,8 +204,33 @@ std::optional<std::string> read_token(const std::string& file)
   return text;
 }
 
+// weshopctl batch ...; nullopt when it is another command.
+std::optional<int> run_batch(invocation& in, cli::local_client& client, const cli::output& io)
+{
+  const bool tty = !in.plain && ::isatty(STDOUT_FILENO);
+  if (*in.batch_submit_cmd) {
+    in.batch_submit.tty = tty;
+    return cli::batch_submit(client, in.batch_submit, io);
+  }
+  if (*in.batch_status_cmd)
+    return cli::batch_status(client, in.id, io);
+  if (*in.batch_watch_cmd)
+    return cli::batch_watch(client, {in.id, tty}, io);
+  if (*in.batch_download_cmd)
+    return cli::batch_download(client, in.download, io);
+  if (*in.batch_cancel_cmd)
+    return cli::batch_cancel(client, in.id, io);
+  if (*in.batch_retry_cmd)
+    return cli::batch_retry(client, in.id, io);
+  if (*in.batch_list_cmd)
+    return cli::batch_list(client, in.batch_limit, io);
+  return std::nullopt;
+}
+
 int run(invocation& in, cli::local_client& client, const cli::output& io)
 {
+  if (const auto code = run_batch(in, client, io))
+    return *code;
   if (*in.submit_cmd)
     return cli::submit(client, in.submit, io);
   if (*in.status_cmd)

@@ -52,6 +52,11 @@ std::string job_path(std::string_view id)
   return "/v1/jobs/" + std::string(boost::urls::encode(id, boost::urls::unreserved_chars));
 }
 
+std::string batch_path(std::string_view id)
+{
+  return "/v1/batches/" + std::string(boost::urls::encode(id, boost::urls::unreserved_chars));
+}
+
 int exit_code_of(const json::object& job)
 {
   const auto* state = job.if_contains("state");

@@ -16,6 +16,8 @@ boost::json::object body_object(const reply& r);
 int report_error(const reply& r, output io);
 // "/v1/jobs/<id>" with the id percent-encoded.
 std::string job_path(std::string_view id);
+// "/v1/batches/<id>", likewise.
+std::string batch_path(std::string_view id);
 // The exit code of a job's final state.
 int exit_code_of(const boost::json::object& job);
 

@@ -6,6 +6,7 @@
 //   3  weshopd is unreachable, refuses the token, or cannot take the request (5xx)
 // Results go to `out` (JSON with --json), explanations to `err`.
 
+#include "cli/batch_request.hpp"
 #include "cli/local_client.hpp"
 #include "cli/submit_request.hpp"
 #include "http/address_policy.hpp"
@@ -54,6 +55,17 @@ struct backup_options {
   bool force = false; // replace an existing FILE
 };
 
+struct batch_submit_options {
+  batch_args request;
+  bool wait = false; // follow it as `batch watch`; exit code by its outcome
+  bool tty = false;
+};
+
+struct batch_watch_options {
+  std::string id;
+  bool tty = false; // a progress bar redrawn in place; otherwise one line per change of the counts
+};
+
 int submit(local_client& api, const submit_options& o, output io);
 int status(local_client& api, const std::string& id, output io);
 int list(local_client& api, const list_options& o, output io);
@@ -63,5 +75,16 @@ int agents(local_client& api, output io);
 int download(local_client& api, const download_options& o, output io);
 // 1 when no copy was written: refused (403, 409), not made, or it failed its checksum.
 int backup(local_client& api, const backup_options& o, output io);
+
+// weshopctl batch ...: a batch's exit code is 0 when it succeeded (or, for
+// status/list/cancel/retry, when the command did what it was asked), 1 otherwise.
+int batch_submit(local_client& api, const batch_submit_options& o, output io);
+int batch_status(local_client& api, const std::string& id, output io);
+int batch_watch(local_client& api, const batch_watch_options& o, output io);
+int batch_cancel(local_client& api, const std::string& id, output io);
+int batch_retry(local_client& api, const std::string& id, output io);
+int batch_list(local_client& api, unsigned limit, output io);
+// Every item's results into o.dir, named after the item (shirt.png -> shirt-1.png, ...).
+int batch_download(local_client& api, const download_options& o, output io);
 
 } // namespace weshopd::cli

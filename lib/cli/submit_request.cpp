@@ -33,6 +33,18 @@ json::value param_value(const std::string& text)
 
 } // namespace
 
+std::variant<json::object, std::string> params_object(const std::vector<std::string>& params)
+{
+  json::object out;
+  for (const auto& kv : params) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return "--param needs NAME=VALUE, not \"" + kv + "\"";
+    out[kv.substr(0, eq)] = param_value(kv.substr(eq + 1));
+  }
+  return out;
+}
+
 std::variant<json::object, std::string> submit_body(const submit_args& args)
 {
   json::object input;
@@ -52,16 +64,12 @@ std::variant<json::object, std::string> submit_body(const submit_args& args)
   }
   if (!args.task.empty())
     input["taskName"] = args.task;
-  json::object params;
-  for (const auto& kv : args.params) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return "--param needs NAME=VALUE, not \"" + kv + "\"";
-    params[kv.substr(0, eq)] = param_value(kv.substr(eq + 1));
-  }
+  auto params = params_object(args.params);
+  if (params.index() == 1)
+    return std::get<1>(params);
   return json::object{{"agent", json::object{{"name", args.agent}, {"version", args.version}}},
                       {"input", std::move(input)},
-                      {"params", std::move(params)}};
+                      {"params", std::move(std::get<0>(params))}};
 }
 
 } // namespace weshopd::cli

@@ -26,6 +26,9 @@ struct submit_args {
   std::string task;
 };
 
+// --param NAME=VALUE arguments as a params object, or what is wrong with one.
+std::variant<boost::json::object, std::string> params_object(const std::vector<std::string>& params);
+
 // The request body, or what is wrong with the arguments.
 std::variant<boost::json::object, std::string> submit_body(const submit_args& args);
 

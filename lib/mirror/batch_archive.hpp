@@ -19,7 +19,7 @@
 
 #include "common/error.hpp"
 #include "common/fd_handle.hpp"
-#include "mirror/archive_names.hpp"
+#include "common/archive_names.hpp"
 
 #include <cstdint>
 #include <functional>

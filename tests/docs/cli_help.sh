@@ -8,7 +8,7 @@ long_options() {
                      }'
 }
 
-# commands BINARY: the names in its Subcommands: section, one a line.
+# commands BINARY [COMMAND]: the names in its (or COMMAND's) Subcommands: section, one a line.
 commands() {
-  "$1" --help | awk '/^Subcommands:/ { on = 1; next } /^[^ ]/ { on = 0 } on && /^  [a-z]/ { print $1 }'
+  "$@" --help | awk '/^Subcommands:/ { on = 1; next } /^[^ ]/ { on = 0 } on && /^  [a-z]/ { print $1 }'
 }

@@ -37,6 +37,10 @@ includes() { # WORD WORDS...: WORD is among the candidates
 for command in $(commands "$weshopctl"); do
   includes "$command" ""
   for option in $(long_options "$weshopctl" "$command"); do includes "$option" "$command" "-"; done
+  for sub in $(commands "$weshopctl" "$command"); do # batch submit, ...
+    includes "$sub" "$command" ""
+    for option in $(long_options "$weshopctl" "$command" "$sub"); do includes "$option" "$command" "$sub" "-"; done
+  done
 done
 [[ -n $(commands "$weshopctl") ]] || fail "no commands found in weshopctl --help"
 for option in $(long_options "$weshopctl"); do includes "$option" "-"; done
@@ -56,6 +60,10 @@ mkdir "$tmp/images" && touch "$tmp/images/shirt.png" "$tmp/images/shoe.png"
 expect "$tmp/images/shirt.png" submit aimodel --image "$tmp/images/shi"
 expect "$tmp/images/shirt.png $tmp/images/shoe.png" backup "$tmp/images/sh"
 expect "$tmp/images" download 0190 --dir "$tmp/ima"
+expect "aimodel aipose aiproduct" batch submit ai
+expect "$tmp/images" batch submit aimodel --param x=1 "$tmp/ima"
+expect "retry" batch re
+expect "--wait" batch submit aipose --wa
 expect "http://127.0.0.1:8787 unix:/run/weshopd/api.sock" --api ""
 # The agents and states offered are the ones weshopctl's help names.
 for agent in $("$weshopctl" submit --help | sed -n 's/^  agent TEXT REQUIRED *//p' | tr -d ,); do includes "$agent" submit ""; done

@@ -35,6 +35,12 @@ for command in $(commands "$weshopctl"); do
   for option in $(long_options "$weshopctl" "$command"); do
     mentions weshopctl.1 "$option" || fail "weshopctl(1) does not document $command $option"
   done
+  for sub in $(commands "$weshopctl" "$command"); do # batch submit, ...
+    mentions weshopctl.1 "$sub" || fail "weshopctl(1) does not document the command $command $sub"
+    for option in $(long_options "$weshopctl" "$command" "$sub"); do
+      mentions weshopctl.1 "$option" || fail "weshopctl(1) does not document $command $sub $option"
+    done
+  done
 done
 [[ -n $(long_options "$weshopd") && -n $(commands "$weshopctl") ]] || fail "no options found in --help"
 for key in $("$weshopd" --print-config-reference | sed -n 's/^### `\(.*\)`$/\1/p'); do

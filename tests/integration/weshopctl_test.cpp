@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <sys/wait.h>
 #include <thread>
 
@@ -186,4 +188,64 @@ TEST_F(Weshopctl, WatchDrawsOneLivingLinePerJobInATerminalAndPlainLinesInAPipe)
   EXPECT_EQ(plain.out.find("\x1b"), std::string::npos) << "no terminal codes in a pipe";
   EXPECT_NE(plain.out.find(ids[0] + " queued"), std::string::npos) << plain.out;
   EXPECT_NE(plain.out.find(ids[0] + " succeeded"), std::string::npos) << plain.out;
+}
+
+// weshopctl batch: a directory of images in, one id to follow, the results
+// out named after the inputs; the same command twice makes one batch.
+TEST_F(Weshopctl, BatchFromADirectoryToItsNamedResults)
+{
+  start_with_ctl();
+  const auto photos = images_ + "/season";
+  std::filesystem::create_directories(photos);
+  constexpr int count = 30;
+  for (int i = 0; i < count; ++i) { // distinct bytes: distinct uploads and keys
+    char name[32];
+    std::snprintf(name, sizeof name, "look%02d.png", i);
+    std::ofstream(photos + "/" + name, std::ios::binary) << test::png << i;
+  }
+  std::ofstream(photos + "/notes.txt") << "not an image";
+
+  const std::string command = "batch submit aipose --param textDescription=sit --param batchCount=2 " + photos;
+  const auto first = ctl(command + " --wait");
+  ASSERT_EQ(first.exit, 0) << first.out << first.err;
+  const auto id = first.out.substr(0, first.out.find('\n'));
+  EXPECT_NE(first.out.find(id + " succeeded 30/30 finished: succeeded 30"), std::string::npos)
+    << "a pipe gets plain lines, the last the end:\n" << first.out;
+
+  const auto again = ctl(command);
+  ASSERT_EQ(again.exit, 0) << again.err;
+  EXPECT_EQ(again.out, id + "\n") << "the same images, agent and params: the same batch";
+  const auto batches = daemon_->call("GET", "/v1/batches").body.at("batches").as_array();
+  EXPECT_EQ(batches.size(), 1u) << "no second batch";
+  EXPECT_EQ(batches.at(0).at("counts").at("succeeded"), count);
+
+  const auto status = ctl("batch status " + id);
+  EXPECT_EQ(status.exit, 0);
+  EXPECT_NE(status.out.find("state     succeeded"), std::string::npos) << status.out;
+  const auto listed = ctl("batch list");
+  EXPECT_EQ(listed.exit, 0) << listed.err;
+  EXPECT_NE(listed.out.find(id + " succeeded 30/30"), std::string::npos) << listed.out << listed.err;
+
+  const auto out = dir_.file("results");
+  const auto saved = ctl("batch download " + id + " --dir " + out + " --ca-file " + pki_.ca + " --outbound-allow 127.0.0.1/32");
+  ASSERT_EQ(saved.exit, 0) << saved.err;
+  EXPECT_EQ(count_of(saved.out, "\n"), 2u * count);
+  // Each item's files hold its results' bytes, as the result hosts serve them.
+  const auto jobs = daemon_->call("GET", "/v1/jobs?limit=100&batch=" + id).body.at("jobs").as_array();
+  ASSERT_EQ(jobs.size(), std::size_t(count));
+  for (const auto& job : jobs) {
+    char stem[32];
+    std::snprintf(stem, sizeof stem, "look%02d", static_cast<int>(job.at("batchIndex").as_int64()));
+    const auto& results = job.at("results").as_array();
+    ASSERT_EQ(results.size(), 2u);
+    for (std::size_t k = 0; k < results.size(); ++k) {
+      const std::string url(results[k].at("image").as_string());
+      const auto slash = url.find('/', url.find("://") + 3);
+      const auto served = test::http_call(url.substr(0, slash), "GET", url.substr(slash), "", {}, pki_.ca);
+      ASSERT_EQ(served.status, 200u) << url;
+      const auto file = out + "/" + stem + "-" + std::to_string(k + 1) + ".png";
+      EXPECT_EQ(test::read_file(file), served.text) << file;
+    }
+  }
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(out), {}), 2 * count) << "no leftover .part files";
 }

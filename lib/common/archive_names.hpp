@@ -1,5 +1,6 @@
 #pragma once
-// The names of a batch's mirrored copies inside its ZIP (batch_archive.hpp):
+// The names of a batch's result files (the ZIP in mirror/batch_archive.hpp,
+// weshopctl batch download):
 // after the item's input, numbered per result, with the result's own type:
 // "shirt.png" with two results -> "shirt-1.png", "shirt-2.png" (a single
 // result is "shirt-1.png" too). Pure and thread-safe.
@@ -22,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace weshopd::mirror {
+namespace weshopd {
 
 // One batch item as its archive sees it.
 struct archive_item {
@@ -33,4 +34,4 @@ struct archive_item {
 // names[i][k]: the name of item i's result k.
 std::vector<std::vector<std::string>> archive_names(const std::vector<archive_item>& items);
 
-} // namespace weshopd::mirror
+} // namespace weshopd

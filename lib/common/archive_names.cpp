@@ -1,10 +1,10 @@
-#include "mirror/archive_names.hpp"
+#include "common/archive_names.hpp"
 
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
-namespace weshopd::mirror {
+namespace weshopd {
 
 namespace {
 
@@ -157,4 +157,4 @@ std::vector<std::vector<std::string>> archive_names(const std::vector<archive_it
   return out;
 }
 
-} // namespace weshopd::mirror
+} // namespace weshopd

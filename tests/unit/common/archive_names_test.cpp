@@ -2,7 +2,7 @@
 // result's own extension, unique (also ignoring case), and never a path that
 // unzip could follow out of its folder.
 
-#include "mirror/archive_names.hpp"
+#include "common/archive_names.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-using namespace weshopd::mirror;
+using namespace weshopd;
 using names = std::vector<std::vector<std::string>>;
 
 namespace {
