@@ -7,7 +7,7 @@
 import { api, imageUrl } from './api.js';
 import { h, when, stateBadge } from './dom.js';
 import { onJobEvent } from './live.js';
-import { progressBar, countsText, costText, total } from './batches.js';
+import { progressBar, countsText, costText, total, ended } from './batches.js';
 
 const PAGE = 500;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -44,8 +44,8 @@ export function showBatch(main, id) {
 
   function render(b) {
     const actions = h('div', { class: 'actions' });
-    if (!b.finished) actions.append(h('button', { type: 'button', onclick: () => act('cancel') }, 'Cancel batch'));
-    if (b.finished && (b.counts.failed || b.counts.canceled))
+    if (!ended(b)) actions.append(h('button', { type: 'button', onclick: () => act('cancel') }, 'Cancel batch'));
+    if (ended(b) && (b.counts.failed || b.counts.canceled))
       actions.append(h('button', { type: 'button', onclick: () => act('retry') }, 'Retry failed and canceled'));
     const facts = [
       ['State', stateBadge(b.state)],
@@ -65,28 +65,39 @@ export function showBatch(main, id) {
       h('dl', { class: 'facts' }, facts.map(([k, v, c]) => [h('dt', { class: c }, k), h('dd', { class: c }, v)])));
   }
 
+  // Pictures are fetched only for tiles on screen (a batch may have 10,000).
+  function picture(t) {
+    if (!t.local || !t.visible || t.image !== 'none') return;
+    t.image = 'loading';
+    imageUrl(t.local, signal).then((url) => {
+      blobs.push(url);
+      t.el.querySelector('.tile-picture').replaceChildren(h('img', { class: 'thumb', src: url, alt: `${t.name}: result 1` }));
+      t.image = 'shown';
+    }).catch(() => { t.image = 'none'; });
+  }
+  const seen = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const t = tiles.get(e.target.dataset.id);
+      if (t) { t.visible = e.isIntersecting; picture(t); }
+    }
+  }, { rootMargin: '200px' });
+
   // A tile shows the job's state, and its first result once copied here.
   function place(job) {
     let t = tiles.get(job.id);
     if (!t) {
-      t = { el: tile(job), image: 'none' };
+      t = { el: tile(job), image: 'none', visible: false, name: job.itemName ?? 'item' };
       tiles.set(job.id, t);
       const after = [...grid.children].find((el) => Number(el.dataset.index) > job.batchIndex);
       grid.insertBefore(t.el, after ?? null);
+      seen.observe(t.el);
     }
     t.state = job.state;
     t.el.dataset.state = job.state;
     t.el.querySelector('.tile-state').replaceChildren(stateBadge(job.state),
       job.error ? h('span', { class: 'error-code' }, ` ${job.error.code}`) : null);
-    const local = job.results?.[0]?.localUrl;
-    if (local && t.image === 'none') {
-      t.image = 'loading';
-      imageUrl(local, signal).then((url) => {
-        blobs.push(url);
-        t.el.querySelector('.tile-picture').replaceChildren(h('img', { class: 'thumb', src: url, alt: `${job.itemName ?? 'item'}: result 1` }));
-        t.image = 'shown';
-      }).catch(() => { t.image = 'none'; });
-    }
+    t.local = job.results?.[0]?.localUrl ?? t.local;
+    picture(t);
   }
 
   async function loadItems() {
@@ -109,10 +120,18 @@ export function showBatch(main, id) {
       let b = await api(`/v1/batches/${id}`, { signal });
       render(b);
       await loadItems();
-      while (!b.finished) {
+      // Every item's change ends a wait: at most one full read of the items
+      // every few seconds (events move the tiles between), and a pause so a
+      // busy batch is not asked about hundreds of times a second.
+      let lastFull = Date.now();
+      while (!ended(b)) {
         b = await api(`/v1/batches/${id}?wait=30`, { signal });
         render(b);
-        await loadItems();
+        if (ended(b) || tiles.size < total(b) || Date.now() - lastFull > 5000) {
+          await loadItems();
+          lastFull = Date.now();
+        }
+        if (!ended(b)) await sleep(500);
       }
       for (let i = 0; i < 30 && waitingForPictures(); ++i) {
         await sleep(1000);
@@ -125,5 +144,5 @@ export function showBatch(main, id) {
     }
   })();
 
-  return () => { stop(); controller.abort(); blobs.forEach((u) => URL.revokeObjectURL(u)); };
+  return () => { stop(); seen.disconnect(); controller.abort(); blobs.forEach((u) => URL.revokeObjectURL(u)); };
 }

@@ -8,6 +8,9 @@ import { h, ago, when, stateBadge } from './dom.js';
 const PAGE = 25;
 const parts = ['succeeded', 'failed', 'canceled', 'running', 'submitting', 'uploading', 'queued'];
 
+// `finished` is how many items have ended; the batch itself ends with its state.
+export function ended(b) { return b.state !== 'running'; }
+
 export function total(b) { return Object.values(b.counts).reduce((a, n) => a + n, 0); }
 
 // A bar of segments, one per state with items, sized by its share. Widths are
@@ -71,7 +74,7 @@ export function showBatches(main, params) {
       if (first && cursor) pager.append(h('a', { href: '#/batches' }, 'Newest'));
       if (first && page.next_cursor)
         pager.append(h('a', { href: `#/batches?cursor=${encodeURIComponent(page.next_cursor)}`, rel: 'next' }, 'Older'));
-      if (page.batches.some((b) => !b.finished)) timer = setTimeout(() => load(false), 2000);
+      if (page.batches.some((b) => !ended(b))) timer = setTimeout(() => load(false), 2000);
     } catch (e) {
       if (e.name !== 'AbortError') message.textContent = `Could not load batches: ${e.message}`;
     }
