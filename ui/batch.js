@@ -94,8 +94,8 @@ export function showBatch(main, id) {
     }
     t.state = job.state;
     t.el.dataset.state = job.state;
-    t.el.querySelector('.tile-state').replaceChildren(stateBadge(job.state),
-      job.error ? h('span', { class: 'error-code' }, ` ${job.error.code}`) : null);
+    t.el.querySelector('.tile-state').replaceChildren(h('span', {}, stateBadge(job.state),
+      job.error ? h('span', { class: 'error-code' }, ` ${job.error.code}`) : null));
     t.local = job.results?.[0]?.localUrl ?? t.local;
     picture(t);
   }

@@ -223,6 +223,8 @@ await scenario('a batch of several images from the form fills its grid with pict
   await page.waitForFunction(() => document.querySelectorAll('.tile').length === 2);
   const names = await page.$$eval('.tile .tile-name', (els) => els.map((e) => e.textContent));
   assert.deepEqual(names, ['batch-a.png', 'batch-b.png']);
+  await page.waitForFunction(() => [...document.querySelectorAll('.tile .tile-state')].every((e) => e.textContent === 'succeeded'),
+    { timeout: 60000 });
   await page.waitForFunction(() => {
     const imgs = [...document.querySelectorAll('.tile img.thumb')];
     return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
