@@ -1,4 +1,5 @@
-// The dashboard: hash routes (#/ jobs, #/jobs/<id> one job, #/new submit),
+// The dashboard: hash routes (#/ jobs, #/jobs/<id> one job, #/new submit,
+// #/batches the batches, #/batches/<id> one batch, #/batches/new several images),
 // the status header, the live event stream shared by the views, and the
 // token dialog.
 
@@ -6,6 +7,9 @@ import { api, events, onTokenNeeded, setToken } from './api.js';
 import { showJobs } from './jobs.js';
 import { showJob } from './job.js';
 import { showSubmit } from './submit.js';
+import { showBatches } from './batches.js';
+import { showBatch } from './batch.js';
+import { showBatchSubmit } from './batch_submit.js';
 import { followEvents, onJobEvent } from './live.js';
 
 const main = document.getElementById('main');
@@ -75,11 +79,15 @@ function route() {
   const params = new URLSearchParams(query);
   let nav = 'jobs';
   const job = path.match(/^\/jobs\/([0-9a-fA-F-]{36})$/);
-  if (job) leaveView = showJob(main, job[1]);
+  const batch = path.match(/^\/batches\/([0-9a-fA-F-]{36})$/);
+  if (job) { nav = null; leaveView = showJob(main, job[1]); }
+  else if (batch) { nav = null; leaveView = showBatch(main, batch[1]); }
   else if (path === '/new') { nav = 'new'; leaveView = showSubmit(main, params); }
+  else if (path === '/batches/new') { nav = 'batch-new'; leaveView = showBatchSubmit(main); }
+  else if (path === '/batches') { nav = 'batches'; leaveView = showBatches(main, params); }
   else leaveView = showJobs(main, params);
   for (const a of document.querySelectorAll('[data-nav]')) {
-    if (a.dataset.nav === nav && !job) a.setAttribute('aria-current', 'page');
+    if (a.dataset.nav === nav) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
 }

@@ -79,6 +79,8 @@ export function showJob(main, id) {
     if (job.reason === 'budget_exhausted')
       facts.push(['Waiting', 'for budget: it is submitted when the daily budget allows']);
     if (job.retryOf) facts.push(['Retry of', h('a', { href: `#/jobs/${job.retryOf}`, class: 'mono' }, job.retryOf)]);
+    if (job.batchId) facts.push(['Batch', h('span', {}, h('a', { href: `#/batches/${job.batchId}`, class: 'mono' }, job.batchId),
+      job.itemName ? ` (${job.itemName})` : null)]);
     const error = job.error ? h('div', { class: 'error-box', role: 'alert' },
       h('strong', {}, job.error.code), ` ${job.error.message}`,
       job.error.retryable ? h('div', { class: 'muted' }, 'Retryable: retry makes a new job.') : null) : null;
@@ -106,13 +108,15 @@ export function showJob(main, id) {
       h('h1', {}, 'Job ', h('span', { class: 'mono' }, job.id)),
       actions, status, error, warnings,
       h('dl', { class: 'facts' }, facts.map(([k, v, c]) => [h('dt', { class: c }, k), h('dd', { class: c }, v)])),
-      h('section', { 'aria-labelledby': 'inputs-title' }, h('h2', { id: 'inputs-title' }, 'Input'), inputs, inputFacts),
+      // The input beside what was made of it.
+      h('div', { class: 'pictures' },
+        h('section', { 'aria-labelledby': 'inputs-title' }, h('h2', { id: 'inputs-title' }, 'Input'), inputs, inputFacts),
+        h('section', { 'aria-labelledby': 'results-title' }, h('h2', { id: 'results-title' }, 'Results'),
+          job.results?.length ? results : h('p', { class: 'muted' }, terminal.has(job.state) ? 'none' : 'not yet'))),
       h('section', { 'aria-labelledby': 'params-title' }, h('h2', { id: 'params-title' }, 'Params'),
         params.length ? h('table', { class: 'params' }, h('tbody', {},
           params.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'mono' }, value(v))))))
           : h('p', { class: 'muted' }, 'none')),
-      h('section', { 'aria-labelledby': 'results-title' }, h('h2', { id: 'results-title' }, 'Results'),
-        job.results?.length ? results : h('p', { class: 'muted' }, terminal.has(job.state) ? 'none' : 'not yet')),
     ].filter(Boolean));
   }
 

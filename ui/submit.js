@@ -6,10 +6,10 @@
 import { api } from './api.js';
 import { h } from './dom.js';
 
-function fieldId(pointer) { return `field-${pointer.replaceAll('/', '-').replace(/^-/, '')}`; }
+export function fieldId(pointer) { return `field-${pointer.replaceAll('/', '-').replace(/^-/, '')}`; }
 
 // One control for a param, by its type.
-function paramControl(p, id) {
+export function paramControl(p, id) {
   const common = { id, name: p.name, 'aria-describedby': `${id}-hint ${id}-error` };
   if (p.type === 'enum')
     return h('select', common, p.required ? null : h('option', { value: '' }, p.default !== undefined ? `(default: ${p.default})` : '(not set)'),
@@ -22,7 +22,7 @@ function paramControl(p, id) {
   return h('input', { ...common, type: 'text' });
 }
 
-function hintOf(p) {
+export function hintOf(p) {
   const bits = [p.type === 'enum' ? 'one of the listed values' : p.type];
   if (p.min !== undefined || p.max !== undefined) bits.push(`${p.min ?? '…'} to ${p.max ?? '…'}`);
   if (p.default !== undefined) bits.push(`default ${p.default}`);
@@ -30,7 +30,7 @@ function hintOf(p) {
   return [bits.join(', '), p.description].filter(Boolean).join(' — ');
 }
 
-function fieldBlock(label, control, id, hint, extra = null) {
+export function fieldBlock(label, control, id, hint, extra = null) {
   return h('div', { class: 'field', 'data-pointer': id },
     h('label', { for: id }, label), control, extra,
     h('small', { id: `${id}-hint`, class: 'hint' }, hint),

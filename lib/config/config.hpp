@@ -77,7 +77,7 @@ struct settings {
     std::optional<std::string> secret_file; // the Standard Webhooks signing secret
   } notify;
   struct {
-    bool mirror = false;                 // keep a copy of each result image (WeShop's URLs expire)
+    bool mirror = true;                  // keep a copy of each result image (WeShop's URLs expire)
     std::optional<std::string> dir;      // default: results/ beside store.path
     std::uint64_t max_image_bytes = 32 * 1024 * 1024;
     std::uint64_t retention_days = 30;   // copies older than this are deleted

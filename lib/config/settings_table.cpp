@@ -130,7 +130,9 @@ std::vector<setting> callback_settings()
 std::vector<setting> retention_settings()
 {
   return {
-    about("Keep a copy of each result image (WeShop's URLs expire), served at `GET /v1/jobs/{id}/results/{n}`.",
+    about("Keep a copy of each result image (WeShop's URLs expire), served at `GET /v1/jobs/{id}/results/{n}`; "
+          "on by default, bounded by the retention and size cap below (off when there is no `results.dir`: "
+          "postgres outside systemd).",
           flag("results.mirror", [](settings& s) -> auto& { return s.results.mirror; })),
     about("Where result copies go; unset: `results/` beside `store.path` (or in `$STATE_DIRECTORY`).",
           optional_text("results.dir", [](settings& s) -> auto& { return s.results.dir; }, "path")),

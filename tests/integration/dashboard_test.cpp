@@ -35,8 +35,8 @@ protected:
   {
     const auto token_file = dir_.file("api-token");
     std::ofstream(token_file) << token_ << "\n";
-    daemon_env_ = {"WESHOPD_API_TOKEN_FILE=" + token_file, "WESHOPD_RESULTS_MIRROR=true",
-                   "WESHOPD_API_ALLOWED_HOSTS=weshopd.test",
+    // Pictures by default: results.mirror is not set (it is on unless turned off).
+    daemon_env_ = {"WESHOPD_API_TOKEN_FILE=" + token_file, "WESHOPD_API_ALLOWED_HOSTS=weshopd.test",
                    "WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32"}; // mirroring from the sim, on loopback
     // Runs take ~5 s: long enough to cancel one from the browser, even under ASan.
     start({"--pending-ms", "800", "--segmenting-ms", "800", "--running-ms", "3000"});

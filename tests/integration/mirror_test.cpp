@@ -111,9 +111,19 @@ TEST_F(Mirror, AnImageOverTheSizeCapIsNotKept)
   EXPECT_FALSE(std::filesystem::exists(dir_.file("results/" + id + "/0.png")));
 }
 
-TEST_F(Mirror, OffByDefault)
+// Pictures by default (the dashboard shows them); mirror = false turns it off.
+TEST_F(Mirror, OnByDefaultAndOffWhenTurnedOff)
 {
+  daemon_env_ = {sim_allowed_};
   start();
+  const auto on = succeeded_job();
+  EXPECT_EQ(job_after_mirroring(on, 2).at("results").as_array()[0].as_object().count("localUrl"), 1u);
+  EXPECT_EQ(daemon_->call("GET", "/v1/jobs/" + on + "/results/0").status, 200u);
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("results/" + on + "/0.png"))) << "beside the database";
+
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_env_.push_back("WESHOPD_RESULTS_MIRROR=false");
+  restart();
   const auto id = succeeded_job();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto job = daemon_->call("GET", "/v1/jobs/" + id).body;

@@ -191,6 +191,81 @@ await scenario('the job list changes live: a job submitted elsewhere appears and
   await shot(page, '04-list-failed');
 });
 
+await scenario('pictures by default: the job list shows the first result\'s thumbnail', async () => {
+  await page.goto(`${base}/ui/#/`);
+  await page.waitForFunction((id) => {
+    const img = document.querySelector(`tr[data-id="${id}"] td.picture img`);
+    return img && img.complete && img.naturalWidth > 0;
+  }, { timeout: 30000 }, submitted);
+  assert.match(await page.$eval(`tr[data-id="${submitted}"] td.picture img`, (i) => i.src), /^blob:/);
+});
+
+let formBatch = null;
+await scenario('a batch of several images from the form fills its grid with pictures, live', async () => {
+  await page.goto(`${base}/ui/#/batches/new`);
+  await page.waitForSelector('#agent option');
+  await page.select('#agent', 'aipose@v1.0');
+  // Two different real PNGs: corners of the page.
+  const pngs = [join(shots, 'batch-a.png'), join(shots, 'batch-b.png')];
+  await page.screenshot({ path: pngs[0], clip: { x: 0, y: 0, width: 40, height: 30 } });
+  await page.screenshot({ path: pngs[1], clip: { x: 0, y: 0, width: 30, height: 40 } });
+  const picker = await page.waitForSelector('#batch-files');
+  await picker.uploadFile(...pngs);
+  await page.waitForFunction(() => document.querySelectorAll('.file-list li').length === 2);
+  const unlabelled = await page.$$eval('form.submit input, form.submit select, form.submit textarea',
+    (els) => els.filter((el) => el.labels.length === 0).map((el) => el.id || el.name));
+  assert.deepEqual(unlabelled, []);
+  await page.waitForSelector('[data-param="textDescription"]');
+  await page.type('[data-param="textDescription"]', 'arms crossed');
+  await page.click('form.submit button[type="submit"]');
+  await page.waitForFunction(() => /^#\/batches\/[0-9a-f-]{36}$/.test(location.hash), { timeout: 20000 });
+  formBatch = page.url().split('#/batches/')[1];
+  await page.waitForFunction(() => document.querySelectorAll('.tile').length === 2);
+  const names = await page.$$eval('.tile .tile-name', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(names, ['batch-a.png', 'batch-b.png']);
+  await page.waitForFunction(() => [...document.querySelectorAll('.tile .tile-state')].every((e) => e.textContent === 'succeeded'),
+    { timeout: 60000 });
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('.tile img.thumb')];
+    return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, { timeout: 60000 });
+  await waitForState(page, 'succeeded');
+  const batch = (await apiCall(`/v1/batches/${formBatch}`)).body;
+  assert.equal(batch.counts.succeeded, 2);
+  assert.match(await text(page, '.facts'), /2 succeeded/);
+  await noLeakedValues(page);
+  await shot(page, '05-batch-pictures');
+});
+
+await scenario('a running batch is canceled from its page, then retried', async () => {
+  const created = await apiCall('/v1/batches', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ agent: { name: 'aipose', version: 'v1.0' }, params: { textDescription: 'to be canceled' },
+      items: [1, 2, 3].map((n) => ({ input: { originalImage: `https://x.test/${n}.png` }, taskName: `item ${n}` })) }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  await page.goto(`${base}/ui/#/batches/${id}`);
+  await page.waitForFunction(() => document.querySelectorAll('.tile').length === 3);
+  await page.locator('::-p-text(Cancel batch)').click();
+  await waitForState(page, 'canceled');
+  await page.waitForFunction(() => [...document.querySelectorAll('.tile')].every((t) => t.dataset.state === 'canceled'));
+  await shot(page, '06-batch-canceled');
+  await page.locator('::-p-text(Retry failed and canceled)').click();
+  await page.waitForFunction((old) => /^#\/batches\//.test(location.hash) && !location.hash.endsWith(old), {}, id);
+  const retry = page.url().split('#/batches/')[1];
+  assert.equal((await apiCall(`/v1/batches/${retry}`)).body.retryOf, id);
+  await page.waitForFunction((old) => document.querySelector('.facts')?.textContent.includes(old), {}, id);
+  await page.waitForFunction(() => document.querySelectorAll('.tile').length === 3);
+
+  // The batch list: every batch with its progress bar.
+  await page.goto(`${base}/ui/#/batches`);
+  for (const b of [formBatch, id, retry]) await page.waitForSelector(`table.batches tr[data-id="${b}"] .progress`);
+  assert.equal(await page.$eval(`tr[data-id="${formBatch}"]`, (r) => r.dataset.state), 'succeeded');
+  await noLeakedValues(page);
+  await shot(page, '07-batches');
+});
+
 await scenario('a running job is canceled from its page', async () => {
   const created = await apiCall('/v1/jobs', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -204,7 +279,7 @@ await scenario('a running job is canceled from its page', async () => {
   await page.locator('::-p-text(Cancel job)').click();
   await waitForState(page, 'canceled');
   assert.equal((await apiCall(`/v1/jobs/${id}`)).body.state, 'canceled');
-  await shot(page, '05-canceled');
+  await shot(page, '08-canceled');
 });
 
 await scenario('a failed job shows its error and is retried as a new job', async () => {
@@ -213,7 +288,7 @@ await scenario('a failed job shows its error and is retried as a new job', async
   const code = (await apiCall(`/v1/jobs/${failedJob}`)).body.error.code;
   assert.match(await text(page, '.error-box'), new RegExp(code));
   await noLeakedValues(page);
-  await shot(page, '06-failed');
+  await shot(page, '09-failed');
   await page.locator('::-p-text(Retry as a new job)').click();
   await page.waitForFunction((old) => location.hash.startsWith('#/jobs/') && !location.hash.endsWith(old), {}, failedJob);
   const retry = page.url().split('#/jobs/')[1];

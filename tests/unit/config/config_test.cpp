@@ -47,6 +47,31 @@ protected:
 
 } // namespace
 
+// Pictures by default: copies beside the state, bounded by retention and a
+// size cap; with nowhere to put them (postgres outside systemd) the default
+// yields instead of stopping the daemon.
+TEST_F(Config, ResultCopiesAreOnByDefaultWhereThereIsAPlaceForThem)
+{
+  const auto r = load({.environment = env_});
+  ASSERT_TRUE(r) << r.errors[0].to_string();
+  EXPECT_TRUE(r.values.results.mirror);
+  EXPECT_EQ(r.values.results.dir, dir_.file("results"));
+  EXPECT_EQ(r.values.results.retention_days, 30u);
+  EXPECT_EQ(r.values.results.max_total_bytes, 10ull * 1024 * 1024 * 1024);
+
+  const std::map<std::string, std::string> pg{{"WESHOPD_STORE_BACKEND", "postgres"},
+                                              {"WESHOPD_STORE_URL", "postgresql://db.test/weshopd"}};
+  const auto fleet = load({.environment = pg});
+  ASSERT_TRUE(fleet) << fleet.errors[0].to_string();
+  EXPECT_FALSE(fleet.values.results.mirror);
+  auto shared = pg;
+  shared["WESHOPD_RESULTS_DIR"] = dir_.file("shared-results");
+  const auto named = load({.environment = shared});
+  ASSERT_TRUE(named) << named.errors[0].to_string();
+  EXPECT_TRUE(named.values.results.mirror);
+  EXPECT_EQ(named.values.results.dir, dir_.file("shared-results"));
+}
+
 TEST_F(Config, DefaultsNeedOnlyAStateDirectory)
 {
   const auto r = load({.environment = env_});

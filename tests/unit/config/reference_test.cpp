@@ -89,7 +89,7 @@ TEST(ConfigReference, ShownValuesReadBack)
   x.budget.daily = 1'500'000;
   x.budget.policy = budget::over_budget::hold;
   x.outbound.allow = {*http::parse_network("10.0.0.0/8").network, *http::parse_network("::1/128").network};
-  x.results.mirror = true;
+  x.results.mirror = false; // on by default
   x.api.allowed_hosts = {"weshopd.lan", "shop.example"};
   x.budget.currency = "a \"quoted\" \\ unit";
   for (const auto* key : {"api.listen", "budget.prices", "budget.daily", "budget.policy", "outbound.allow",
