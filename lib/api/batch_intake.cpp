@@ -291,11 +291,8 @@ asio::awaitable<http::outgoing> local_api::submit_new_batch(store::new_batch& b)
   for (const auto& j : b.items)
     cost += j.images * j.unit_price;
   auto created = co_await engine_.create_batch(std::move(b));
-  if (!created && created.error() == errc::budget_exceeded) {
-    const auto used = co_await jobs_.budget_used(admission.window);
-    co_return over_budget_response(*live_.load()->budget, admission, cost,
-                                   used ? *used : std::map<std::string, std::int64_t>{}, options_.clock());
-  }
+  if (!created && created.error() == errc::budget_exceeded)
+    co_return co_await over_budget(admission, cost);
   if (!created)
     co_return error_response(created.error());
   const auto& batch = created->created_or_existing;
@@ -345,6 +342,8 @@ asio::awaitable<http::outgoing> local_api::retry_batch(http::incoming& req)
   co_return co_await submit_new_batch(b);
 }
 
+// The same request once more, linked to the job it retries (compared by
+// "retry:<id>" when an Idempotency-Key names it).
 store::new_job local_api::retry_item(const job& item)
 {
   store::new_job j;
@@ -358,6 +357,14 @@ store::new_job local_api::retry_item(const job& item)
   j.item_name = item.item_name;
   j.request_hash = sha256_hex("retry:" + item.id);
   return j;
+}
+
+// 429 budget_exceeded, with what the window has committed now.
+asio::awaitable<http::outgoing> local_api::over_budget(budget::admission admission, std::int64_t cost)
+{
+  const auto used = co_await jobs_.budget_used(admission.window);
+  co_return over_budget_response(*live_.load()->budget, admission, cost,
+                                 used ? *used : std::map<std::string, std::int64_t>{}, options_.clock());
 }
 
 } // namespace weshopd::api

@@ -174,11 +174,8 @@ asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, con
   const auto admission = j.admit; // for a refusal's message (the store takes j)
   const auto cost = j.images * j.unit_price;
   auto created = co_await engine_.create(std::move(j));
-  if (!created && created.error() == errc::budget_exceeded) {
-    const auto used = co_await jobs_.budget_used(admission.window);
-    co_return over_budget_response(*live_.load()->budget, admission, cost,
-                                   used ? *used : std::map<std::string, std::int64_t>{}, options_.clock());
-  }
+  if (!created && created.error() == errc::budget_exceeded)
+    co_return co_await over_budget(admission, cost);
   if (!created)
     co_return error_response(created.error());
   const auto& job = created->created_or_existing;
@@ -206,16 +203,10 @@ asio::awaitable<http::outgoing> local_api::retry_job(http::incoming& req)
   if (original->state != job_state::failed && original->state != job_state::canceled)
     co_return error_response(409, "conflict", "only a failed or canceled job can be retried; this one is " +
                                                 std::string(to_string(original->state)));
-  store::new_job j;
-  j.agent = original->agent;
-  j.agent_version = original->agent_version;
-  j.input = original->input;
-  j.params = original->params;
+  auto j = retry_item(*original);
+  j.token_name.reset(); // the retrying request's own (submit_new_job)
   j.notify_url = original->notify_url;
   j.notify_all = original->notify_all;
-  j.retry_of = original->id;
-  j.warnings = original->warnings;
-  j.request_hash = sha256_hex("retry:" + original->id); // what an Idempotency-Key is compared by
   if (!key.empty())
     j.idempotency_key = std::string(key);
   co_return co_await submit_new_job(j, req);

@@ -107,6 +107,7 @@ private:
                    boost::json::object shared, const std::string& request_hash,
                    const std::optional<notify_target>& notify) const;
   static store::new_job retry_item(const job& item);
+  boost::asio::awaitable<http::outgoing> over_budget(budget::admission admission, std::int64_t cost);
   boost::asio::awaitable<http::outgoing> create_batch(http::incoming& req);
   boost::asio::awaitable<http::outgoing> submit_new_batch(store::new_batch& b);
   boost::asio::awaitable<http::outgoing> retry_batch(http::incoming& req);

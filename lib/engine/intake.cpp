@@ -78,7 +78,10 @@ asio::awaitable<void> intake::drive(keep_alive self, std::string id)
   job j = std::move(*loaded);
 
   std::string token; // the callback token of the run about to be submitted
-  while (!ctx_.stopped()) {
+  // A job this drive has made `submitting` is sent even when a stop begins
+  // meanwhile (the drain waits for it): left so, it would be failed as
+  // submit_outcome_unknown at the next start although it never left.
+  while (!ctx_.stopped() || j.state == job_state::submitting) {
     result<job> next = errc::stale_state;
     if (j.state == job_state::queued)
       next = co_await leave_queue(j, token);

@@ -2,6 +2,7 @@
 // Shared helpers for store tests: a job store in a temp dir, and new_job values.
 
 #include "common/canonical_json.hpp"
+#include "common/postgres_server.hpp"
 #include "common/sha256.hpp"
 #include "common/temp_dir.hpp"
 #include "store/job_store.hpp"
@@ -31,5 +32,24 @@ inline std::unique_ptr<store::job_store> open_store(const std::string& path, sto
   EXPECT_TRUE(s) << s.error().message();
   return s ? std::move(*s) : nullptr;
 }
+
+// The store contract's tests run on each backend: the parameter names it;
+// SQLite is a file in a temp dir, PostgreSQL a server of its own, started here.
+class backend_store : public ::testing::TestWithParam<std::string> {
+protected:
+  temp_dir dir_;
+  std::string path_ = dir_.file("jobs.db");
+  std::unique_ptr<postgres_server> postgres_ = GetParam() == "postgres" ? std::make_unique<postgres_server>() : nullptr;
+  std::unique_ptr<store::job_store> store_ = open();
+
+  // The same database again (a restart).
+  std::unique_ptr<store::job_store> open()
+  {
+    store::job_store_options o;
+    o.backend = GetParam();
+    o.url = postgres_ ? postgres_->conninfo() : "";
+    return open_store(path_, o);
+  }
+};
 
 } // namespace weshopd::test

@@ -17,21 +17,8 @@ using weshopd::test::open_store;
 
 namespace {
 
-class BatchStore : public ::testing::TestWithParam<std::string> {
+class BatchStore : public weshopd::test::backend_store {
 protected:
-  weshopd::test::temp_dir dir_;
-  std::unique_ptr<weshopd::test::postgres_server> postgres_ =
-    GetParam() == "postgres" ? std::make_unique<weshopd::test::postgres_server>() : nullptr;
-  std::unique_ptr<job_store> store_ = open();
-
-  std::unique_ptr<job_store> open()
-  {
-    job_store_options o;
-    o.backend = GetParam();
-    o.url = postgres_ ? postgres_->conninfo() : "";
-    return open_store(dir_.file("jobs.db"), o);
-  }
-
   // n items of one image each, priced 1 unit, admitted against `limit` units.
   static new_batch make_batch(int n, budget::micros limit = 0, bool hold = false,
                               std::optional<std::string> key = std::nullopt)

@@ -17,25 +17,8 @@ using namespace weshopd::store;
 using weshopd::test::make_job;
 using weshopd::test::open_store;
 
-// The store's contract, kept by every backend: each test runs on SQLite (a
-// file in a temp dir) and on PostgreSQL (a server of its own, started here).
-class JobStore : public ::testing::TestWithParam<std::string> {
-protected:
-  weshopd::test::temp_dir dir_;
-  std::string path_ = dir_.file("jobs.db");
-  std::unique_ptr<weshopd::test::postgres_server> postgres_ =
-    GetParam() == "postgres" ? std::make_unique<weshopd::test::postgres_server>() : nullptr;
-  std::unique_ptr<job_store> store_ = open();
-
-  // The same database again (a restart).
-  std::unique_ptr<job_store> open()
-  {
-    job_store_options o;
-    o.backend = GetParam();
-    o.url = postgres_ ? postgres_->conninfo() : "";
-    return open_store(path_, o);
-  }
-};
+// The store's contract, kept by every backend (test::backend_store).
+class JobStore : public weshopd::test::backend_store {};
 
 INSTANTIATE_TEST_SUITE_P(Backends, JobStore, ::testing::Values("sqlite", "postgres"),
                          [](const auto& backend) { return backend.param; });
