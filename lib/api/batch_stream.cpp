@@ -80,20 +80,20 @@ asio::awaitable<void> batch_stream::follow(http::body_writer& out, std::string i
   const auto b = co_await jobs_.get_batch(id);
   if (!b)
     co_return;
-  if (!b->finished_at) {
-    const auto first = batch_frame(*b, p.finished, p.updated, false);
-    if (!co_await out.write(first))
-      co_return;
-    p.counted = steady::now();
-  }
+  const auto first = batch_frame(*b, p.finished, p.updated, false);
+  if (!co_await out.write(first))
+    co_return;
+  p.counted = steady::now();
   if (after) {
     const bool replayed = co_await replay(p);
     if (!replayed)
       co_return;
   }
-  if (b->finished_at) { // finished already: what the client missed, then the end
-    const auto last = batch_frame(*b, p.finished, p.updated, true);
-    co_await out.write(last);
+  if (b->finished_at) { // finished already: after what the client missed, the end once more
+    if (after) {
+      const auto last = batch_frame(*b, p.finished, p.updated, true);
+      co_await out.write(last);
+    }
     co_return;
   }
   co_await follow_live(p, *live);

@@ -8,7 +8,8 @@
 // followed by a `batch` event with the new counts, at most one per
 // `counts_interval` (a burst of transitions shares one). The stream ends after
 // the batch finished, with a last `batch` event in its terminal state, once
-// every item event before it was sent. `finished` never decreases from one
+// every item event before it was sent (a batch finished already: its one
+// `batch` event, or with Last-Event-ID that, the events missed, and it again). `finished` never decreases from one
 // `batch` event to the next.
 // Last-Event-ID resumes: the item events after it come from the event table
 // first (0: from the batch's start), then live, without gap or repeat (the
