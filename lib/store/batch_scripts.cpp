@@ -143,18 +143,18 @@ void count_batch_item(sql_db& db, const job& item, job_state from, job_state to,
   const std::int64_t produced = to == job_state::succeeded ? item.images_actual.value_or(item.images) : 0;
   const auto left = "n_" + std::string(to_string(from));
   const auto entered = "n_" + std::string(to_string(to));
-  const auto notify = first_row(
-    db,
-    "UPDATE batches SET " + left + " = " + left + " - 1, " + entered + " = " + entered + " + 1,"
-    " updated_at = CAST(?1 AS bigint), images_produced = images_produced + CAST(?2 AS bigint),"
-    " started_at = coalesce(started_at, CASE WHEN CAST(?3 AS boolean) THEN CAST(?1 AS bigint) END),"
-    " finished_at = CASE WHEN n_succeeded + n_failed + n_canceled + CAST(?4 AS bigint) = items"
-    " THEN CAST(?1 AS bigint) ELSE NULL END WHERE id = ?5"
-    " RETURNING CASE WHEN finished_at IS NOT NULL THEN notify_url END",
-    sql_args().add(to_unix_ms(c.now)).add(produced).add(starts).add(std::int64_t{finished_delta}).add(*item.batch_id),
-    [](const sql_row& r) { return r.opt_text(0); });
+  db.run("UPDATE batches SET " + left + " = " + left + " - 1, " + entered + " = " + entered + " + 1,"
+         " updated_at = CAST(?1 AS bigint), images_produced = images_produced + CAST(?2 AS bigint),"
+         " started_at = coalesce(started_at, CASE WHEN CAST(?3 AS boolean) THEN CAST(?1 AS bigint) END),"
+         " finished_at = CASE WHEN n_succeeded + n_failed + n_canceled + CAST(?4 AS bigint) = items"
+         " THEN CAST(?1 AS bigint) ELSE NULL END WHERE id = ?5",
+         sql_args().add(to_unix_ms(c.now)).add(produced).add(starts).add(std::int64_t{finished_delta}).add(*item.batch_id));
+  if (finished_delta <= 0)
+    return;
+  const auto notify = first_row(db, "SELECT notify_url FROM batches WHERE id = ?1 AND finished_at IS NOT NULL",
+                                sql_args().add(*item.batch_id), [](const sql_row& r) { return r.opt_text(0); });
   // finished_at is set only by the item that completes the count (terminal states are final).
-  if (finished_delta > 0 && notify && *notify)
+  if (notify && *notify)
     db.run("INSERT INTO deliveries (job_id, event_id, url, next_attempt_at, created_at, batch_id)"
            " VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
            sql_args().add(item.id).add(item.last_event_id).add(**notify).add(to_unix_ms(c.now)).add(*item.batch_id));
