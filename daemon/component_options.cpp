@@ -95,7 +95,8 @@ engine::engine_options engine_options(const config::settings& cfg, const engine_
   }
   o.mirror_results = links.mirror != nullptr;
   o.on_event = [notifier = links.notifier, mirror = links.mirror](const job& j) {
-    if (notifier && j.notify_url)
+    // A batch item's end may have finished its batch (batch.<state> is owed).
+    if (notifier && (j.notify_url || (j.batch_id && is_terminal(j.state))))
       notifier->poke();
     if (mirror && j.state == job_state::succeeded)
       mirror->poke();
@@ -151,6 +152,8 @@ api::api_options api_options(const config::settings& cfg, const config::secrets&
   o.identical_window = std::chrono::seconds(cfg.breaker.window_seconds);
   o.version = build::version();
   o.commit = build::commit();
+  if (cfg.results.mirror)
+    o.mirror_dir = cfg.results.dir.value_or("");
   return o;
 }
 

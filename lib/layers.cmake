@@ -20,5 +20,5 @@ set(WESHOPD_LAYER_notify   common budget http job metrics store)   # webhooks, b
 set(WESHOPD_LAYER_mirror   common files http metrics store)
 set(WESHOPD_LAYER_engine   common budget files job metrics store upstream weshop)
 set(WESHOPD_LAYER_config   common budget http notify)
-set(WESHOPD_LAYER_api      common budget engine files http job metrics store ui weshop)
+set(WESHOPD_LAYER_api      common budget engine files http job metrics mirror store ui weshop) # mirror: a batch's ZIP
 set(WESHOPD_LAYER_cli      common http)                            # weshopctl: the local API's client

@@ -3,8 +3,8 @@
 // Each line of the recording: {"method", "path" (with query), "status",
 // "content_type", "body"}. For each: the route and method must be in the
 // spec, the status documented, the content type one the spec lists, and a
-// JSON body (or each event's data, for text/event-stream: x-sse-data) must
-// validate against its schema. Then every operation of the spec must have
+// JSON body (or each event's data, for text/event-stream: x-sse-data; each
+// line, for application/x-ndjson: x-line-schema) must validate against its schema. Then every operation of the spec must have
 // been exercised at least once. Exits 1 on any problem, listing them all.
 
 import { readFileSync } from 'node:fs';
@@ -89,6 +89,13 @@ for (const line of lines) {
       let value;
       try { value = JSON.parse(data); } catch { problems.push(`${what}: event ${i} data is not JSON`); return; }
       validate(pointer([...mediaParts, 'x-sse-data']), value, `${what} event ${i}`);
+    });
+  } else if (type === 'application/x-ndjson') {
+    if (!at([...mediaParts, 'x-line-schema'])) problems.push(`${what}: the spec gives no x-line-schema`);
+    r.body.split('\n').filter(Boolean).forEach((line, i) => {
+      let value;
+      try { value = JSON.parse(line); } catch { problems.push(`${what}: line ${i} is not JSON`); return; }
+      validate(pointer([...mediaParts, 'x-line-schema']), value, `${what} line ${i}`);
     });
   }
 }

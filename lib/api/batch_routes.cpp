@@ -1,5 +1,5 @@
 // local_api's batch reads and actions: GET /v1/batches/{id} (?wait=), the
-// list, a batch's cancel, and its results manifest.
+// list, and a batch's cancel (its results: batch_results.cpp).
 
 #include "api/local_api.hpp"
 
@@ -100,11 +100,6 @@ asio::awaitable<http::outgoing> local_api::cancel_batch(http::incoming& req)
   if (!canceled)
     co_return error_response(canceled.error());
   co_return json_response(200, to_json(*canceled));
-}
-
-asio::awaitable<http::outgoing> local_api::batch_results(http::incoming&)
-{
-  co_return error_response(404, "not_found", "not yet");
 }
 
 } // namespace weshopd::api

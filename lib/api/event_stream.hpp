@@ -27,6 +27,8 @@ struct event_stream_options {
   std::chrono::milliseconds heartbeat = std::chrono::seconds(15);
   std::size_t queue = 1024;      // events a subscriber may be behind before it is cut off
   std::size_t replay_page = 500; // events read from the table at a time
+  // A batch stream's `batch` events: at most one per this (batch_stream.hpp).
+  std::chrono::milliseconds counts_interval = std::chrono::milliseconds(100);
 };
 
 class event_stream {

@@ -36,6 +36,7 @@ namespace json = boost::json;
 local_api::local_api(engine::engine& engine, store::job_store& store, api_options options)
   : engine_(engine), store_(store), options_(std::move(options)), streams_(options_.max_streams), presets_(engine),
     events_(engine.feed(), store, streams_, options_.events),
+    batch_events_(engine.feed(), store, streams_, options_.events), archives_(store, options_.mirror_dir),
     dashboard_(engine, store, {.local_files = options_.local_files, .config_reload = options_.config_reload}),
     backup_(store), breaker_(options_.identical_requests, options_.identical_window),
     guard_(options_.allowed_hosts), live_(make_access({options_.tokens, options_.default_notify, options_.budget}))
@@ -55,6 +56,8 @@ local_api::local_api(engine::engine& engine, store::job_store& store, api_option
     .add("POST", "/v1/batches/{id}/cancel", bind(&local_api::cancel_batch))
     .add("POST", "/v1/batches/{id}/retry", bind(&local_api::retry_batch))
     .add("GET", "/v1/batches/{id}/results", bind(&local_api::batch_results))
+    .add("GET", "/v1/batches/{id}/archive", bind(&local_api::batch_archive))
+    .add("GET", "/v1/batches/{id}/events", [this](http::incoming& r) { return batch_events_.events(r); })
     .add("GET", "/v1/agents", bind(&local_api::agents))
     .add("GET", "/v1/agents/{name}/info", bind(&local_api::agent_info))
     .add("GET", "/metrics", bind(&local_api::metrics_text))

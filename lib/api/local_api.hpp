@@ -4,6 +4,8 @@
 // and reads to the store. No SQL, no sockets.
 
 #include "api/backup_api.hpp"
+#include "api/batch_archive_api.hpp"
+#include "api/batch_stream.hpp"
 #include "api/dashboard_api.hpp"
 #include "api/dispatch.hpp"
 #include "api/duplicate_breaker.hpp"
@@ -60,6 +62,8 @@ struct api_options {
   // What GET /healthz says this daemon was built from (daemon/build_info.hpp).
   std::string version = "unknown";
   std::string commit = "unknown";
+  // results.dir when results.mirror is on: batches' ZIPs are made of its copies (empty: off).
+  std::string mirror_dir{};
 };
 
 // What a reload (SIGHUP) replaces while requests run: every request reads one
@@ -117,6 +121,7 @@ private:
   boost::asio::awaitable<http::outgoing> list_batches(http::incoming& req);
   boost::asio::awaitable<http::outgoing> cancel_batch(http::incoming& req);
   boost::asio::awaitable<http::outgoing> batch_results(http::incoming& req);
+  boost::asio::awaitable<http::outgoing> batch_archive(http::incoming& req);
   boost::asio::awaitable<http::outgoing> retry_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> get_job(http::incoming& req);
   boost::asio::awaitable<http::outgoing> list_jobs(http::incoming& req);
@@ -134,6 +139,8 @@ private:
   stream_slots streams_;
   preset_check presets_;
   event_stream events_;
+  batch_stream batch_events_;
+  batch_archive_api archives_;
   dashboard_api dashboard_;
   backup_api backup_;
   duplicate_breaker breaker_;

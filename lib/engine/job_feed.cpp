@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 bool feed_filter::accepts(const job& j) const
 {
   return (!job_id || *job_id == j.id) && (!agent || *agent == j.agent) && (!state || *state == j.state) &&
-         (!token || token == j.token_name);
+         (!token || token == j.token_name) && (!batch_id || batch_id == j.batch_id);
 }
 
 // A timer used as a condition variable: waiting parks on it, news cancels it.

@@ -2,7 +2,7 @@
 // Every job transition, live, to whoever listens (Server-Sent Events):
 // the engine publishes each job right after its event row is durable, in
 // event-id order; each subscriber has its own bounded queue and a filter
-// (one job, an agent, a state). A subscriber that falls behind by more than
+// (one job, an agent, a state, a batch). A subscriber that falls behind by more than
 // its queue holds is cut off (overflowed) instead of growing memory: it can
 // resume from the event table with Last-Event-ID.
 // Not thread-safe: used on the engine's executor only.
@@ -34,6 +34,7 @@ struct feed_filter {
   std::optional<std::string> agent{};
   std::optional<job_state> state{};
   std::optional<std::string> token{}; // only jobs this API token created (token scopes)
+  std::optional<std::string> batch_id{}; // only this batch's items
   bool accepts(const job& j) const;
 };
 

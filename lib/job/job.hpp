@@ -100,6 +100,9 @@ struct delivery {
   std::optional<std::string> last_error;
   timestamp created_at{};
   std::optional<timestamp> delivered_at;
+  // Set for a batch's end (batch.<state>): the row rides on the event of the
+  // item that finished the batch, and announces the batch, not that job.
+  std::optional<std::string> batch_id;
 };
 
 } // namespace weshopd

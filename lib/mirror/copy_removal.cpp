@@ -14,7 +14,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// `file` as a name below `root` ("job/0.png"), or empty when it is not one.
+bool refuse(const fs::path& file, std::string_view why)
+{
+  log(log_level::warning, "retention_copy_refused", {{"path", file.string()}, {"detail", std::string(why)}});
+  return false;
+}
+
+} // namespace
+
 fs::path name_below(const fs::path& root, const fs::path& file)
 {
   std::error_code ec;
@@ -27,14 +34,6 @@ fs::path name_below(const fs::path& root, const fs::path& file)
     return {};
   return rel;
 }
-
-bool refuse(const fs::path& file, std::string_view why)
-{
-  log(log_level::warning, "retention_copy_refused", {{"path", file.string()}, {"detail", std::string(why)}});
-  return false;
-}
-
-} // namespace
 
 bool remove_copy(const fs::path& root, const fs::path& file)
 {

@@ -7,6 +7,9 @@
 
 namespace weshopd::mirror {
 
+// `file` as a name below `root` ("job/0.png"), or empty when it is not one.
+std::filesystem::path name_below(const std::filesystem::path& root, const std::filesystem::path& file);
+
 // Removes `file` (and its job's folder once empty, never the root itself).
 // False, touching nothing, when `file` is not below `root` by name, or its
 // folder is a symbolic link or leads out of the root; false too when it is

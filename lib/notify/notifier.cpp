@@ -1,5 +1,6 @@
 #include "notify/notifier.hpp"
 
+#include "job/batch_json.hpp"
 #include "job/job_json.hpp"
 #include "common/backoff.hpp"
 #include "common/log.hpp"
@@ -81,17 +82,14 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
 
     store::delivery_attempt attempt;
     attempt.id = d.id;
-    const auto j = co_await jobs.get(d.job_id);
-    if (!j) { // the job is gone: nothing to announce
-      attempt.error = "job not found";
+    auto payload = co_await announcement(d);
+    if (!payload) { // the job (or batch) is gone: nothing to announce
+      attempt.error = d.batch_id ? "batch not found" : "job not found";
       co_await record(attempt);
       co_return;
     }
-    const auto id = "evt_" + std::to_string(d.event_id);
+    const auto& [id, body] = *payload;
     const auto timestamp = std::chrono::duration_cast<std::chrono::seconds>(now_ms().time_since_epoch()).count();
-    const auto body = json::serialize(json::object{{"type", "job." + std::string(to_string(d.event_state))},
-                                                   {"timestamp", to_rfc3339(now_ms())},
-                                                   {"data", to_json(*j)}});
     http::request req;
     req.method = "POST";
     req.url = d.url;
@@ -124,6 +122,30 @@ struct notifier::impl : std::enable_shared_from_this<impl> {
                   {{"outcome", std::string(outcome)}})
       .add();
     co_await record(attempt);
+  }
+
+  // The webhook-id and body a delivery sends: the job after its event
+  // ("evt_<event id>", type job.<state>), or for a batch's end the batch
+  // ("batch_<id>": a batch ends once; type batch.<state>). nullopt: it is gone.
+  // `d` by value: a coroutine's parameter (README, "Coroutines and GCC 12").
+  asio::awaitable<std::optional<std::pair<std::string, std::string>>> announcement(delivery d)
+  {
+    if (d.batch_id) {
+      const auto b = co_await jobs.get_batch(*d.batch_id);
+      if (!b)
+        co_return std::nullopt;
+      co_return std::pair{"batch_" + b->id,
+                          json::serialize(json::object{{"type", "batch." + std::string(to_string(batch_state_of(*b)))},
+                                                       {"timestamp", to_rfc3339(now_ms())},
+                                                       {"data", to_json(*b)}})};
+    }
+    const auto j = co_await jobs.get(d.job_id);
+    if (!j)
+      co_return std::nullopt;
+    co_return std::pair{"evt_" + std::to_string(d.event_id),
+                        json::serialize(json::object{{"type", "job." + std::string(to_string(d.event_state))},
+                                                     {"timestamp", to_rfc3339(now_ms())},
+                                                     {"data", to_json(*j)}})};
   }
 
   // Writes the attempt's outcome and waits until it is durable.

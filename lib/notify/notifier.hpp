@@ -1,6 +1,8 @@
 #pragma once
 // Local webhooks: POSTs a job to its notify URL when it ends (or on every
-// transition), signed per Standard Webhooks, at least once.
+// transition), and a batch to its notify URL when its last item ends
+// (type batch.<state>, webhook-id "batch_<id>"), signed per Standard
+// Webhooks, at least once.
 //
 // Deliveries are rows written in the same transaction as the event they
 // announce (see job_store), so a crash loses none: this class only works

@@ -6,6 +6,8 @@
 
 #include <boost/asio/this_coro.hpp>
 
+#include <atomic>
+
 // Every method has the same shape (see async_jobs.hpp for why): it takes the
 // store from the facade before its first suspension (the facade may go before
 // the call ends; the store may not), names a closure capturing by reference
@@ -143,6 +145,14 @@ async_jobs::awaitable<std::vector<job>> async_jobs::batch_items(std::string batc
   co_return co_await read_async(s, read);
 }
 
+async_jobs::awaitable<std::vector<job_event>> async_jobs::batch_events(std::string batch_id, std::int64_t after_event_id,
+                                                                        std::size_t limit)
+{
+  auto& s = *store_;
+  const auto read = [&] { return s.batch_events(batch_id, after_event_id, limit); };
+  co_return co_await read_async(s, read);
+}
+
 async_jobs::awaitable<job_page> async_jobs::list(list_query query)
 {
   auto& s = *store_;
@@ -265,10 +275,31 @@ async_jobs::awaitable<std::int64_t> async_jobs::count_finished_since(job_state s
 
 // --- backups ---
 
+namespace {
+
+std::atomic<bool> pool_stop{false};
+
+} // namespace
+
 void async_jobs::finish_pool_work()
 {
+  pool_stop.store(true);
   interrupt_backups();
   wait_for_read_pool();
+}
+
+bool async_jobs::pool_stopping()
+{
+  return pool_stop.load();
+}
+
+asio::awaitable<void> async_jobs::on_pool(std::function<void()>& work)
+{
+  const auto run = [&work] {
+    work();
+    return true;
+  };
+  co_await on_read_pool(run);
 }
 
 asio::awaitable<detailed_result<std::shared_ptr<backup_copy>>> async_jobs::backup()

@@ -33,6 +33,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
+
 namespace weshopd::store {
 
 class async_jobs {
@@ -61,6 +63,7 @@ public:
   awaitable<batch> get_batch(std::string id);
   awaitable<batch_page> list_batches(batch_query query);
   awaitable<std::vector<job>> batch_items(std::string batch_id, std::int64_t from, std::size_t limit);
+  awaitable<std::vector<job_event>> batch_events(std::string batch_id, std::int64_t after_event_id, std::size_t limit);
   awaitable<std::vector<job_event>> events(std::string job_id, std::int64_t after_event_id = 0);
   awaitable<std::vector<job_event>> events_after(std::int64_t after_event_id, std::size_t limit);
   awaitable<std::vector<delivery>> deliveries(std::string job_id);
@@ -90,6 +93,13 @@ public:
   // The piece of a copy at `offset` (at most 1 MiB; empty at its end). An
   // unreadable copy is errc::storage_io.
   awaitable<std::string> read_backup(std::shared_ptr<backup_copy> copy, std::uint64_t offset);
+
+  // Blocking work beside the store's that takes as long as a backup (a
+  // batch's ZIP: reads of the store and seconds of file I/O): run on the same
+  // pool, so a stopping daemon waits for it, and it should end soon once
+  // pool_stopping() (finish_pool_work() began). `work` must outlive the call.
+  static boost::asio::awaitable<void> on_pool(std::function<void()>& work);
+  static bool pool_stopping();
 
   // --- work distribution (round trips on PostgreSQL: read like reads) ---
   awaitable<std::vector<job>> claim_unfinished(std::size_t limit);

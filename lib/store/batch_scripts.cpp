@@ -133,6 +133,9 @@ result<batch_insert_result> insert_batch(sql_db& db, const new_batch& b, const s
   return out;
 }
 
+// The transition that finishes the batch (its last item's) also queues the
+// batch's own notification, on that item's event: written in the same
+// transaction, so it is owed exactly once and survives a crash as a job's does.
 void count_batch_item(sql_db& db, const job& item, job_state from, job_state to, const write_context& c)
 {
   const auto finished_delta = (is_terminal(to) ? 1 : 0) - (is_terminal(from) ? 1 : 0);
@@ -146,6 +149,15 @@ void count_batch_item(sql_db& db, const job& item, job_state from, job_state to,
          " finished_at = CASE WHEN n_succeeded + n_failed + n_canceled + CAST(?4 AS bigint) = items"
          " THEN CAST(?1 AS bigint) ELSE NULL END WHERE id = ?5",
          sql_args().add(to_unix_ms(c.now)).add(produced).add(starts).add(std::int64_t{finished_delta}).add(*item.batch_id));
+  if (finished_delta <= 0)
+    return;
+  const auto notify = first_row(db, "SELECT notify_url FROM batches WHERE id = ?1 AND finished_at IS NOT NULL",
+                                sql_args().add(*item.batch_id), [](const sql_row& r) { return r.opt_text(0); });
+  // finished_at is set only by the item that completes the count (terminal states are final).
+  if (notify && *notify)
+    db.run("INSERT INTO deliveries (job_id, event_id, url, next_attempt_at, created_at, batch_id)"
+           " VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+           sql_args().add(item.id).add(item.last_event_id).add(**notify).add(to_unix_ms(c.now)).add(*item.batch_id));
 }
 
 result<batch_cancel_result> cancel_batch(sql_db& db, const std::string& id, const write_context& c)
@@ -209,6 +221,15 @@ std::vector<job> batch_items(sql_db& db, std::string_view batch_id, std::int64_t
   return all_rows(db, select_jobs(db.dialect(), "WHERE batch_id = ?1 AND batch_index >= ?2 ORDER BY batch_index LIMIT ?3"),
                   sql_args().add(batch_id).add(from).add(static_cast<std::int64_t>(limit)),
                   [](const sql_row& r) { return read_job(r); });
+}
+
+std::vector<job_event> batch_events(sql_db& db, std::string_view batch_id, std::int64_t after_event_id, std::size_t limit)
+{
+  return all_rows(db,
+                  "SELECT e.id, e.job_id, e.from_state, e.to_state, e.at, e.detail FROM job_events e"
+                  " JOIN jobs j ON j.id = e.job_id WHERE j.batch_id = ?1 AND e.id > ?2 ORDER BY e.id LIMIT ?3",
+                  sql_args().add(batch_id).add(after_event_id).add(static_cast<std::int64_t>(limit)),
+                  [](const sql_row& r) { return read_event(r); });
 }
 
 } // namespace weshopd::store::scripts

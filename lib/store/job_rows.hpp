@@ -43,7 +43,7 @@ inline constexpr std::string_view event_columns = "id, job_id, from_state, to_st
 // Selected FROM deliveries d JOIN job_events e ON e.id = d.event_id.
 inline constexpr std::string_view delivery_columns =
   "d.id, d.job_id, d.event_id, d.url, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error,"
-  " d.created_at, d.delivered_at, e.to_state";
+  " d.created_at, d.delivered_at, e.to_state, d.batch_id";
 
 // A transition's patch as the columns take it: JSON as text, times as unix ms
 // (unset: the column stays as it is).
@@ -160,6 +160,7 @@ delivery read_delivery(const Row& st)
   d.created_at = from_unix_ms(st.int64(9));
   d.delivered_at = opt_time(st, 10);
   d.event_state = state_of(st.text(11));
+  d.batch_id = st.opt_text(12);
   return d;
 }
 

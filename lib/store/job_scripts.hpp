@@ -37,6 +37,7 @@ void count_batch_item(sql_db& db, const job& item, job_state from, job_state to,
 result<batch> get_batch(sql_db& db, std::string_view id);
 batch_page list_batches(sql_db& db, const batch_query& query);
 std::vector<job> batch_items(sql_db& db, std::string_view batch_id, std::int64_t from, std::size_t limit);
+std::vector<job_event> batch_events(sql_db& db, std::string_view batch_id, std::int64_t after_event_id, std::size_t limit);
 // (job_writes.cpp) one new job's row and its creation event: the steps insert and insert_batch share.
 job insert_job_row(sql_db& db, const new_job& j, const write_context& c, bool held);
 // What a's limits have committed in its window (locked on PostgreSQL), and

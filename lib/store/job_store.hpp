@@ -282,6 +282,9 @@ public:
   virtual result<batch_page> list_batches(const batch_query& query) = 0;
   // A batch's items in order, from index `from` on (at most `limit`).
   virtual result<std::vector<job>> batch_items(std::string_view batch_id, std::int64_t from, std::size_t limit) = 0;
+  // The events of a batch's items after an event id, in order (resuming its live stream).
+  virtual result<std::vector<job_event>> batch_events(std::string_view batch_id, std::int64_t after_event_id,
+                                                      std::size_t limit) = 0;
   // not_found, or job_expired for a purged id (its tombstone).
   virtual result<job> get(std::string_view id) = 0;
   virtual result<job_page> list(const list_query& query) = 0;

@@ -162,6 +162,13 @@ result<std::vector<job>> sql_job_store::batch_items(std::string_view batch_id, s
   return read<std::vector<job>>([&](sql_db& db) { return scripts::batch_items(db, batch_id, from, limit); });
 }
 
+result<std::vector<job_event>> sql_job_store::batch_events(std::string_view batch_id, std::int64_t after_event_id,
+                                                           std::size_t limit)
+{
+  return read<std::vector<job_event>>(
+    [&](sql_db& db) { return scripts::batch_events(db, batch_id, after_event_id, limit); });
+}
+
 result<job> sql_job_store::get(std::string_view id)
 {
   return read<job>([&](sql_db& db) { return scripts::get(db, id); });
@@ -184,8 +191,9 @@ result<std::vector<job_event>> sql_job_store::events_after(std::int64_t after_ev
 
 result<std::vector<delivery>> sql_job_store::deliveries(std::string_view job_id)
 {
-  return read<std::vector<delivery>>(
-    [&](sql_db& db) { return scripts::deliveries(db, "WHERE d.job_id = ?1 ORDER BY d.id", sql_args().add(job_id)); });
+  return read<std::vector<delivery>>([&](sql_db& db) { // a batch's end is the batch's, not this item's
+    return scripts::deliveries(db, "WHERE d.job_id = ?1 AND d.batch_id IS NULL ORDER BY d.id", sql_args().add(job_id));
+  });
 }
 
 result<std::vector<delivery>> sql_job_store::due_deliveries(timestamp now, std::size_t limit)

@@ -38,6 +38,8 @@ public:
   result<batch> get_batch(std::string_view id) final;
   result<batch_page> list_batches(const batch_query& query) final;
   result<std::vector<job>> batch_items(std::string_view batch_id, std::int64_t from, std::size_t limit) final;
+  result<std::vector<job_event>> batch_events(std::string_view batch_id, std::int64_t after_event_id,
+                                              std::size_t limit) final;
   result<std::vector<job_event>> events(std::string_view job_id, std::int64_t after_event_id) final;
   result<std::vector<job_event>> events_after(std::int64_t after_event_id, std::size_t limit) final;
   result<std::vector<delivery>> deliveries(std::string_view job_id) final;

@@ -148,6 +148,66 @@ TEST_F(OpenApi, RealResponsesOnEveryRouteMatchTheSpec)
     record("GET", "/v1/events", r);
   }
 
+  // Batches: every route, with their answers and errors.
+  const std::string batch_body =
+    R"({"agent":{"name":"aipose","version":"v1.0"},"params":{"textDescription":"sit","batchCount":1},)"
+    R"("items":[{"input":{"originalImage":"https://x.test/b1.png"}},)"
+    R"({"input":{"originalImage":"https://x.test/b2.png"},"taskName":"second"}]})";
+  const std::vector<std::pair<std::string, std::string>> batch_key{{"Content-Type", "application/json"},
+                                                                   {"Idempotency-Key", "batch-1"}};
+  const auto made = call("POST", "/v1/batches", batch_body, batch_key);
+  ASSERT_EQ(made.status, 201u) << made.text;
+  const std::string batch_id(made.body.at("id").as_string());
+  EXPECT_EQ(call("POST", "/v1/batches", batch_body, batch_key).status, 200u);
+  EXPECT_EQ(call("POST", "/v1/batches", R"({"agent":{"name":"aipose"},"items":[]})").status, 422u);
+  EXPECT_EQ(call("POST", "/v1/batches", "{").status, 400u);
+  call("GET", "/v1/batches/" + batch_id + "?wait=1");
+  for (int i = 0; i < 30 && daemon_->call("GET", "/v1/batches/" + batch_id + "?wait=2").body.at("finishedAt").is_null(); ++i)
+    ;
+  call("GET", "/v1/batches/" + batch_id);
+  call("GET", "/v1/batches/01a216b4-3194-74ba-a0cf-943f8ad4dd6d");
+  call("GET", "/v1/batches?limit=1");
+  call("GET", "/v1/batches?limit=0");
+  call("GET", "/v1/jobs?batch=" + batch_id);
+  EXPECT_EQ(call("POST", "/v1/batches/" + batch_id + "/cancel").status, 409u);
+  EXPECT_EQ(call("POST", "/v1/batches/" + batch_id + "/retry").status, 409u);
+  const auto to_cancel = call("POST", "/v1/batches", batch_body);
+  const std::string cancel_id(to_cancel.body.at("id").as_string());
+  call("POST", "/v1/batches/" + cancel_id + "/cancel"); // 200, or 409 had it finished already
+  for (int i = 0; i < 30 && daemon_->call("GET", "/v1/batches/" + cancel_id + "?wait=2").body.at("finishedAt").is_null(); ++i)
+    ;
+  call("POST", "/v1/batches/" + cancel_id + "/retry");
+  for (int i = 0; i < 100; ++i) { // the copies, for the manifest's local URLs and the ZIP
+    const auto lines = daemon_->call("GET", "/v1/batches/" + batch_id + "/results", "", {}).text;
+    if (lines.find("\"localUrl\"") != std::string::npos && lines.find("\"localUrl\"", lines.find('\n')) != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(call("GET", "/v1/batches/" + batch_id + "/results", "", {}).status, 200u);
+  EXPECT_EQ(call("GET", "/v1/batches/" + batch_id + "/results", "", {{"Accept", "text/csv"}}).status, 200u);
+  call("GET", "/v1/batches/" + batch_id + "/results?format=xml", "", {});
+  call("GET", "/v1/batches/01a216b4-3194-74ba-a0cf-943f8ad4dd6d/results", "", {});
+  {
+    auto zip = daemon_->call("GET", "/v1/batches/" + batch_id + "/archive", "", {});
+    EXPECT_EQ(zip.status, 200u) << zip.text;
+    zip.text.clear(); // binary; the checker reads only its status and type
+    record("GET", "/v1/batches/" + batch_id + "/archive", zip);
+  }
+  call("GET", "/v1/batches/01a216b4-3194-74ba-a0cf-943f8ad4dd6d/archive", "", {});
+  call("GET", "/v1/batches/" + batch_id + "/events", "", {{"Last-Event-ID", "nope"}});
+  {
+    test::sse_client stream(daemon_->api(), "/v1/batches/" + batch_id + "/events", 0);
+    std::string text;
+    for (const auto& e : stream.drain(std::chrono::seconds(10)))
+      text += (e.id.empty() ? "" : "id: " + e.id + "\n") + "event: " + e.event + "\ndata: " + e.data + "\n\n";
+    test::api_reply r;
+    r.status = stream.status();
+    r.headers = {{"Content-Type", "text/event-stream"}};
+    r.text = text;
+    ASSERT_NE(text.find("event: batch"), std::string::npos);
+    record("GET", "/v1/batches/" + batch_id + "/events", r);
+  }
+
   // Browsers: refused by name and by origin; the dashboard and its routes.
   EXPECT_EQ(call("POST", "/v1/jobs", body, {{"Content-Type", "application/json"}, {"Host", "evil.example"}}).status, 421u);
   EXPECT_EQ(call("POST", "/v1/jobs", body, {{"Content-Type", "application/json"}, {"Origin", "http://evil.example"}}).status, 403u);
