@@ -4,7 +4,8 @@
 # is pointed at the build under test, and it runs with bash (set -euo pipefail)
 # against the dev stack it starts itself (deploy/dev-up.sh, with this build's
 # binaries and a throwaway WESHOPD_DEV_DIR; deploy/dev-down.sh in a trap). Then
-# the job it submitted with curl must end succeeded.
+# the job it submitted with curl must end succeeded, its result copied locally
+# and served by weshopd (the dashboard's picture).
 # Usage: readme_first_job_test.sh SOURCE_DIR BUILD_DIR
 set -uo pipefail
 source_dir=$1 build_dir=$2
@@ -33,6 +34,16 @@ for _ in $(seq 60); do
 done
 echo "first job: $id $state"
 [[ $state == succeeded ]] || { echo "FAIL: the README's first job ended $state: $final"; exit 1; }
+# Pictures by default: its result is copied to this machine (localUrl), shortly after.
+for _ in $(seq 50); do
+  final=$(curl -fsS "$api/v1/jobs/$id")
+  python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["results"][0].get("localUrl") else 1)' "$final" && break
+  sleep 0.2
+done
+python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["results"][0].get("localUrl") else 1)' "$final" \
+  || { echo "FAIL: the README's first job has no local copy of its result: $final"; exit 1; }
+curl -fsS -o /dev/null "$api$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["results"][0]["localUrl"])' "$final")"
+echo "its result is served by weshopd"
 CHECK
 } >"$tmp/first_job.sh"
 
