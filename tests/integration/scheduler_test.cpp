@@ -92,7 +92,7 @@ TEST_F(Scheduler, MaxRunningRunsIsNeverExceeded)
   ASSERT_TRUE(wait_for([&] { return finished() == 8; }));
   const auto jobs = daemon_->call("GET", "/v1/status").body.at("jobs");
   EXPECT_EQ(jobs.at("succeeded"), 8);
-  EXPECT_LE(capacity().at("peak_running").as_uint64(), 2u);
+  EXPECT_LE(capacity().at("peak_running").to_number<std::int64_t>(), 2);
   EXPECT_EQ(capacity().at("runs_refused_capacity"), 0); // the bound was kept, not learnt from refusals
   const auto sched = daemon_->call("GET", "/v1/status").body.at("scheduler");
   EXPECT_LE(sched.at("window").as_int64(), 2);
@@ -104,7 +104,7 @@ TEST_F(Scheduler, ARefusalStormIsOnePause)
 {
   start({"--max-running", "1", "--pending-ms", "1000", "--segmenting-ms", "1000", "--running-ms", "1000"});
   ASSERT_EQ(post_batch(batch_body(4, "storm")).status, 201u);
-  ASSERT_TRUE(wait_for([&] { return capacity().at("runs_refused_capacity").as_uint64() >= 3; }));
+  ASSERT_TRUE(wait_for([&] { return capacity().at("runs_refused_capacity").to_number<std::int64_t>() >= 3; }));
   const auto sched = daemon_->call("GET", "/v1/status").body.at("scheduler");
   EXPECT_EQ(sched.at("pauses"), 1) << sched;
   EXPECT_FALSE(sched.at("pausedUntil").is_null()) << sched; // Retry-After: until the one run ends
