@@ -84,6 +84,10 @@ engine::engine_options engine_options(const config::settings& cfg, const engine_
   o.max_concurrent_submits = cfg.engine.max_concurrent_submits;
   o.polls_per_second = static_cast<double>(cfg.engine.polls_per_second);
   o.max_waiting_jobs = cfg.engine.max_waiting_jobs;
+  o.scheduling = cfg.scheduler.enabled;
+  o.max_running_runs = cfg.upstream.max_running_runs;
+  o.max_requests_per_second = static_cast<double>(cfg.upstream.max_requests_per_second);
+  o.weights = cfg.scheduler.weights;
   if (cfg.store.backend == config::store_backend::postgres) // several daemons may share the queue
     o.lease_heartbeat = std::chrono::seconds(cfg.store.lease_seconds) / 3;
   if (cfg.callbacks.public_base_url) {

@@ -30,6 +30,28 @@ boost::asio::awaitable<void> refresh(store::job_store& store, const common::live
     budgets.set(budget, std::move(*used));
 }
 
+// The scheduling toward WeShop (#23): window, runs in flight, pause, budget.
+void add_scheduling_metrics(metrics::registry& r, engine::engine& engine)
+{
+  r.collect("weshopd_scheduler_window", "Runs weshopd may have in flight toward WeShop now (the learnt window).",
+            "gauge", [&engine] { return one(static_cast<double>(engine.stats().window)); });
+  r.collect("weshopd_scheduler_in_flight", "Submits under way and runs followed, as the window counts them.", "gauge",
+            [&engine] { return one(static_cast<double>(engine.stats().in_flight)); });
+  r.collect("weshopd_scheduler_waiting_jobs", "Jobs waiting in the fair queue for a submit.", "gauge",
+            [&engine] { return one(static_cast<double>(engine.stats().waiting)); });
+  r.collect("weshopd_scheduler_paused_seconds", "How long every submit still waits for WeShop's Retry-After (0: none).",
+            "gauge", [&engine] {
+              const auto until = engine.stats().paused_until;
+              return one(until ? std::chrono::duration<double>(*until - now_ms()).count() : 0.0);
+            });
+  r.collect("weshopd_scheduler_pauses_total", "Pauses of every submit begun on WeShop's Retry-After.", "counter",
+            [&engine] { return one(static_cast<double>(engine.stats().pauses)); });
+  r.collect("weshopd_scheduler_window_cuts_total", "Times a refusal shrank the window.", "counter",
+            [&engine] { return one(static_cast<double>(engine.stats().window_cuts)); });
+  r.collect("weshopd_scheduler_request_rate", "The request budget toward WeShop, per second (submits and polls).",
+            "gauge", [&engine] { return one(engine.stats().request_rate); });
+}
+
 } // namespace
 
 std::function<boost::asio::awaitable<void>()> refresh_before_scrape(store::job_store& store,
@@ -102,6 +124,7 @@ void collect_daemon_metrics(metrics::registry& r, const daemon_parts& parts, con
             [&engine] { return one(std::chrono::duration<double>(engine.stats().poll_lag).count()); });
   r.collect("weshopd_jobs_in_progress", "Uploads and submits being made now.", "gauge",
             [&engine] { return one(static_cast<double>(engine.stats().active)); });
+  add_scheduling_metrics(r, engine);
   r.collect("weshopd_callbacks_total", "WeShop callbacks received, by verdict (late: the job had finished).",
             "counter", [&engine] {
               const auto s = engine.stats();

@@ -8,6 +8,7 @@
 #include "api/budget_answers.hpp"
 #include "api/errors.hpp"
 #include "api/job_scope.hpp"
+#include "api/priority_field.hpp"
 #include "api/query.hpp"
 #include "common/canonical_json.hpp"
 #include "common/sha256.hpp"
@@ -180,10 +181,16 @@ std::variant<store::new_batch, http::outgoing> local_api::read_new_batch(const h
     return error_response(422, "validation_failed", "a batch is an object: {agent, params?, items, notify?}",
                           {{"", "not an object"}});
   auto notify = take_notify(*body);
-  const auto request_hash = sha256_hex(canonical_json(*body) + canonical_json(notify.field));
+  weshop::violations own; // notify's and priority's
+  const auto priority = take_priority(*body, own);
+  auto hashed = canonical_json(*body) + canonical_json(notify.field);
+  if (priority != "normal")
+    hashed += priority;
+  const auto request_hash = sha256_hex(hashed);
   auto& top = body->as_object();
   batch_problems problems;
-  for (auto& v : notify.problems)
+  own.insert(own.begin(), notify.problems.begin(), notify.problems.end());
+  for (auto& v : own)
     problems.add(std::move(v.pointer), std::move(v.message));
   check_keys(top, {"agent", "params", "items"}, "", problems);
   const json::value agent = top.contains("agent") ? top.at("agent") : json::value();
@@ -208,6 +215,8 @@ std::variant<store::new_batch, http::outgoing> local_api::read_new_batch(const h
         b.items.push_back(std::move(*j));
   if (refusal)
     return std::move(*refusal);
+  for (auto& j : b.items)
+    j.priority = priority; // a batch's priority is each item's
   if (!problems.empty()) {
     if (problems.unlisted)
       problems.list.push_back({"/items", "and " + std::to_string(problems.unlisted) + " more violation(s)"});

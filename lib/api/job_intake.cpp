@@ -8,6 +8,7 @@
 #include "api/errors.hpp"
 #include "api/job_scope.hpp"
 #include "api/notify_field.hpp"
+#include "api/priority_field.hpp"
 #include "api/query.hpp"
 #include "common/canonical_json.hpp"
 #include "common/sha256.hpp"
@@ -91,6 +92,7 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
     return error_response(400, "invalid_json", "the body is not valid JSON: " + body.error().message());
 
   auto notify = take_notify(*body);
+  const auto priority = take_priority(*body, notify.problems); // (listed with notify's)
   // What is validated, stored, priced and sent is one canonical form.
   if (auto* obj = body->if_object())
     weshop::canonicalize(*obj);
@@ -115,6 +117,8 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
   auto& request = body->as_object(); // taken apart below (moved from, not copied)
   if (!notify.field.is_null()) // the same request with another notify is another request
     request["notify"] = std::move(notify.field);
+  if (priority != "normal") // (and with another priority)
+    request["priority"] = priority;
   j.request_hash = sha256_hex(canonical_json(*body));
   const auto& agent = request.at("agent").as_object();
   j.agent = agent.at("name").as_string();
@@ -137,6 +141,7 @@ std::variant<store::new_job, http::outgoing> local_api::read_new_job(const http:
   }
   if (deadline)
     j.deadline_at = now_ms() + std::chrono::seconds(*deadline);
+  j.priority = priority;
   return j;
 }
 

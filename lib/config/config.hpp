@@ -52,6 +52,8 @@ struct settings {
   struct {
     std::optional<std::string> test_origin;
     std::optional<std::string> ca_file;
+    std::uint64_t max_running_runs = 0;        // runs in flight toward WeShop at most; 0: learn it from 429s
+    std::uint64_t max_requests_per_second = 0; // submits and polls together; 0: learn it from 429s
   } upstream;
   struct {
     std::vector<std::string> roots;
@@ -117,6 +119,10 @@ struct settings {
     std::uint64_t polls_per_second = 50;
     std::uint64_t max_waiting_jobs = 10000; // accepted but not yet running; beyond it POST answers 503
   } engine;
+  struct {
+    bool enabled = true;              // false: no window, pause or shared budget (each job backs off alone)
+    std::vector<std::string> weights; // "token-name=N": N turns per round (1 by default)
+  } scheduler;
   struct {
     log_level level = log_level::info; // lines below it are not written
   } log;

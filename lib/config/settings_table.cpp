@@ -76,6 +76,12 @@ std::vector<setting> store_settings()
           optional_text("upstream.test_origin", [](settings& s) -> auto& { return s.upstream.test_origin; }, "URL")),
     about("Test mode only: the CA file that signs the simulator's certificate (TLS is always verified).",
           optional_text("upstream.ca_file", [](settings& s) -> auto& { return s.upstream.ca_file; }, "path")),
+    about("Runs in flight toward WeShop at most (the account's capacity); 0: learn it from WeShop's 429s.",
+          zero_or_more("upstream.max_running_runs", "must be a whole number (0: learn it)",
+                       [](settings& s) -> auto& { return s.upstream.max_running_runs; })),
+    about("Requests per second toward WeShop, submits and polls together; 0: learn it from WeShop's 429s.",
+          zero_or_more("upstream.max_requests_per_second", "must be a whole number (0: learn it)",
+                       [](settings& s) -> auto& { return s.upstream.max_requests_per_second; })),
   };
 }
 
@@ -202,6 +208,41 @@ std::vector<setting> budget_settings()
   };
 }
 
+// "name=N" with N in 1..1000 (the engine's parse_weights reads it the same way).
+bool weight_entry(const std::string& e)
+{
+  const auto eq = e.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == e.size() || e.size() - eq > 5)
+    return false;
+  const auto digits = e.substr(eq + 1);
+  if (!std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return false;
+  const auto n = std::stoul(digits);
+  return n >= 1 && n <= 1000;
+}
+
+// Which waiting job is submitted next, and how fast.
+std::vector<setting> scheduler_settings()
+{
+  auto weights = list("scheduler.weights", "\"token-name=N\" entries",
+                      [](settings& s) -> auto& { return s.scheduler.weights; });
+  weights.apply = [inner = weights.apply](settings& to, const raw& v) {
+    auto problem = inner(to, v);
+    if (problem.empty())
+      for (const auto& e : to.scheduler.weights)
+        if (!weight_entry(e))
+          return "\"" + e + "\" must be \"token-name=N\" with N from 1 to 1000";
+    return problem;
+  };
+  return {
+    about("Adaptive concurrency, one pause on `Retry-After` and one request budget for submits and polls; "
+          "false: each job backs off on its own (the behaviour before them).",
+          flag("scheduler.enabled", [](settings& s) -> auto& { return s.scheduler.enabled; })),
+    about("Turns per round of the waiting queue by token name (`[\"shop-a=3\"]`); 1 for a token not named.",
+          std::move(weights)),
+  };
+}
+
 // The duplicate breaker, the engine's pace, the log.
 std::vector<setting> engine_settings()
 {
@@ -244,7 +285,7 @@ const std::vector<setting>& table()
   static const std::vector<setting> all = [] {
     std::vector<setting> out;
     for (auto part : {api_settings, store_settings, limit_settings, callback_settings, retention_settings,
-                      budget_settings, engine_settings})
+                      budget_settings, engine_settings, scheduler_settings})
       for (auto& s : part())
         out.push_back(std::move(s));
     return out;

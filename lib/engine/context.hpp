@@ -8,6 +8,7 @@
 
 #include "common/task_group.hpp"
 #include "engine/engine.hpp"
+#include "engine/scheduler.hpp"
 #include "store/async_jobs.hpp"
 
 #include <memory>
@@ -23,7 +24,7 @@ using keep_alive = std::shared_ptr<void>;
 
 struct engine_context {
   engine_context(boost::asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
-    : executor(ex), jobs(s), client(c), options(std::move(o)), hub(ex), feed(ex)
+    : executor(ex), jobs(s), client(c), options(std::move(o)), sched(options), hub(ex), feed(ex)
   {
   }
 
@@ -31,6 +32,7 @@ struct engine_context {
   store::async_jobs jobs; // the store, awaited: co_await ctx.jobs.get(id)
   upstream::weshop_client& client;
   engine_options options;
+  scheduler sched; // what goes to WeShop next, and when
   change_hub hub;
   job_feed feed;
   // The schedulers (poller, lease keeper, held jobs): cancelled at stop().

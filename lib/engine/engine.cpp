@@ -57,6 +57,8 @@ asio::awaitable<void> engine::start()
   auto& ctx = impl_->ctx;
   auto scheduler = impl_->polls.run(self);
   ctx.loops.spawn(ctx.executor, std::move(scheduler));
+  auto starter = impl_->jobs_in.run(self);
+  ctx.loops.spawn(ctx.executor, std::move(starter));
   if (ctx.options.lease_heartbeat) {
     auto heartbeat = impl_->resume.keep_lease(self);
     ctx.loops.spawn(ctx.executor, std::move(heartbeat));
@@ -121,7 +123,7 @@ asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
     if (ctx.options.on_event)
       ctx.options.on_event(r->created_or_existing);
     const keep_alive self = impl_;
-    impl_->jobs_in.enqueue(self, r->created_or_existing.id);
+    impl_->jobs_in.enqueue(self, r->created_or_existing);
   }
   co_return r;
 }
@@ -148,8 +150,7 @@ asio::awaitable<result<store::batch_insert_result>> engine::create_batch(store::
       ctx.feed.publish(j);
       if (ctx.options.on_event)
         ctx.options.on_event(j);
-      if (!j.held) // a held item waits for budget (held_jobs)
-        impl_->jobs_in.enqueue(self, j.id);
+      impl_->jobs_in.enqueue(self, j); // (a held item waits for budget: held_jobs)
     }
   }
   co_return r;
@@ -194,6 +195,7 @@ asio::awaitable<result<cancel_outcome>> engine::cancel(std::string id)
     auto r = co_await transition_with_retry(ctx, *current, job_state::canceled, none, detail);
     if (r) {
       impl_->polls.forget(id);
+      impl_->jobs_in.forget(id);
       co_return cancel_outcome{std::move(*r), run_exists};
     }
     if (r.error() != errc::stale_state)
@@ -247,6 +249,15 @@ engine::statistics engine::stats() const
   if (const auto due = impl_->polls.next_due(); due && *due < now_ms())
     s.poll_lag = std::chrono::duration_cast<std::chrono::milliseconds>(now_ms() - *due);
   s.active = impl_->jobs_in.active();
+  const auto& sched = impl_->ctx.sched;
+  s.scheduling = sched.enabled;
+  s.window = sched.window.limit();
+  s.in_flight = impl_->jobs_in.in_flight();
+  s.waiting = sched.queue.size();
+  s.paused_until = sched.pause.until(now_ms());
+  s.request_rate = sched.budget.rate();
+  s.pauses = sched.pause.pauses();
+  s.window_cuts = sched.window.cuts();
   return s;
 }
 

@@ -30,7 +30,9 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace weshopd::engine {
 
@@ -48,6 +50,12 @@ struct engine_options {
   double polls_per_second = 50;
   std::size_t max_concurrent_submits = 16;
   std::size_t max_waiting_jobs = 10000;        // jobs between intake and running; beyond it create() is overloaded
+  // Scheduling toward WeShop (scheduler.hpp); false: each job backs off on
+  // its own, no window, no shared pause or budget (the behaviour before).
+  bool scheduling = true;
+  std::size_t max_running_runs = 0;     // upstream.max_running_runs; 0: learn it
+  double max_requests_per_second = 0;   // upstream.max_requests_per_second; 0: learn it
+  std::vector<std::string> weights{};   // scheduler.weights, "token-name=N"
   std::chrono::milliseconds agent_info_ttl = 10min;
   // Callbacks: when set, each run gets callbackUrl = <this>/<job id>/<token>
   // ("https://host/callbacks/weshop"), and polling becomes a slow safety net.
@@ -142,6 +150,15 @@ public:
     std::uint64_t callbacks_late = 0;
     std::uint64_t callbacks_forged = 0;
     std::uint64_t callbacks_coalesced = 0; // accepted, but no GET of their own (one was due or running)
+    // Scheduling toward WeShop (scheduler.hpp).
+    bool scheduling = true;
+    std::size_t window = 0;    // runs that may be in flight now
+    std::size_t in_flight = 0; // drives under way and runs followed
+    std::size_t waiting = 0;   // jobs in the fair queue
+    std::optional<timestamp> paused_until{}; // every submit waits until then (Retry-After)
+    double request_rate = 0;   // the request budget's rate, per second
+    std::uint64_t pauses = 0;  // distinct pauses begun
+    std::uint64_t window_cuts = 0;
   };
   statistics stats() const;
   const upstream::upstream_health& upstream_health() const;

@@ -32,7 +32,9 @@ asio::awaitable<void> held_jobs::run(keep_alive self)
         continue;
       announce_budget_alerts(ctx_, r->alerts);
       log(log_level::info, "job_admitted", {{"job", j.id}, {"window", a.window}});
-      intake_.enqueue(self, j.id);
+      auto admitted = j;
+      admitted.held = false;
+      intake_.enqueue(self, admitted);
     }
   }
 }

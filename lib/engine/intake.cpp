@@ -35,25 +35,95 @@ bool has_local_images(const json::object& input)
 
 } // namespace
 
-void intake::enqueue(const keep_alive& self, std::string id)
+intake::intake(engine_context& ctx, poller& polls) : ctx_(ctx), poller_(polls), wake_(ctx.executor)
 {
-  if (!driving_.insert(id).second)
-    return; // already on its way
-  queued_ids_.push_back(std::move(id));
+  ctx_.sched.on_run_ended = [this] { wake_at(now_ms()); };
+}
+
+void intake::enqueue(const keep_alive& self, const job& j)
+{
+  if (j.held || !driving_.insert(j.id).second)
+    return; // waits for budget (held_jobs), or already on its way
+  push(j);
   start_drives(self);
+}
+
+// Scheduling off: one lane in id order (first come, first served, as before).
+void intake::push(const job& j)
+{
+  auto& s = ctx_.sched;
+  const std::string none;
+  if (!s.enabled)
+    s.queue.push(j.id, none, none, job_priority::normal);
+  else
+    s.queue.push(j.id, j.token_name.value_or(none), j.batch_id.value_or(none),
+                 parse_priority(j.priority).value_or(job_priority::normal));
+}
+
+void intake::forget(const std::string& id)
+{
+  if (ctx_.sched.queue.remove(id))
+    driving_.erase(id);
 }
 
 void intake::start_drives(const keep_alive& self)
 {
-  while (!ctx_.stopped() && active_ < ctx_.options.max_concurrent_submits && !queued_ids_.empty()) {
-    auto id = std::move(queued_ids_.front());
-    queued_ids_.pop_front();
+  auto& queue = ctx_.sched.queue;
+  while (!ctx_.stopped() && active_ < ctx_.options.max_concurrent_submits && !queue.empty() && may_start()) {
+    auto id = *queue.pop();
     ++active_;
     auto task = drive(self, id);
     if (!ctx_.work.spawn(ctx_.executor, std::move(task))) {
       --active_; // stopping: the drive never starts
       driving_.erase(id);
     }
+  }
+}
+
+// Takes a budget token when the pause and the window allow; else asks to be
+// woken when the first of them may (a run ending wakes it too).
+bool intake::may_start()
+{
+  auto& s = ctx_.sched;
+  if (!s.enabled)
+    return true;
+  const auto now = now_ms();
+  if (const auto until = s.pause.until(now)) {
+    wake_at(*until);
+    return false;
+  }
+  if (!s.window.has_room(in_flight())) {
+    wake_at(now + std::chrono::seconds(1)); // a safety net: a run's end wakes it sooner
+    return false;
+  }
+  if (!s.budget.try_take(request_kind::submit, now)) {
+    wake_at(s.budget.next_available(request_kind::submit, now));
+    return false;
+  }
+  return true;
+}
+
+void intake::wake_at(timestamp at)
+{
+  if (!wake_at_ || at < *wake_at_)
+    wake_at_ = at;
+  if (armed_ && at < *armed_)
+    wake_.cancel(); // run() re-reads the earliest time
+}
+
+asio::awaitable<void> intake::run(keep_alive self)
+{
+  for (;;) {
+    const bool stopped = co_await this_task_cancelled();
+    if (stopped)
+      co_return;
+    wake_at_.reset();
+    start_drives(self);
+    armed_ = wake_at_.value_or(now_ms() + std::chrono::minutes(1));
+    wake_at_.reset();
+    wake_.expires_at(*armed_);
+    co_await wake_.async_wait(use_tuple);
+    armed_.reset();
   }
 }
 
@@ -67,7 +137,11 @@ asio::awaitable<void> intake::drive(keep_alive self, std::string id)
     ~release()
     {
       --in.active_;
-      in.driving_.erase(id);
+      auto refused = in.requeue_.extract(id); // goes back to its place in the queue
+      if (refused && !in.ctx_.stopped())
+        in.push(refused.mapped());
+      else
+        in.driving_.erase(id);
       in.start_drives(self);
     }
   } guard{*this, self, id};
@@ -94,6 +168,8 @@ asio::awaitable<void> intake::drive(keep_alive self, std::string id)
     if (!next || (j.state == job_state::submitting && next->state != job_state::queued))
       co_return;
     j = std::move(*next);
+    if (requeue_.contains(j.id))
+      co_return; // refused: waits in the queue, not in this slot
   }
 }
 
@@ -217,12 +293,17 @@ asio::awaitable<result<job>> intake::submit(const job& j, const std::string& tok
     const auto token_hash = sha256_hex(token);
     poller_.expect_run(j, token_hash);
   }
+  const auto ticket = ctx_.sched.window.begin_submit();
   auto started = co_await ctx_.client.start_run(j.agent, j.agent_version, j.input, j.params, callback_url);
-  if (started)
+  if (started) {
+    ctx_.sched.window.on_accepted(ticket, in_flight());
     co_return co_await record_run(j, started->execution_id, callback_url.has_value());
+  }
   poller_.forget(j.id);
   const auto& e = started.error();
   const auto verdict = judge_submit_failure(e);
+  if (verdict == submit_verdict::retry && ctx_.sched.enabled && (e.http_status == 429 || e.api.retryable))
+    co_return co_await refused(j, e, ticket);
   if (verdict == submit_verdict::retry)
     co_return co_await retry_or_fail(j, e);
   const auto error = verdict == submit_verdict::reject
@@ -248,6 +329,34 @@ asio::awaitable<result<job>> intake::record_run(const job& j, const std::string&
     co_return r;
   }
   poller_.run_started(*r, execution_id, due);
+  co_return r;
+}
+
+// WeShop is at its capacity or rate: one signal for every submit (the window
+// shrinks, submits pause until Retry-After, a learnt rate drops); the job
+// goes back to queued, and to its old place in the queue, until its deadline.
+asio::awaitable<result<job>> intake::refused(const job& j, const upstream::upstream_error& e, std::uint64_t ticket)
+{
+  auto& s = ctx_.sched;
+  const auto now = now_ms();
+  s.window.on_refused(ticket, in_flight() - 1);
+  const std::chrono::milliseconds wait = e.retry_after.value_or(std::chrono::seconds(1));
+  s.pause.on_retry_after(now, wait);
+  if (e.http_status == 429)
+    s.budget.on_rate_limited(now);
+  count_retry("refused");
+  if (j.deadline_at && now >= *j.deadline_at) {
+    const job_error late{"deadline_exceeded", "not submitted before the job's deadline; last error: " + e.message, false};
+    co_return co_await fail_job(ctx_, j, late);
+  }
+  store::job_patch p;
+  p.attempts = j.attempts + 1;
+  p.error = upstream_job_error(e, true);
+  p.next_attempt_at = std::optional<timestamp>{};
+  const std::string detail = "refused: " + e.message;
+  auto r = co_await transition_with_retry(ctx_, j, job_state::queued, p, detail);
+  if (r)
+    requeue_.insert_or_assign(j.id, *r);
   co_return r;
 }
 

@@ -108,8 +108,14 @@ void poller::follow_running(const job& j, timestamp due)
 
 void poller::forget(const std::string& id)
 {
-  polling_.erase(id);
   polls_.remove(id);
+  let_go(id);
+}
+
+void poller::let_go(const std::string& id)
+{
+  if (polling_.erase(id) && ctx_.sched.on_run_ended)
+    ctx_.sched.on_run_ended();
 }
 
 const poller::poll_state* poller::find(const std::string& id) const
@@ -141,6 +147,8 @@ asio::awaitable<void> poller::run(keep_alive self)
     const auto now = now_ms();
     bucket.refill(now);
     for (auto& id : polls_.take_due(now, poll_room(ctx_.options.max_concurrent_polls, in_flight_, bucket))) {
+      if (!take_budget(id, now))
+        continue; // due again when the shared budget has a token
       bucket.take();
       ++in_flight_;
       auto poll = poll_one(self, id);
@@ -157,6 +165,16 @@ asio::awaitable<void> poller::run(keep_alive self)
     if (cancelled)
       co_return;
   }
+}
+
+// Scheduling on: a poll draws from the request budget submits use too.
+bool poller::take_budget(const std::string& id, timestamp now)
+{
+  auto& s = ctx_.sched;
+  if (!s.enabled || s.budget.try_take(request_kind::poll, now))
+    return true;
+  polls_.schedule(id, s.budget.next_available(request_kind::poll, now));
+  return false;
 }
 
 asio::awaitable<void> poller::poll_one(keep_alive, std::string id)
@@ -177,6 +195,8 @@ asio::awaitable<void> poller::poll_one(keep_alive, std::string id)
   it->second.in_flight = true;
   it->second.last_poll = now_ms();
   auto r = co_await ctx_.client.get_run(execution_id);
+  if (!r && r.error().http_status == 429)
+    ctx_.sched.budget.on_rate_limited(now_ms()); // polls and submits share the one budget
 
   // Canceled while we asked? cancel() drops the entry; any other change the
   // compare-and-set refuses.
@@ -187,14 +207,14 @@ asio::awaitable<void> poller::poll_one(keep_alive, std::string id)
   const auto now = now_ms();
   if (r && weshop::is_terminal(r->state)) {
     co_await record_end(id, *r);
-    polling_.erase(id);
+    let_go(id);
     co_return;
   }
   if (entry->second.deadline && now >= *entry->second.deadline) {
     const job_error error{"deadline_exceeded", "the run did not finish before the job's deadline", false};
     const auto current = running_job(id);
     co_await fail_job(ctx_, current, error);
-    polling_.erase(id);
+    let_go(id);
     co_return;
   }
   if (!r)
@@ -204,7 +224,7 @@ asio::awaitable<void> poller::poll_one(keep_alive, std::string id)
   if (r) {
     const bool kept = co_await record_progress(id, *r, now + delay);
     if (!kept) {
-      polling_.erase(id);
+      let_go(id);
       co_return;
     }
   }

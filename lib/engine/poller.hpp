@@ -57,10 +57,14 @@ public:
   bool hint(const std::string& id);
 
   std::size_t size() const { return polls_.size(); }
+  // Runs followed (and submits expecting a callback): what the concurrency window counts.
+  std::size_t followed() const { return polling_.size(); }
   std::optional<timestamp> next_due() { return polls_.next_due(); }
 
 private:
   void schedule(const std::string& id, timestamp due);
+  void let_go(const std::string& id);
+  bool take_budget(const std::string& id, timestamp now); // its run ended here: the intake may start another
   boost::asio::awaitable<void> poll_one(keep_alive self, std::string id);
   boost::asio::awaitable<void> record_end(const std::string& id, const weshop::run& r);
   boost::asio::awaitable<bool> record_progress(const std::string& id, const weshop::run& r, timestamp next);

@@ -52,7 +52,7 @@ asio::awaitable<void> recovery::adopt(keep_alive self, std::vector<job>& jobs)
     if (intake_.follows(j.id) || poller_.follows(j.id))
       continue;
     switch (resume_for(j.state)) {
-    case resume_action::drive: intake_.enqueue(self, j.id); break;
+    case resume_action::drive: intake_.enqueue(self, j); break;
     case resume_action::fail_outcome_unknown: {
       const job_error error{"submit_outcome_unknown",
                             "weshopd stopped while submitting this run; WeShop may have started it, so it is not sent again",

@@ -62,6 +62,7 @@ struct job {
   std::optional<std::string> batch_id;
   std::int64_t batch_index = 0;
   std::optional<std::string> item_name;
+  std::string priority = "normal"; // high | normal | low: its place within its token's share
 };
 
 // One row of the append-only audit trail: a state change.

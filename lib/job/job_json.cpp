@@ -44,6 +44,7 @@ json::object to_json(const job& j)
           {"batchId", opt_text(j.batch_id)},
           {"batchIndex", j.batch_id ? json::value(j.batch_index) : json::value()},
           {"itemName", opt_text(j.item_name)},
+          {"priority", j.priority},
           {"notify", j.notify_url ? json::value(json::object{{"url", *j.notify_url},
                                                              {"events", j.notify_all ? "all" : "terminal"}})
                                   : json::value()}};

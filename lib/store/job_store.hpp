@@ -68,6 +68,7 @@ struct new_job {
   std::optional<std::string> batch_id{}; // set by the store for a batch's items
   std::int64_t batch_index = 0;
   std::optional<std::string> item_name{};
+  std::string priority = "normal"; // high | normal | low: its place within its token's share
 };
 
 struct insert_result {

@@ -55,12 +55,12 @@ std::optional<result<insert_result>> by_key(sql_db& db, const new_job& j)
 std::string insert_sql(const sql_dialect& d)
 {
   const std::string claim_column = d.claims_jobs ? ", claimed_by" : "";
-  const std::string claim_value = d.claims_jobs ? ", ?22" : "";
+  const std::string claim_value = d.claims_jobs ? ", ?23" : "";
   return "INSERT INTO jobs (id, agent, agent_version, input, params, state, request_hash, idempotency_key,"
          " deadline_at, created_at, updated_at, notify_url, notify_all, retry_of, images, unit_price,"
-         " budget_window, token_name, held, warnings, batch_id, batch_index, item_name" + claim_column +
+         " budget_window, token_name, held, warnings, batch_id, batch_index, item_name, priority" + claim_column +
          ") VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-         " ?19, ?20, ?21" + claim_value + ")"
+         " ?19, ?20, ?21, ?22" + claim_value + ")"
          " ON CONFLICT DO NOTHING RETURNING " + std::string(d.job_columns);
 }
 
@@ -79,7 +79,7 @@ sql_args insert_args(const sql_dialect& d, const new_job& j, const write_context
   std::optional<std::int64_t> index;
   if (j.batch_id)
     index = j.batch_index;
-  args.add(j.batch_id).add(index).add(j.item_name);
+  args.add(j.batch_id).add(index).add(j.item_name).add(j.priority);
   if (d.claims_jobs)
     args.add(c.owner);
   return args;

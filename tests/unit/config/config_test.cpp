@@ -133,7 +133,9 @@ TEST_F(Config, EveryKeyHasItsEnvironmentOverride)
     const auto keys = error_keys(r);
     EXPECT_TRUE(keys.empty() || std::find(keys.begin(), keys.end(), key) != keys.end()) << env;
   }
-  EXPECT_EQ(known_keys().size(), 53u); // 51 + jobs.retention_days + log.level
+  // 51 + jobs.retention_days + log.level + upstream.max_running_runs, upstream.max_requests_per_second,
+  // scheduler.enabled, scheduler.weights
+  EXPECT_EQ(known_keys().size(), 57u);
 }
 
 TEST_F(Config, BadValuesAreNamedByKey)
@@ -364,4 +366,26 @@ TEST_F(Config, ANegativeJobRetentionIsRefusedClearly)
   EXPECT_NE(r.errors.front().message.find("0 or more"), std::string::npos) << r.errors.front().message;
   const auto file = write("negative.conf", "[jobs]\nretention_days = -5\n");
   EXPECT_EQ(error_keys(load({.file = file, .environment = env_})), std::vector<std::string>{"jobs.retention_days"});
+}
+
+// #23: the account's limits (0: learnt), the switch, and weights checked by key.
+TEST_F(Config, SchedulerSettings)
+{
+  const auto defaults = load({.environment = env_}).values;
+  EXPECT_EQ(defaults.upstream.max_running_runs, 0u);
+  EXPECT_EQ(defaults.upstream.max_requests_per_second, 0u);
+  EXPECT_TRUE(defaults.scheduler.enabled);
+  EXPECT_TRUE(defaults.scheduler.weights.empty());
+  const auto file = write("sched.conf", "[upstream]\nmax_running_runs = 16\nmax_requests_per_second = 20\n"
+                                        "[scheduler]\nenabled = false\nweights = [\"shop-a=3\", \"shop-b=1\"]\n");
+  const auto r = load({.file = file, .environment = env_});
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_EQ(r.values.upstream.max_running_runs, 16u);
+  EXPECT_EQ(r.values.upstream.max_requests_per_second, 20u);
+  EXPECT_FALSE(r.values.scheduler.enabled);
+  EXPECT_EQ(r.values.scheduler.weights, (std::vector<std::string>{"shop-a=3", "shop-b=1"}));
+  for (const std::string bad : {"shop-a", "shop-a=0", "=3", "shop-a=1001", "shop-a=x", "shop-a=99999"}) {
+    const auto f = write("bad-weights.conf", "[scheduler]\nweights = [\"" + bad + "\"]\n");
+    EXPECT_EQ(error_keys(load({.file = f, .environment = env_})), std::vector<std::string>{"scheduler.weights"}) << bad;
+  }
 }
