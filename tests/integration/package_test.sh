@@ -77,7 +77,7 @@ dpkg -L weshopd | grep -v '^/\.$' >"$tmp/files"
 dpkg --purge weshopd >"$tmp/purge" 2>&1 || fail "purge: $(cat "$tmp/purge")"
 dpkg-query -W weshopd >/dev/null 2>&1 && fail "dpkg still knows weshopd after the purge"
 while read -r f; do
-  [[ -f $f || -L $f ]] && fail "$f is left after the purge"
+  [[ (-e $f || -L $f) && ! -d $f ]] && fail "$f is left after the purge"
 done <"$tmp/files"
 [[ ! -e /etc/weshopd ]] || fail "/etc/weshopd is left after the purge"
 [[ ! -e /usr/share/doc/weshopd ]] || fail "/usr/share/doc/weshopd is left after the purge"
