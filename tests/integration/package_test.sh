@@ -60,8 +60,14 @@ for page in weshopd.8 weshopctl.1 weshopd.conf.5; do
   man -w "${page%.*}" >/dev/null 2>&1 || [[ -f /usr/share/man/man${page##*.}/$page.gz ]] || fail "man page $page"
 done
 /usr/bin/weshopd --version | grep -q "$version" || fail "weshopd --version does not say $version"
-STATE_DIRECTORY=$tmp/state /usr/bin/weshopd --config /etc/weshopd/weshopd.conf --check-config >"$tmp/out" 2>&1 \
+# The check the postinst's message suggests, as printed there.
+check=$(sed -n 's/^  \(STATE_DIRECTORY=.*--check-config\)$/\1/p' "$tmp/install")
+[[ -n $check ]] || fail "the postinst's message does not say how to check the config"
+check=${check#STATE_DIRECTORY=* }   # "weshopd --config ...": run the installed one
+[[ $check == weshopd\ * ]] || fail "unexpected check command: $check"
+STATE_DIRECTORY=$tmp/state /usr/bin/$check >"$tmp/out" 2>&1 \
   || fail "the installed config does not load: $(cat "$tmp/out")"
+grep -q 'configuration is valid' "$tmp/out" || fail "--check-config did not confirm: $(cat "$tmp/out")"
 /usr/bin/weshopctl --help >/dev/null || fail "weshopctl --help"
 
 # An operator's edit survives an upgrade (a conffile dpkg keeps).
