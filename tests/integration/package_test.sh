@@ -33,6 +33,7 @@ cleanup() {
 if dpkg-query -W weshopd >/dev/null 2>&1; then
   echo "package_test: weshopd was left installed (a previous run?): purging it first"
   dpkg --purge weshopd >/dev/null || fail "could not purge the leftover package"
+  had_group=no   # that run's package made the group, so this run removes it
 fi
 trap cleanup EXIT
 
