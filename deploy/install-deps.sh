@@ -22,6 +22,8 @@ packages=(
   systemd
   # fuzzing: clang with libFuzzer
   clang libclang-rt-14-dev
+  # the Debian package (deploy/package.sh) is checked by lintian
+  lintian
   # tools the scripts use
   curl python3 procps
   # the man pages are built from scdoc sources (docs/man/); man-db renders them in their test
