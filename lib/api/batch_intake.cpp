@@ -364,6 +364,7 @@ store::new_job local_api::retry_item(const job& item)
   j.warnings = item.warnings;
   j.token_name = item.token_name;
   j.item_name = item.item_name;
+  j.priority = item.priority; // a retry keeps its place among its token's jobs
   j.request_hash = sha256_hex("retry:" + item.id);
   return j;
 }

@@ -120,7 +120,10 @@ struct settings {
     std::uint64_t max_waiting_jobs = 10000; // accepted but not yet running; beyond it POST answers 503
   } engine;
   struct {
-    bool enabled = true;              // false: no window, pause or shared budget (each job backs off alone)
+    // false: no window, pause or shared budget (each job backs off alone).
+    // Off by default for now: with it on, a restart amid many running jobs
+    // can stall their polls (Daemon.RestartsLoseNothingAndSubmitNothingTwice).
+    bool enabled = false;
     std::vector<std::string> weights; // "token-name=N": N turns per round (1 by default)
   } scheduler;
   struct {

@@ -235,8 +235,9 @@ std::vector<setting> scheduler_settings()
     return problem;
   };
   return {
-    about("Adaptive concurrency, one pause on `Retry-After` and one request budget for submits and polls; "
-          "false: each job backs off on its own (the behaviour before them).",
+    about("true: adaptive concurrency, one pause on `Retry-After`, one request budget for submits and polls, and "
+          "the fair queue with priorities; false (the default for now: a restart amid many running jobs can "
+          "stall their polls with it on): each job backs off on its own, first come first served.",
           flag("scheduler.enabled", [](settings& s) -> auto& { return s.scheduler.enabled; })),
     about("Turns per round of the waiting queue by token name (`[\"shop-a=3\"]`); 1 for a token not named.",
           std::move(weights)),

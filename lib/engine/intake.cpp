@@ -344,7 +344,7 @@ asio::awaitable<result<job>> intake::refused(const job& j, const upstream::upstr
   s.pause.on_retry_after(now, wait);
   if (e.http_status == 429)
     s.budget.on_rate_limited(now);
-  count_retry("refused");
+  count_retry(to_string(j.state)); // the step refused: submitting
   if (j.deadline_at && now >= *j.deadline_at) {
     const job_error late{"deadline_exceeded", "not submitted before the job's deadline; last error: " + e.message, false};
     co_return co_await fail_job(ctx_, j, late);

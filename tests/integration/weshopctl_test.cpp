@@ -4,9 +4,13 @@
 // real terminal (tmux) as well as in a pipe.
 
 #include "common/daemon_fixture.hpp"
+#include "common/sha256.hpp"
+#include "common/zip_entries.hpp"
 #include "common/shell_run.hpp"
 
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include <cstdio>
 #include <filesystem>
@@ -192,60 +196,90 @@ TEST_F(Weshopctl, WatchDrawsOneLivingLinePerJobInATerminalAndPlainLinesInAPipe)
 
 // weshopctl batch: a directory of images in, one id to follow, the results
 // out named after the inputs; the same command twice makes one batch.
-TEST_F(Weshopctl, BatchFromADirectoryToItsNamedResults)
+// A studio's real workload: a folder of 1,000 photos in, one batch id, its
+// manifest, the ZIP of the copies and a folder of named results out.
+TEST_F(Weshopctl, AThousandPhotoBatchFromADirectoryToItsManifestZipAndNamedResults)
 {
+  // Copies of the results (the sim serves them on loopback), and polls as fast as the sim answers.
+  daemon_env_ = {"WESHOPD_OUTBOUND_ALLOW=127.0.0.1/32", "WESHOPD_ENGINE_POLLS_PER_SECOND=2000",
+                 "WESHOPD_ENGINE_POLL_INITIAL_MS=200", "WESHOPD_ENGINE_MAX_CONCURRENT_POLLS=64"};
   start_with_ctl();
   const auto photos = images_ + "/season";
   std::filesystem::create_directories(photos);
-  constexpr int count = 30;
-  for (int i = 0; i < count; ++i) { // distinct bytes: distinct uploads and keys
+  constexpr int count = 1000;
+  const auto stem_of = [](std::int64_t i) {
     char name[32];
-    std::snprintf(name, sizeof name, "look%02d.png", i);
-    std::ofstream(photos + "/" + name, std::ios::binary) << test::png << i;
-  }
+    std::snprintf(name, sizeof name, "look%04d", static_cast<int>(i));
+    return std::string(name);
+  };
+  for (int i = 0; i < count; ++i) // distinct bytes: distinct uploads and keys
+    std::ofstream(photos + "/" + stem_of(i) + ".png", std::ios::binary) << test::png << i;
   std::ofstream(photos + "/notes.txt") << "not an image";
 
-  const std::string command = "batch submit aipose --param textDescription=sit --param batchCount=2 " + photos;
+  const std::string command = "batch submit aipose --param textDescription=sit --param batchCount=1 " + photos;
   const auto first = ctl(command + " --wait");
   ASSERT_EQ(first.exit, 0) << first.out << first.err;
   const auto id = first.out.substr(0, first.out.find('\n'));
-  EXPECT_NE(first.out.find(id + " succeeded 30/30 finished: succeeded 30"), std::string::npos)
-    << "a pipe gets plain lines, the last the end:\n" << first.out;
+  EXPECT_NE(first.out.find(id + " succeeded 1000/1000 finished: succeeded 1000"), std::string::npos)
+    << "a pipe gets plain lines, the last the end:\n" << first.out.substr(first.out.size() > 2000 ? first.out.size() - 2000 : 0);
 
   const auto again = ctl(command);
   ASSERT_EQ(again.exit, 0) << again.err;
   EXPECT_EQ(again.out, id + "\n") << "the same images, agent and params: the same batch";
   const auto batches = daemon_->call("GET", "/v1/batches").body.at("batches").as_array();
-  EXPECT_EQ(batches.size(), 1u) << "no second batch";
-  EXPECT_EQ(batches.at(0).at("counts").at("succeeded"), count);
+  ASSERT_EQ(batches.size(), 1u) << "no second batch";
+  const auto& batch = batches.at(0);
+  EXPECT_EQ(batch.at("counts").at("succeeded"), count);
+  EXPECT_EQ(batch.at("images").at("produced"), count);
+  EXPECT_EQ(batch.at("cost").at("expected").as_double(), double(count));
+  EXPECT_EQ(batch.at("cost").at("actual").as_double(), double(count));
+  EXPECT_EQ(sim_->stats().at("runs_created"), count);
 
   const auto status = ctl("batch status " + id);
   EXPECT_EQ(status.exit, 0);
   EXPECT_NE(status.out.find("state     succeeded"), std::string::npos) << status.out;
   const auto listed = ctl("batch list");
-  EXPECT_EQ(listed.exit, 0) << listed.err;
-  EXPECT_NE(listed.out.find(id + " succeeded 30/30"), std::string::npos) << listed.out << listed.err;
+  EXPECT_NE(listed.out.find(id + " succeeded 1000/1000"), std::string::npos) << listed.out << listed.err;
 
-  const auto out = dir_.file("results");
+  // The manifest: a line per item in order, each with its copy's sha256 (once every copy is made).
+  std::vector<json::value> lines;
+  ASSERT_TRUE(test::eventually([&] {
+    lines.clear();
+    const auto manifest = daemon_->call("GET", "/v1/batches/" + id + "/results").text;
+    std::istringstream in(manifest);
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(json::parse(line));
+    return lines.size() == std::size_t(count) &&
+           std::all_of(lines.begin(), lines.end(), [](const json::value& l) {
+             return l.at("results").as_array().size() == 1 && l.at("results").at(0).as_object().contains("sha256");
+           });
+  }, std::chrono::seconds(60))) << "every item's result copied";
+  // The ZIP: one entry per result, named after its input, with the copy's bytes.
+  const auto zip = daemon_->call("GET", "/v1/batches/" + id + "/archive");
+  ASSERT_EQ(zip.status, 200u) << zip.text.substr(0, 300);
+  const auto entries = test::zip_entries(zip.text);
+  ASSERT_EQ(entries.size(), std::size_t(count));
+  for (const auto& line : lines) {
+    const auto index = line.at("index").as_int64();
+    EXPECT_EQ(line.at("name"), json::value(stem_of(index) + ".png"));
+    EXPECT_EQ(line.at("state"), "succeeded");
+    const auto entry = entries.find(stem_of(index) + "-1.png");
+    ASSERT_NE(entry, entries.end()) << stem_of(index);
+    EXPECT_EQ(json::value(entry->second), line.at("results").at(0).at("sha256")) << stem_of(index);
+  }
+  // The copies hold what weshopd serves as the results (a sample: every 100th item).
+  for (std::size_t i = 0; i < lines.size(); i += 100) {
+    const auto local = std::string(lines[i].at("results").at(0).at("localUrl").as_string());
+    EXPECT_EQ(sha256_hex(daemon_->call("GET", local).text), entries.at(stem_of(std::int64_t(i)) + "-1.png"));
+  }
+
+  // weshopctl's download: every item's result, named after it, with the bytes the result hosts serve.
+  const auto out = dir_.file("downloaded"); // (results/ beside the database holds weshopd's own copies)
   const auto saved = ctl("batch download " + id + " --dir " + out + " --ca-file " + pki_.ca + " --outbound-allow 127.0.0.1/32");
   ASSERT_EQ(saved.exit, 0) << saved.err;
-  EXPECT_EQ(count_of(saved.out, "\n"), 2u * count);
-  // Each item's files hold its results' bytes, as the result hosts serve them.
-  const auto jobs = daemon_->call("GET", "/v1/jobs?limit=100&batch=" + id).body.at("jobs").as_array();
-  ASSERT_EQ(jobs.size(), std::size_t(count));
-  for (const auto& job : jobs) {
-    char stem[32];
-    std::snprintf(stem, sizeof stem, "look%02d", static_cast<int>(job.at("batchIndex").as_int64()));
-    const auto& results = job.at("results").as_array();
-    ASSERT_EQ(results.size(), 2u);
-    for (std::size_t k = 0; k < results.size(); ++k) {
-      const std::string url(results[k].at("image").as_string());
-      const auto slash = url.find('/', url.find("://") + 3);
-      const auto served = test::http_call(url.substr(0, slash), "GET", url.substr(slash), "", {}, pki_.ca);
-      ASSERT_EQ(served.status, 200u) << url;
-      const auto file = out + "/" + stem + "-" + std::to_string(k + 1) + ".png";
-      EXPECT_EQ(test::read_file(file), served.text) << file;
-    }
-  }
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(out), {}), 2 * count) << "no leftover .part files";
+  EXPECT_EQ(count_of(saved.out, "\n"), std::size_t(count)) << saved.out.substr(0, 400);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(out), {}), count) << "no leftover .part files";
+  for (std::size_t i = 0; i < lines.size(); i += 100)
+    EXPECT_EQ(sha256_hex(test::read_file(out + "/" + stem_of(std::int64_t(i)) + "-1.png")),
+              entries.at(stem_of(std::int64_t(i)) + "-1.png"));
 }
