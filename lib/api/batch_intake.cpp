@@ -305,9 +305,7 @@ asio::awaitable<http::outgoing> local_api::submit_new_batch(store::new_batch& b)
   if (!created)
     co_return error_response(created.error());
   const auto& batch = created->created_or_existing;
-  auto out = json_response(created->created ? 201 : 200, to_json(batch));
-  out.headers.push_back({"Location", "/v1/batches/" + batch.id});
-  co_return out;
+  co_return created_answer(created->created, to_json(batch), "/v1/batches/" + batch.id);
 }
 
 // A new batch of the items that did not succeed (failed or canceled), each

@@ -61,4 +61,11 @@ http::outgoing error_response(const boost::system::error_code& ec)
   return out;
 }
 
+http::outgoing created_answer(bool created, const boost::json::value& body, std::string location)
+{
+  auto out = json_response(created ? 201 : 200, body);
+  out.headers.push_back({"Location", std::move(location)});
+  return out;
+}
+
 } // namespace weshopd::api

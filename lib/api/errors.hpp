@@ -19,6 +19,10 @@ namespace weshopd::api {
 http::outgoing json_response(unsigned status, std::string body);
 http::outgoing json_response(unsigned status, const boost::json::value& body);
 
+// 201 and the new resource with its Location, or 200 and the one an
+// Idempotency-Key already named.
+http::outgoing created_answer(bool created, const boost::json::value& body, std::string location);
+
 // `extra`: members beside code, message and details (e.g. resetAt).
 http::outgoing error_response(unsigned status, std::string_view code, std::string_view message,
                               const weshop::violations& details = {}, boost::json::object extra = {});

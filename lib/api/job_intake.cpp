@@ -184,9 +184,7 @@ asio::awaitable<http::outgoing> local_api::submit_new_job(store::new_job& j, con
   if (!created)
     co_return error_response(created.error());
   const auto& job = created->created_or_existing;
-  auto out = json_response(created->created ? 201 : 200, to_json(job));
-  out.headers.push_back({"Location", "/v1/jobs/" + job.id});
-  co_return out;
+  co_return created_answer(created->created, to_json(job), "/v1/jobs/" + job.id);
 }
 
 // A failed or canceled job, once more: a new job with the same request,
