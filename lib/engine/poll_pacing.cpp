@@ -20,15 +20,19 @@ std::size_t poll_room(std::size_t max_concurrent, std::size_t in_flight, const p
   return std::min(max_concurrent - std::min(max_concurrent, in_flight), bucket.available());
 }
 
-timestamp next_wake(std::optional<timestamp> next_due, timestamp now, const poll_bucket& bucket)
+timestamp next_wake(std::optional<timestamp> next_due, timestamp now, const poll_bucket& bucket,
+                    std::optional<timestamp> budget_ready)
 {
   if (!next_due)
     return now + std::chrono::hours(1);
   if (*next_due > now)
     return *next_due;
-  if (bucket.tokens() < 1)
-    return now + std::chrono::milliseconds(static_cast<long>((1 - bucket.tokens()) / bucket.rate() * 1000) + 1);
-  return now + std::chrono::hours(1);
+  std::optional<timestamp> at = budget_ready; // both limits must allow a poll: the later of the two
+  if (bucket.tokens() < 1) {
+    const auto token = now + std::chrono::milliseconds(static_cast<long>((1 - bucket.tokens()) / bucket.rate() * 1000) + 1);
+    at = std::max(at.value_or(token), token);
+  }
+  return at.value_or(now + std::chrono::hours(1)); // only slots are short: a finishing poll wakes it
 }
 
 } // namespace weshopd::engine

@@ -35,6 +35,10 @@ std::size_t poll_room(std::size_t max_concurrent, std::size_t in_flight, const p
 // When the scheduler should look again, given the earliest due poll (if any)
 // after starting what it could. A due poll with no room waits for a token, or,
 // when tokens are there but slots are not, for a poll to finish (which wakes it).
-timestamp next_wake(std::optional<timestamp> next_due, timestamp now, const poll_bucket& bucket);
+// `budget_ready`: when the shared request budget (scheduling on) next lets a
+// poll start, if that budget is what holds the due polls back now; nothing
+// else would wake the scheduler for it.
+timestamp next_wake(std::optional<timestamp> next_due, timestamp now, const poll_bucket& bucket,
+                    std::optional<timestamp> budget_ready = std::nullopt);
 
 } // namespace weshopd::engine

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <limits>
 
 namespace weshopd::engine {
 
@@ -146,16 +147,16 @@ asio::awaitable<void> poller::run(keep_alive self)
       co_return;
     const auto now = now_ms();
     bucket.refill(now);
-    for (auto& id : polls_.take_due(now, poll_room(ctx_.options.max_concurrent_polls, in_flight_, bucket))) {
-      if (!take_budget(id, now))
-        continue; // due again when the shared budget has a token
+    const auto budget = budget_room(now);
+    for (auto& id : polls_.take_due(now, std::min(budget, poll_room(ctx_.options.max_concurrent_polls, in_flight_, bucket)))) {
+      ctx_.sched.budget.try_take(request_kind::poll, now); // (there is room: budget_room counted it)
       bucket.take();
       ++in_flight_;
       auto poll = poll_one(self, id);
       if (!ctx_.work.spawn(ctx_.executor, std::move(poll)))
         --in_flight_; // stopping: the poll never starts
     }
-    const auto at = next_wake(polls_.next_due(), now, bucket);
+    const auto at = next_wake(polls_.next_due(), now, bucket, budget_ready(now));
     wake_at_ = at;
     wake_.expires_at(at);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -167,14 +168,20 @@ asio::awaitable<void> poller::run(keep_alive self)
   }
 }
 
-// Scheduling on: a poll draws from the request budget submits use too.
-bool poller::take_budget(const std::string& id, timestamp now)
+// Scheduling on: a poll draws from the request budget submits use too, so
+// only as many due polls leave the queue as the budget has tokens for.
+std::size_t poller::budget_room(timestamp now)
 {
   auto& s = ctx_.sched;
-  if (!s.enabled || s.budget.try_take(request_kind::poll, now))
-    return true;
-  polls_.schedule(id, s.budget.next_available(request_kind::poll, now));
-  return false;
+  return s.enabled ? s.budget.available(request_kind::poll, now) : std::numeric_limits<std::size_t>::max();
+}
+
+// When the budget next lets a poll start, if it is what holds due polls back.
+std::optional<timestamp> poller::budget_ready(timestamp now)
+{
+  if (budget_room(now) > 0)
+    return std::nullopt;
+  return ctx_.sched.budget.next_available(request_kind::poll, now);
 }
 
 asio::awaitable<void> poller::poll_one(keep_alive, std::string id)

@@ -63,8 +63,9 @@ public:
 
 private:
   void schedule(const std::string& id, timestamp due);
-  void let_go(const std::string& id);
-  bool take_budget(const std::string& id, timestamp now); // its run ended here: the intake may start another
+  void let_go(const std::string& id); // its run ended here: the intake may start another
+  std::size_t budget_room(timestamp now);
+  std::optional<timestamp> budget_ready(timestamp now);
   boost::asio::awaitable<void> poll_one(keep_alive self, std::string id);
   boost::asio::awaitable<void> record_end(const std::string& id, const weshop::run& r);
   boost::asio::awaitable<bool> record_progress(const std::string& id, const weshop::run& r, timestamp next);

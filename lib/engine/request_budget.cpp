@@ -58,6 +58,13 @@ bool request_budget::try_take(request_kind kind, timestamp now)
   return true;
 }
 
+std::size_t request_budget::available(request_kind kind, timestamp now)
+{
+  advance(now);
+  const double above = tokens_ + epsilon - floor_for(kind);
+  return above < 1 ? 0 : static_cast<std::size_t>(above);
+}
+
 timestamp request_budget::next_available(request_kind kind, timestamp now)
 {
   advance(now);

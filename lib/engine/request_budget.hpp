@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace weshopd::engine {
@@ -43,6 +44,8 @@ public:
 
   // Takes one token for a request of `kind` at `now`; false when it must wait.
   bool try_take(request_kind kind, timestamp now);
+  // How many requests of `kind` may start at `now` (whole tokens above the floor).
+  std::size_t available(request_kind kind, timestamp now);
   // The earliest time try_take(kind) can succeed (now when it can already).
   timestamp next_available(request_kind kind, timestamp now);
   // WeShop answered 429 at `now`: a learnt rate is cut (a configured one stays).

@@ -98,6 +98,19 @@ TEST_F(Scheduler, MaxRunningRunsIsNeverExceeded)
   EXPECT_LE(sched.at("window").as_int64(), 2);
 }
 
+// A tight request budget (20/s, a quarter kept for submits) and 100 runs:
+// submits take most tokens at first, so more polls fall due than there are
+// poll slots. They drain as the budget refills: none waits for a wake that
+// never comes.
+TEST_F(Scheduler, ABacklogOfPollsDrainsUnderATightBudget)
+{
+  daemon_env_ = {"WESHOPD_SCHEDULER_ENABLED=true", "WESHOPD_UPSTREAM_MAX_REQUESTS_PER_SECOND=20"};
+  start({"--pending-ms", "100", "--segmenting-ms", "100", "--running-ms", "100"});
+  ASSERT_EQ(post_batch(batch_body(100, "tight")).status, 201u);
+  ASSERT_TRUE(wait_for([&] { return finished() == 100; })) << daemon_->call("GET", "/v1/status").text;
+  EXPECT_EQ(daemon_->call("GET", "/v1/status").body.at("jobs").at("succeeded"), 100);
+}
+
 // Four submits leave at once (the window starts at 4) toward an account with
 // room for one: the three refusals make one pause, until the run ends.
 TEST_F(Scheduler, ARefusalStormIsOnePause)

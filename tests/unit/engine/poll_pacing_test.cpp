@@ -67,6 +67,21 @@ TEST(NextWake, WaitsForTheEarliestDuePollOrForAToken)
   EXPECT_EQ(next_wake(t0, t0, bucket), t0 + 201ms); // the next token, 1/5 s away
 }
 
+// Polls are due and slots free, but the shared request budget has no token
+// for a poll: only the budget's next token can wake the scheduler (no poll
+// is in flight to finish), so it must not sleep an hour (the stall of
+// Daemon.RestartsLoseNothingAndSubmitNothingTwice with scheduling on).
+TEST(NextWake, ABudgetHoldingDuePollsBackWakesItAtItsNextToken)
+{
+  poll_bucket bucket(5, t0);
+  EXPECT_EQ(next_wake(t0, t0, bucket, t0 + 20ms), t0 + 20ms);
+  for (int i = 0; i < 5; ++i)
+    bucket.take();
+  EXPECT_EQ(next_wake(t0, t0, bucket, t0 + 20ms), t0 + 201ms); // both must allow it: the later
+  EXPECT_EQ(next_wake(t0, t0, bucket, t0 + 900ms), t0 + 900ms);
+  EXPECT_EQ(next_wake(t0 + 700ms, t0, bucket, t0 + 20ms), t0 + 700ms); // nothing due yet
+}
+
 // 20 jobs due every 50 ms would be ~1,200 polls in 3 s; the bucket lets 5
 // per second through plus a burst of 5, however often the scheduler wakes.
 TEST(PollRate, TwentyBusyJobsKeepToFivePollsPerSecond)

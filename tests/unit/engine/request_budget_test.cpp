@@ -47,6 +47,18 @@ TEST(RequestBudget, PollsLeaveTheSubmitsTheirReserve)
   EXPECT_EQ(b.next_available(request_kind::poll, t0), t0 + 300ms);
 }
 
+// The poller takes only as many due polls off its queue as this says.
+TEST(RequestBudget, AvailableCountsTheWholeTokensAKindMayTake)
+{
+  request_budget b({.max_per_second = 20, .submit_reserve = 0.25}, t0);
+  EXPECT_EQ(b.available(request_kind::poll, t0), 15u);
+  EXPECT_EQ(b.available(request_kind::submit, t0), 20u);
+  EXPECT_EQ(drain(b, request_kind::poll, t0), 15);
+  EXPECT_EQ(b.available(request_kind::poll, t0), 0u);
+  EXPECT_EQ(b.available(request_kind::submit, t0), 5u);
+  EXPECT_EQ(b.available(request_kind::poll, t0 + 50ms), 1u); // one token more than the reserve
+}
+
 TEST(RequestBudget, ABacklogOfPollsNeverStarvesSubmits)
 {
   request_budget b({.max_per_second = 10}, t0);
