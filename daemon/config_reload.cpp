@@ -99,6 +99,7 @@ void config_reloader::apply(const config::reload_plan& plan)
   const auto budget = std::make_shared<const budget::budget_policy>(wiring::budget_options(next));
   targets_.budget.store(budget);
   targets_.engine.set_budget(budget);
+  targets_.engine.set_weights(next.scheduler.weights);
   targets_.api.apply(wiring::api_live_options(next, secrets.values, budget));
   targets_.api_server.set_request_limits(next.limits.max_header, next.limits.max_body);
   targets_.outbound.reallow(next.outbound.allow);

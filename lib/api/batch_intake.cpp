@@ -215,6 +215,7 @@ std::variant<store::new_batch, http::outgoing> local_api::read_new_batch(const h
         b.items.push_back(std::move(*j));
   if (refusal)
     return std::move(*refusal);
+  b.priority = priority;
   for (auto& j : b.items)
     j.priority = priority; // a batch's priority is each item's
   if (!problems.empty()) {
@@ -329,6 +330,7 @@ asio::awaitable<http::outgoing> local_api::retry_batch(http::incoming& req)
   b.notify_url = old.notify_url;
   b.notify_all = old.notify_all;
   b.retry_of = old.id;
+  b.priority = old.priority;
   b.token_name = old.token_name;
   b.request_hash = sha256_hex("retry:" + old.id);
   if (!key.empty())

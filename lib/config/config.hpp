@@ -120,10 +120,9 @@ struct settings {
     std::uint64_t max_waiting_jobs = 10000; // accepted but not yet running; beyond it POST answers 503
   } engine;
   struct {
-    // false: no window, pause or shared budget (each job backs off alone).
-    // Off by default for now: with it on, a restart amid many running jobs
-    // can stall their polls (Daemon.RestartsLoseNothingAndSubmitNothingTwice).
-    bool enabled = false;
+    // false: no window, pause or shared budget (each job backs off alone),
+    // first come first served.
+    bool enabled = true;
     std::vector<std::string> weights; // "token-name=N": N turns per round (1 by default)
   } scheduler;
   struct {

@@ -16,7 +16,8 @@ namespace {
 //
 // live(...): what a reload (SIGHUP) applies at once. Those are values read
 // afresh per request or per connection: tokens, budgets and prices, notify
-// defaults, the outbound allow-list, the log level, and the per-request parser
+// defaults, the outbound allow-list, the log level, the scheduler's weights
+// (read at each turn of the waiting queue), and the per-request parser
 // limits (limits.max_body, limits.max_header). Everything else is kept until a
 // restart: listeners, the store, the upstream origin and CA, and whatever was
 // sized or built once at start: connection, stream and memory caps (counted
@@ -79,7 +80,8 @@ std::vector<setting> store_settings()
     about("Runs in flight toward WeShop at most (the account's capacity); 0: learn it from WeShop's 429s.",
           zero_or_more("upstream.max_running_runs", "must be a whole number (0: learn it)",
                        [](settings& s) -> auto& { return s.upstream.max_running_runs; })),
-    about("Requests per second toward WeShop, submits and polls together; 0: learn it from WeShop's 429s.",
+    about("Requests per second toward WeShop, submits and polls together; 0: learn it (from 100/s, halved by a "
+          "429 to a poll, creeping back while none comes).",
           zero_or_more("upstream.max_requests_per_second", "must be a whole number (0: learn it)",
                        [](settings& s) -> auto& { return s.upstream.max_requests_per_second; })),
   };
@@ -236,11 +238,11 @@ std::vector<setting> scheduler_settings()
   };
   return {
     about("true: adaptive concurrency, one pause on `Retry-After`, one request budget for submits and polls, and "
-          "the fair queue with priorities; false (the default for now: a restart amid many running jobs can "
-          "stall their polls with it on): each job backs off on its own, first come first served.",
+          "the fair queue with priorities; false: each job backs off on its own, first come first served (as "
+          "before 0.2).",
           flag("scheduler.enabled", [](settings& s) -> auto& { return s.scheduler.enabled; })),
     about("Turns per round of the waiting queue by token name (`[\"shop-a=3\"]`); 1 for a token not named.",
-          std::move(weights)),
+          live(std::move(weights))),
   };
 }
 

@@ -106,6 +106,13 @@ void engine::set_budget(std::shared_ptr<const budget::budget_policy> next)
   });
 }
 
+void engine::set_weights(const std::vector<std::string>& weights)
+{
+  asio::dispatch(impl_->ctx.executor, [self = impl_, next = scheduler::weights_of(weights)]() mutable {
+    self->ctx.sched.queue.set_weights(std::move(next));
+  });
+}
+
 asio::awaitable<result<store::insert_result>> engine::create(store::new_job j)
 {
   auto& ctx = impl_->ctx;

@@ -115,6 +115,9 @@ public:
   // A reload's budgets and prices: jobs priced or admitted from now on use
   // them. Runs on the engine's executor (dispatched), where they are read.
   void set_budget(std::shared_ptr<const budget::budget_policy> next);
+  // A reload's scheduler.weights ("name=N", already checked): the waiting
+  // queue's next turns use them. Dispatched to the engine's executor.
+  void set_weights(const std::vector<std::string>& weights);
   // Stores a validated job (durably, priced and admitted) and starts working on it;
   // errc::budget_exceeded when a budget refuses it.
   boost::asio::awaitable<result<store::insert_result>> create(store::new_job j);

@@ -333,8 +333,12 @@ asio::awaitable<result<job>> intake::record_run(const job& j, const std::string&
 }
 
 // WeShop is at its capacity or rate: one signal for every submit (the window
-// shrinks, submits pause until Retry-After, a learnt rate drops); the job
-// goes back to queued, and to its old place in the queue, until its deadline.
+// shrinks, submits pause until Retry-After); the job goes back to queued,
+// and to its old place in the queue, until its deadline. A refused submit
+// does not cut the learnt request rate: the guide documents no limits, so a
+// 429 on a run's creation may as well mean "too many runs at once", which
+// the window and the pause answer; a 429 on a poll can only be the rate
+// (poller.cpp cuts it).
 asio::awaitable<result<job>> intake::refused(const job& j, const upstream::upstream_error& e, std::uint64_t ticket)
 {
   auto& s = ctx_.sched;
@@ -342,8 +346,6 @@ asio::awaitable<result<job>> intake::refused(const job& j, const upstream::upstr
   s.window.on_refused(ticket, in_flight() - 1);
   const std::chrono::milliseconds wait = e.retry_after.value_or(std::chrono::seconds(1));
   s.pause.on_retry_after(now, wait);
-  if (e.http_status == 429)
-    s.budget.on_rate_limited(now);
   count_retry(to_string(j.state)); // the step refused: submitting
   if (j.deadline_at && now >= *j.deadline_at) {
     const job_error late{"deadline_exceeded", "not submitted before the job's deadline; last error: " + e.message, false};

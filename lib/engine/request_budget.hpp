@@ -6,7 +6,8 @@
 //
 // A token bucket of `rate` requests per second with a burst of one second's
 // worth. The rate is upstream.max_requests_per_second, or, when that is 0,
-// learnt: it starts generous (`learn_start`), each 429 cuts it by `cut` (at
+// learnt: it starts generous (`learn_start`), each 429 to a poll (a refused
+// submit may mean capacity, not rate: intake.cpp) cuts it by `cut` (at
 // most one cut per second: the 429s of one burst are one signal), and it
 // creeps back up by `creep` requests per second once a second has passed
 // without a 429, up to `learn_start` again.
@@ -31,7 +32,7 @@ enum class request_kind { submit, poll };
 
 struct budget_settings {
   double max_per_second = 0;    // upstream.max_requests_per_second; 0: learn it
-  double learn_start = 50;      // the generous start when learning (and the ceiling)
+  double learn_start = 100;     // the generous start when learning (and the ceiling)
   double learn_floor = 0.5;     // a learnt rate never goes below this
   double cut = 0.5;             // the rate kept on a 429 when learning
   double creep = 0.5;           // requests per second regained per quiet second

@@ -42,6 +42,7 @@ struct batch {
   std::optional<std::string> notify_url;
   bool notify_all = false;
   std::optional<std::string> retry_of;
+  std::string priority = "normal"; // each item's (high | normal | low)
   bool cancel_requested = false;
   bool held = false;
   timestamp created_at{};

@@ -38,6 +38,7 @@ json::object to_json(const batch& b)
           {"reason", b.held ? json::value("budget_exhausted") : json::value()},
           {"cancelRequested", b.cancel_requested},
           {"retryOf", opt_text(b.retry_of)},
+          {"priority", b.priority},
           {"token", opt_text(b.token_name)},
           {"notify", b.notify_url ? json::value(json::object{{"url", *b.notify_url},
                                                              {"events", b.notify_all ? "all" : "terminal"}})

@@ -17,7 +17,7 @@ constexpr std::string_view batch_columns =
   "id, agent, agent_version, params, request_hash, idempotency_key, token_name, items, images, cost,"
   " images_produced, n_queued, n_uploading, n_submitting, n_running, n_succeeded, n_failed, n_canceled,"
   " notify_url, CAST(notify_all AS integer), retry_of, CAST(cancel_requested AS integer), CAST(held AS integer),"
-  " created_at, updated_at, started_at, finished_at";
+  " created_at, updated_at, started_at, finished_at, priority";
 
 batch read_batch(const sql_row& r)
 {
@@ -44,6 +44,7 @@ batch read_batch(const sql_row& r)
   b.updated_at = from_unix_ms(r.int64(24));
   b.started_at = opt_time(r, 25);
   b.finished_at = opt_time(r, 26);
+  b.priority = r.text(27);
   return b;
 }
 
@@ -86,10 +87,11 @@ bool insert_batch_row(sql_db& db, const new_batch& b, const std::string& id, std
   const auto items = static_cast<std::int64_t>(b.items.size());
   auto args = sql_args().add(id).add(b.agent).add(b.agent_version).add(boost::json::serialize(b.params));
   args.add(b.request_hash).add(b.idempotency_key).add(b.token_name).add(items).add(images).add(cost);
-  args.add(b.notify_url).add(b.notify_all).add(b.retry_of).add(held).add(to_unix_ms(c.now));
+  args.add(b.notify_url).add(b.notify_all).add(b.retry_of).add(held).add(to_unix_ms(c.now)).add(b.priority);
   return db.run("INSERT INTO batches (id, agent, agent_version, params, request_hash, idempotency_key, token_name,"
-                " items, images, cost, n_queued, notify_url, notify_all, retry_of, held, created_at, updated_at)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?8, ?11, ?12, ?13, ?14, ?15, ?15)"
+                " items, images, cost, n_queued, notify_url, notify_all, retry_of, held, created_at, updated_at,"
+                " priority)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?8, ?11, ?12, ?13, ?14, ?15, ?15, ?16)"
                 " ON CONFLICT DO NOTHING",
                 args) > 0;
 }

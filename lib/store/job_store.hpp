@@ -90,6 +90,7 @@ struct new_batch {
   std::optional<std::string> notify_url{}; // batch.<state> when it ends
   bool notify_all = false;
   std::optional<std::string> retry_of{};   // POST /v1/batches/{id}/retry: the batch retried
+  std::string priority = "normal";        // each item's too (high | normal | low)
   budget::admission admit{};
   std::vector<new_job> items;              // priced, in order; item_name set; the rest the store fills
 };

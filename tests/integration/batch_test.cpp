@@ -196,9 +196,11 @@ TEST_F(Batch, ABudgetRefusesTheWholeBatchOrHoldsItWhole)
 TEST_F(Batch, CancelStopsItInFlightAndRetryTakesOnlyWhatDidNotSucceed)
 {
   start({"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "3000"});
-  const auto created = post_batch(batch_body(40));
+  const auto created = post_batch(batch_body(40, R"({"textDescription":"sit","batchCount":1})", R"(,"priority":"low")"));
   ASSERT_EQ(created.status, 201u) << created.text;
+  EXPECT_EQ(created.body.at("priority"), "low"); // the batch's, and each item's
   const std::string id(created.body.at("id").as_string());
+  EXPECT_EQ(daemon_->call("GET", "/v1/batches/" + id).body.at("priority"), "low");
   ASSERT_TRUE(test::eventually([&] {
     return count(daemon_->call("GET", "/v1/batches/" + id).body, "running") > 0;
   })) << "no item started";
@@ -216,8 +218,11 @@ TEST_F(Batch, CancelStopsItInFlightAndRetryTakesOnlyWhatDidNotSucceed)
   EXPECT_EQ(retried.body.at("retryOf"), json::value(id));
   EXPECT_EQ(retried.body.at("items"), count(canceled.body, "canceled") + count(canceled.body, "failed"));
   const std::string second(retried.body.at("id").as_string());
-  for (const auto& j : items_of(second))
+  EXPECT_EQ(retried.body.at("priority"), "low"); // a retry keeps it
+  for (const auto& j : items_of(second)) {
     EXPECT_FALSE(j.at("retryOf").is_null());
+    EXPECT_EQ(j.at("priority"), "low");
+  }
   EXPECT_EQ(wait_batch(second, std::chrono::seconds(90)).at("state"), "succeeded");
   EXPECT_EQ(daemon_->call("POST", "/v1/batches/" + second + "/retry").status, 409u); // nothing failed
 }

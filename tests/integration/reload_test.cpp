@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -155,4 +156,45 @@ TEST_F(Reload, SettingsThatNeedARestartAreNamedAndKeptWhileLogLevelAndBodyLimitA
   EXPECT_TRUE(log_has("level=debug event=request method=GET path=/v1/status status=200")) << "debug lines appear";
   const auto big = as(old_token, "POST", "/v1/jobs", body(std::string(2000, 't'), 1));
   EXPECT_EQ(big.status, 413u) << "limits.max_body is live: " << big.text;
+}
+
+// scheduler.weights is live: after a reload giving alice 3 turns per round,
+// one run at a time, alice's waiting jobs go three for each of bob's.
+TEST_F(Reload, SchedulerWeightsApplyToTheNextTurns)
+{
+  const std::string alice = "alice-token-0123456789", bob = "bob-token-0123456789abc";
+  write_tokens("alice " + alice + "\nbob " + bob + "\n");
+  const auto config = "[api]\ntoken_file = \"" + tokens_ + "\"\n[upstream]\nmax_running_runs = 1\n[scheduler]\nweights = ";
+  start_with_config(config + "[]\n");
+  write_config(config + "[\"alice=3\"]\n");
+  reload_and_wait(alice, "applied");
+  const auto status = as(alice, "GET", "/v1/status").body.at("configReload");
+  EXPECT_NE(std::string(status.at("detail").as_string()).find("scheduler.weights"), std::string::npos) << status;
+  EXPECT_TRUE(status.at("kept").as_array().empty()) << status;
+
+  std::vector<std::string> tasks;
+  for (int i = 0; i < 8; ++i)
+    for (const auto* who : {"a", "b"}) {
+      tasks.push_back(who + std::to_string(i));
+      ASSERT_EQ(as(*who == 'a' ? alice : bob, "POST", "/v1/jobs", body(tasks.back(), 1)).status, 201u);
+    }
+  // Runs of ~150 ms, one at a time: 16 of them.
+  std::vector<std::string> accepted;
+  for (int i = 0; i < 400 && accepted.size() < tasks.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    accepted.clear();
+    for (const auto& r : sim_->received())
+      if (r.at("status") == 200)
+        for (const auto& t : tasks)
+          if (r.at("body").as_string().find("\"taskName\":\"" + t + "\"") != std::string::npos)
+            accepted.push_back(t);
+  }
+  ASSERT_EQ(accepted.size(), tasks.size());
+  // The first run leaves before the rest wait; of the next eight, three of
+  // every four are alice's (two rounds of a a a b), not half.
+  const auto alices = std::count_if(accepted.begin() + 1, accepted.begin() + 9, [](const auto& t) { return t[0] == 'a'; });
+  std::string order;
+  for (const auto& t : accepted)
+    order += t + " ";
+  EXPECT_EQ(alices, 6) << "accepted in this order: " << order;
 }

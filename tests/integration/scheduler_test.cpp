@@ -86,7 +86,7 @@ protected:
 
 TEST_F(Scheduler, MaxRunningRunsIsNeverExceeded)
 {
-  daemon_env_ = {"WESHOPD_SCHEDULER_ENABLED=true", "WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=2"};
+  daemon_env_ = {"WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=2"};
   start({"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "200"});
   ASSERT_EQ(post_batch(batch_body(8, "cap")).status, 201u);
   ASSERT_TRUE(wait_for([&] { return finished() == 8; }));
@@ -104,7 +104,7 @@ TEST_F(Scheduler, MaxRunningRunsIsNeverExceeded)
 // never comes.
 TEST_F(Scheduler, ABacklogOfPollsDrainsUnderATightBudget)
 {
-  daemon_env_ = {"WESHOPD_SCHEDULER_ENABLED=true", "WESHOPD_UPSTREAM_MAX_REQUESTS_PER_SECOND=20"};
+  daemon_env_ = {"WESHOPD_UPSTREAM_MAX_REQUESTS_PER_SECOND=20"};
   start({"--pending-ms", "100", "--segmenting-ms", "100", "--running-ms", "100"});
   ASSERT_EQ(post_batch(batch_body(100, "tight")).status, 201u);
   ASSERT_TRUE(wait_for([&] { return finished() == 100; })) << daemon_->call("GET", "/v1/status").text;
@@ -115,7 +115,6 @@ TEST_F(Scheduler, ABacklogOfPollsDrainsUnderATightBudget)
 // room for one: the three refusals make one pause, until the run ends.
 TEST_F(Scheduler, ARefusalStormIsOnePause)
 {
-  daemon_env_ = {"WESHOPD_SCHEDULER_ENABLED=true"}; // (off by default for now: see README, Scheduling)
   start({"--max-running", "1", "--pending-ms", "1000", "--segmenting-ms", "1000", "--running-ms", "1000"});
   ASSERT_EQ(post_batch(batch_body(4, "storm")).status, 201u);
   ASSERT_TRUE(wait_for([&] { return capacity().at("runs_refused_capacity").to_number<std::int64_t>() >= 3; }));
@@ -135,7 +134,7 @@ TEST_F(Scheduler, ARefusalStormIsOnePause)
 TEST_F(Scheduler, TwoTokensInterleave)
 {
   std::ofstream(dir_.file("tokens")) << "alice " << alice << "\nbob " << bob << "\n";
-  daemon_env_ = {"WESHOPD_SCHEDULER_ENABLED=true", "WESHOPD_API_TOKEN_FILE=" + dir_.file("tokens"), "WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=1"};
+  daemon_env_ = {"WESHOPD_API_TOKEN_FILE=" + dir_.file("tokens"), "WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=1"};
   start({"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "300"});
   const headers as_alice{{"Authorization", "Bearer " + alice}};
   const headers as_bob{{"Authorization", "Bearer " + bob}};
@@ -156,7 +155,7 @@ TEST_F(Scheduler, TwoTokensInterleave)
 // right after the one already running; `priority` is shown; a bad one is 422.
 TEST_F(Scheduler, AHighPriorityJobOvertakesNormalOnes)
 {
-  daemon_env_ = {"WESHOPD_SCHEDULER_ENABLED=true", "WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=1"};
+  daemon_env_ = {"WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=1"};
   start({"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "300"});
   for (const auto* task : {"n1", "n2", "n3"})
     post_task(task);
@@ -174,7 +173,7 @@ TEST_F(Scheduler, AHighPriorityJobOvertakesNormalOnes)
 // same order (high first, then by id), the running one followed to its end.
 TEST_F(Scheduler, ARestartKeepsPrioritiesAndOrder)
 {
-  daemon_env_ = {"WESHOPD_SCHEDULER_ENABLED=true", "WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=1"};
+  daemon_env_ = {"WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=1"};
   start({"--pending-ms", "50", "--segmenting-ms", "50", "--running-ms", "1500"});
   for (const auto* task : {"n1", "n2", "n3"})
     post_task(task);

@@ -374,15 +374,15 @@ TEST_F(Config, SchedulerSettings)
   const auto defaults = load({.environment = env_}).values;
   EXPECT_EQ(defaults.upstream.max_running_runs, 0u);
   EXPECT_EQ(defaults.upstream.max_requests_per_second, 0u);
-  EXPECT_FALSE(defaults.scheduler.enabled); // off until a restart with many runs no longer stalls polls
+  EXPECT_TRUE(defaults.scheduler.enabled);
   EXPECT_TRUE(defaults.scheduler.weights.empty());
   const auto file = write("sched.conf", "[upstream]\nmax_running_runs = 16\nmax_requests_per_second = 20\n"
-                                        "[scheduler]\nenabled = true\nweights = [\"shop-a=3\", \"shop-b=1\"]\n");
+                                        "[scheduler]\nenabled = false\nweights = [\"shop-a=3\", \"shop-b=1\"]\n");
   const auto r = load({.file = file, .environment = env_});
   EXPECT_TRUE(r.errors.empty());
   EXPECT_EQ(r.values.upstream.max_running_runs, 16u);
   EXPECT_EQ(r.values.upstream.max_requests_per_second, 20u);
-  EXPECT_TRUE(r.values.scheduler.enabled);
+  EXPECT_FALSE(r.values.scheduler.enabled);
   EXPECT_EQ(r.values.scheduler.weights, (std::vector<std::string>{"shop-a=3", "shop-b=1"}));
   for (const std::string bad : {"shop-a", "shop-a=0", "=3", "shop-a=1001", "shop-a=x", "shop-a=99999"}) {
     const auto f = write("bad-weights.conf", "[scheduler]\nweights = [\"" + bad + "\"]\n");

@@ -50,7 +50,7 @@ TEST(ReloadPlan, LiveChangesApplyAndTheRestIsKeptAndNamed)
 
 TEST(ReloadPlan, TheTableSaysWhatReloadsLive)
 {
-  for (const auto* key : {"api.token_file", "budget.daily", "budget.per_token", "notify.url", "notify.events",
+  for (const auto* key : {"api.token_file", "budget.daily", "budget.per_token", "notify.url", "notify.events", "scheduler.weights",
                           "outbound.allow", "log.level", "limits.max_body", "limits.max_header"})
     EXPECT_TRUE(reloads_live(key)) << key;
   for (const auto* key : {"api.listen", "api.unix_socket", "store.backend", "store.path", "store.url",
