@@ -13,6 +13,7 @@ import argparse
 import glob
 import http.client as http_client
 import atexit
+import datetime
 import json
 import os
 import re
@@ -30,10 +31,11 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = dict(read_jobs=100_000, seconds=10, intake_seconds=10, ceiling_rows=100_000,
             scale=(10_000, 100_000), window=20, restart=(1_000_000, 100_000), dedupe=1000, latency=10_000,
-            fleet_jobs=5000, soak=(1_000_000, 30), batch_items=10_000)
+            fleet_jobs=5000, soak=(1_000_000, 30), batch_items=10_000,
+            drain=dict(jobs=2000, run_ms=500, capacity=16, give_up_s=600))
 QUICK = dict(read_jobs=2000, seconds=2, intake_seconds=2, ceiling_rows=5000,
              scale=(500, 2000), window=3, restart=(20_000, 2000), dedupe=50, latency=200, fleet_jobs=300,
-             soak=(20_000, 5), batch_items=500)
+             soak=(20_000, 5), batch_items=500, drain=dict(jobs=200, run_ms=100, capacity=8, give_up_s=8))
 AIPOSE = {"agent": {"name": "aipose", "version": "v1.0"},
           "input": {"originalImage": "https://example.com/a.png"},
           "params": {"textDescription": "sit", "batchCount": 1}}
@@ -580,6 +582,110 @@ def soak(cfg, work, build, rows):
                  f"{float(final['ratio']):.2f}x"))
 
 
+def rfc3339_seconds(text):
+    """Unix seconds of weshopd's RFC 3339 time ('2026-11-26T07:12:47.313Z')."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def drain(cfg, work, build, rows):
+    """#23: a backlog drained against an account's capacity, scheduler on and off."""
+    p = cfg["drain"]
+    ideal = p["jobs"] * p["run_ms"] / 1000 / p["capacity"]
+    with open(f"{work}/drain-tokens", "w") as f:
+        f.write(f"alice {DRAIN_TOKENS['alice']}\nbob {DRAIN_TOKENS['bob']}\n")
+    figures = {label: drain_once(p, work, build, label) for label in ("on", "off")}
+    for label, f in figures.items():
+        if f["done"] == p["jobs"]:
+            took = f"{p['jobs']} jobs drained in {f['seconds']:.1f} s"
+            eff = f"efficiency {ideal / f['seconds']:.2f} (goal 0.90)"
+        else:
+            took = (f"gave up after {f['seconds']:.0f} s with {f['done']} of {p['jobs']} jobs finished "
+                    f"({f['done'] / p['jobs']:.1%} drained)")
+            eff = f"efficiency < {ideal / f['seconds']:.2f} (goal 0.90)"
+        second = (f"{f['second']:.2f} s" if f["second"] is not None
+                  else f"not running after {f['second_waited']:.0f} s")
+        rows.append((f"drain, scheduler {label}",
+                     f"{took}; {f['refused']} of {f['upstream']} upstream requests answered 429 "
+                     f"({ratio(f['refused'], f['upstream']):.1%}, goal 5%); a second token's job, posted at "
+                     f"{p['jobs'] // 10} finished: running after {second} (goal {2 * p['run_ms'] / 1000:g} s); "
+                     f"{f['scheduler']}; peak {f['peak']} runs at the sim",
+                     f"ideal: {p['jobs']} jobs x {p['run_ms'] / 1000:g} s / {p['capacity']} runs at once "
+                     f"= {ideal:.1f} s", eff))
+
+
+DRAIN_TOKENS = {"alice": "alice-bench-token-0123456789", "bob": "bob-bench-token-0123456789ab"}
+
+
+def drain_once(p, work, build, label):
+    """One drain: alice's batch of p["jobs"] at once; at 10 % finished bob posts one job."""
+    log(f"drain, scheduler {label}: {p['jobs']} jobs of {p['run_ms']} ms, {p['capacity']} at once at the sim ...")
+    phase = p["run_ms"] // 5  # pending, segmenting, running: 1/5, 1/5, 3/5 of the run
+    sim = Sim(work, build, "--max-running", str(p["capacity"]), "--pending-ms", str(phase), "--segmenting-ms",
+              str(phase), "--running-ms", str(p["run_ms"] - 2 * phase), "--callbacks", "once")
+    cb = free_port()
+    # Callbacks on: a run's end is known when it ends, not at the next poll (1 s, then more).
+    d = Daemon(work, build, sim, f"drain-{label}", {
+        "WESHOPD_SCHEDULER_ENABLED": "true" if label == "on" else "false",
+        "WESHOPD_API_TOKEN_FILE": f"{work}/drain-tokens",
+        "WESHOPD_CALLBACKS_LISTEN": f"127.0.0.1:{cb}", "WESHOPD_CALLBACKS_PUBLIC_BASE_URL": f"http://127.0.0.1:{cb}"})
+    alice = {"Authorization": f"Bearer {DRAIN_TOKENS['alice']}"}
+    bob = {"Authorization": f"Bearer {DRAIN_TOKENS['bob']}"}
+    body = {"agent": {"name": "aipose", "version": "v1.0"}, "params": {"textDescription": "sit", "batchCount": 1},
+            "items": [{"input": {"originalImage": f"https://x.test/{label}{i}.png"}} for i in range(p["jobs"])]}
+    began = time.time()
+    batch = http("POST", d.api + "/v1/batches", body, alice)
+    second = {}
+
+    def follow(job_id, posted):
+        """bob's job: the time from its POST to `running` (GET every 10 ms)."""
+        while time.time() - posted < p["give_up_s"]:
+            state = http("GET", f"{d.api}/v1/jobs/{job_id}", headers=bob)["state"]
+            if state not in ("queued", "uploading", "submitting"):
+                second["at"] = time.time() - posted
+                return
+            time.sleep(0.01)
+    follower = None
+    windows, pauses = [], 0
+    while True:
+        b = http("GET", f"{d.api}/v1/batches/{batch['id']}", headers=alice)
+        sched = http("GET", d.api + "/v1/status", headers=alice)["scheduler"]
+        windows.append((round(time.time() - began), sched["window"], sched["inFlight"], sched["requestsPerSecond"],
+                        b["finished"]))
+        pauses = sched["pauses"]
+        if follower is None and b["finished"] >= p["jobs"] // 10:
+            posted = time.time()
+            job = http("POST", d.api + "/v1/jobs",
+                       {**AIPOSE, "input": {"originalImage": f"https://x.test/bob-{label}.png"}}, bob)
+            follower = threading.Thread(target=follow, args=(job["id"], posted), daemon=True)
+            follower.start()
+        if b["finished"] >= p["jobs"] or time.time() - began > p["give_up_s"]:
+            break
+        time.sleep(0.25)
+    done = b["finished"]
+    seconds = (rfc3339_seconds(b["finishedAt"]) if done == p["jobs"] and b.get("finishedAt") else time.time()) - began
+    stats = sim.stats()
+    capacity = stats["capacity"]
+    if follower:
+        follower.join(max(0.0, p["give_up_s"] - (time.time() - began)) + 1)
+    d.stop()
+    log(f"drain, scheduler {label}: second:window/in flight/request budget per s/jobs finished, every 4th sample: "
+        + " ".join(f"{t}:{w}/{n}/{r:.0f}/{f}" for t, w, n, r, f in windows[::4]))
+    log(f"drain, scheduler {label}: upstream requests {stats['requests']}, capacity {capacity}")
+    return dict(done=done, seconds=seconds, upstream=sum(v for k, v in stats["requests"].items() if k != "images"),
+                refused=capacity["runs_refused_capacity"] + capacity["requests_refused_rate"],
+                peak=capacity["peak_running"], second=second.get("at"),
+                second_waited=time.time() - posted if follower else 0.0,
+                scheduler=scheduler_summary(windows, pauses) if label == "on" else "no window or pauses (off)")
+
+
+def scheduler_summary(windows, pauses):
+    """The learnt window and request budget over the drain, from GET /v1/status."""
+    sizes = [w[1] for w in windows]
+    rates = [w[3] for w in windows]
+    return (f"window {min(sizes)}-{max(sizes)} (median {statistics.median(sizes):g}), request budget "
+            f"{min(rates):.0f}-{max(rates):.0f}/s (median {statistics.median(rates):.0f}), {pauses} pauses")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
@@ -595,7 +701,7 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory(prefix="weshopd-bench-") as work:
         for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency, fleet, soak,
-                      batch_accept):
+                      batch_accept, drain):
             if args.only and bench.__name__ != args.only:
                 continue
             bench(cfg, work, args.build, rows)
@@ -620,7 +726,13 @@ def main():
               "the CPU each poll costs at both sizes.",
               "- Fleet: PostgreSQL (durable commits, its defaults) runs on the same 2 cores as the daemons and wrk; "
               "with 3 daemons wrk's 64 connections are split among them. On PostgreSQL there is no view cache; "
-              "reads run on a pool of threads, each a round trip."]
+              "reads run on a pool of threads, each a round trip.",
+              "- Drain (#23): weshop-sim refuses a run beyond its `--max-running` (429 + Retry-After in whole "
+              "seconds); weshopd learns the capacity and the request rate (`upstream.max_running_runs` and "
+              "`upstream.max_requests_per_second` unset), callbacks on. One batch (token alice), and when 10 % of "
+              "it is finished one job of a second token (bob), timed from its POST to its `running` state (a GET "
+              "every 10 ms). Drain time: from the batch's POST to its `finishedAt`; 429 share: the sim's refusals "
+              "over every upstream request it counted. A row that gives up says how much was drained by then."]
     report = "\n".join(lines) + "\n"
     print(report)
     with open(args.out, "w") as f:
