@@ -32,10 +32,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = dict(read_jobs=100_000, seconds=10, intake_seconds=10, ceiling_rows=100_000,
             scale=(10_000, 100_000), window=20, restart=(1_000_000, 100_000), dedupe=1000, latency=10_000,
             fleet_jobs=5000, soak=(1_000_000, 30), batch_items=10_000,
-            drain=dict(jobs=2000, run_ms=500, capacity=16, give_up_s=600))
+            drain=dict(jobs=2000, run_ms=500, capacity=16, give_up_s=600),
+            # jobs, run-time medians of aimodel and aipose (ms), sigma, seconds to submit them over
+            poll_lag=(300, 20_000, 8000, 0.6, 60))
 QUICK = dict(read_jobs=2000, seconds=2, intake_seconds=2, ceiling_rows=5000,
              scale=(500, 2000), window=3, restart=(20_000, 2000), dedupe=50, latency=200, fleet_jobs=300,
-             soak=(20_000, 5), batch_items=500, drain=dict(jobs=200, run_ms=100, capacity=8, give_up_s=8))
+             soak=(20_000, 5), batch_items=500, drain=dict(jobs=200, run_ms=100, capacity=8, give_up_s=8),
+             poll_lag=(30, 2000, 1000, 0.3, 3))
 AIPOSE = {"agent": {"name": "aipose", "version": "v1.0"},
           "input": {"originalImage": "https://example.com/a.png"},
           "params": {"textDescription": "sit", "batchCount": 1}}
@@ -462,6 +465,92 @@ def notification_latency(cfg, work, build, rows):
                  "goal: p99 5 ms on loopback", f"p99 at {ratio(p99, 5):.0%} of the allowance"))
 
 
+def quantile(values, q):
+    """The nearest-rank q-quantile of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(len(ordered) * q + 0.999999) - 1))]
+
+
+def unix_ms(rfc3339):
+    """weshopd's "2026-11-24T10:00:00.123Z" as Unix milliseconds."""
+    at = datetime.datetime.strptime(rfc3339, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+    return round(at.timestamp() * 1000)
+
+
+def adaptive_polling_built(build):
+    """Whether this weshopd has `engine.adaptive_polling` (unknown WESHOPD_* variables are ignored, not refused)."""
+    reference = subprocess.run([f"{build}/daemon/weshopd", "--print-config-reference"], capture_output=True,
+                               text=True, check=True).stdout
+    return "`engine.adaptive_polling`" in reference
+
+
+def poll_lag_once(cfg, work, build, adaptive):
+    """One daemon against a sim with callbacks off and log-normal run times: each job's detection lag
+    (the sim's terminal moment -> the job's finishedAt) and the polls its run took."""
+    jobs, model_ms, pose_ms, sigma, spread = cfg["poll_lag"]
+    sim = Sim(work, build, "--callbacks", "off", "--seed", "24", "--duration-lognormal", f"aimodel={model_ms}:{sigma}",
+              "--duration-lognormal", f"aipose={pose_ms}:{sigma}")
+    env = {} if adaptive is None else {"WESHOPD_ENGINE_ADAPTIVE_POLLING": "true" if adaptive else "false"}
+    d = Daemon(work, build, sim, f"poll-lag-{adaptive}", env)
+    conn = http_client.HTTPConnection("127.0.0.1", d.port)
+    # Arrivals spread over `spread` seconds (not one burst): a learned estimate has runs to learn from.
+    due = time.monotonic()
+    for i in range(jobs):
+        due = max(due + spread / jobs, time.monotonic())
+        time.sleep(max(0.0, due - time.monotonic()))
+        conn.request("POST", "/v1/jobs", json.dumps(AIMODEL if i % 2 == 0 else AIPOSE),
+                     {"Content-Type": "application/json"})
+        conn.getresponse().read()
+    listed = {}
+
+    def all_done():
+        page = http("GET", d.api + "/v1/jobs?limit=500")
+        listed.update((j["id"], j) for j in page["jobs"])
+        return len(listed) >= jobs and all(j["finishedAt"] for j in listed.values())
+    wait_for(all_done, 600, "every job to finish")
+    d.stop()
+    runs = {r["executionId"]: r for r in http("GET", sim.endpoints["admin"] + "/admin/runs")["runs"]}
+    lags, polls, run_ms = [], [], []
+    for j in listed.values():
+        run = runs[j["upstream"]["executionId"]]
+        lags.append((unix_ms(j["finishedAt"]) - run["terminalAt"]) / 1000)
+        polls.append(run["polls"])
+        run_ms.append(run["terminalAt"] - run["createdAt"])
+    failed = sum(j["state"] != "succeeded" for j in listed.values())
+    return dict(p50=quantile(lags, 0.5), p99=quantile(lags, 0.99), polls=statistics.mean(polls), jobs=len(lags),
+                failed=failed, run_p50=quantile(run_ms, 0.5) / 1000, run_p99=quantile(run_ms, 0.99) / 1000)
+
+
+def poll_lag(cfg, work, build, rows):
+    """#24: callbacks off, how soon a finished run is noticed and at how many polls: today's schedule,
+    and beside it (when built) the polling learned from run times."""
+    jobs, model_ms, pose_ms, sigma, spread = cfg["poll_lag"]
+    built = adaptive_polling_built(build)
+    log(f"poll lag: {jobs} jobs, today's schedule ...")
+    today = poll_lag_once(cfg, work, build, False if built else None)
+    setup = (f"{today['jobs']} jobs over {spread} s, callbacks off; run times log-normal, sigma {sigma}: aimodel "
+             f"median {model_ms / 1000:g} s, aipose {pose_ms / 1000:g} s (all: p50 {today['run_p50']:.1f} s, "
+             f"p99 {today['run_p99']:.1f} s)")
+    goal = "goal: p50 1 s, p99 3 s"
+
+    def figure(f):
+        return (f"detection lag p50 {f['p50']:.2f} s, p99 {f['p99']:.2f} s; {f['polls']:.1f} polls per job"
+                + (f"; {f['failed']} not succeeded" if f["failed"] else ""))
+    rows.append(("poll lag, today's schedule", f"{figure(today)} ({setup})", goal,
+                 f"p50 at {ratio(today['p50'], 1):.0%}, p99 at {ratio(today['p99'], 3):.0%} of the allowance"))
+    if not built:
+        rows.append(("poll lag, adaptive polling", "adaptive polling: not built (no `engine.adaptive_polling` in "
+                     "`weshopd --print-config-reference`)", "—", "—"))
+        return
+    log(f"poll lag: {jobs} jobs, adaptive polling ...")
+    learned = poll_lag_once(cfg, work, build, True)
+    rows.append(("poll lag, adaptive polling", f"{figure(learned)} (the same jobs and seed)",
+                 f"{goal}, no more polls than today's schedule, same run: p50 {today['p50']:.2f} s, "
+                 f"p99 {today['p99']:.2f} s, {today['polls']:.1f} polls per job",
+                 f"p50 at {ratio(learned['p50'], 1):.0%}, p99 at {ratio(learned['p99'], 3):.0%} of the allowance; "
+                 f"{ratio(learned['polls'], today['polls']):.2f}x today's polls"))
+
+
 def fleet(cfg, work, build, rows):
     """#9: intake and status reads with 1 and 3 daemons on one PostgreSQL, beside 1 daemon on SQLite."""
     pg = Postgres()
@@ -700,7 +789,7 @@ def main():
     started = time.monotonic()
     rows = []
     with tempfile.TemporaryDirectory(prefix="weshopd-bench-") as work:
-        for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency, fleet, soak,
+        for bench in (scale_and_reads, intake, restart, upload_dedupe, notification_latency, poll_lag, fleet, soak,
                       batch_accept, drain):
             if args.only and bench.__name__ != args.only:
                 continue
@@ -732,7 +821,9 @@ def main():
               "`upstream.max_requests_per_second` unset), callbacks on. One batch (token alice), and when 10 % of "
               "it is finished one job of a second token (bob), timed from its POST to its `running` state (a GET "
               "every 10 ms). Drain time: from the batch's POST to its `finishedAt`; 429 share: the sim's refusals "
-              "over every upstream request it counted. A row that gives up says how much was drained by then."]
+              "over every upstream request it counted. A row that gives up says how much was drained by then.",
+              "- Poll lag (#24): callbacks off; the lag is the sim's own terminal moment (`GET /admin/runs`) to the "
+              "job's `finishedAt`, the polls those the sim answered for the run."]
     report = "\n".join(lines) + "\n"
     print(report)
     with open(args.out, "w") as f:

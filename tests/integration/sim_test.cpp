@@ -1,8 +1,11 @@
 // weshop-sim's own behaviour: run states move with time, callbacks in every
-// mode, seeded faults that repeat exactly, and the capacity limits
-// (--max-running, --max-rps, /admin/capacity).
+// mode, seeded faults that repeat exactly, the capacity limits
+// (--max-running, --max-rps, /admin/capacity), and run durations per agent
+// (--duration-lognormal, /admin/durations) with each run's terminal moment
+// and polls (/admin/runs).
 
 #include "common/run_sync.hpp"
+#include "common/shell_run.hpp"
 #include "common/sim_process.hpp"
 #include "common/test_key.hpp"
 #include "upstream/weshop_client.hpp"
@@ -358,4 +361,63 @@ TEST_F(Sim, CapacityLimitsChangeAtRunTimeThroughTheAdminApi)
   EXPECT_EQ(after_reset.at("runs_refused_capacity"), 0);
   EXPECT_EQ(after_reset.at("requests_refused_rate"), 0);
   EXPECT_EQ(after_reset.at("max_rps"), 1); // the limits stay
+}
+
+TEST_F(Sim, RunDurationsPerAgentAndEachRunsTerminalMomentAndPolls)
+{
+  auto sim = start({"--duration-lognormal", "aipose=400:0", "--duration-lognormal", "*=60000:0.5"});
+  const auto [got, durations] = sim->admin("GET", "/admin/durations");
+  ASSERT_EQ(got, 200u);
+  EXPECT_EQ(durations.at("lognormal").at("aipose").at("median_ms"), 400);
+  EXPECT_EQ(durations.at("lognormal").at("*").at("sigma"), 0.5);
+  EXPECT_EQ(durations.at("fixed").at("running_ms"), 100);
+
+  auto c = client(*sim);
+  // Polls until the run is Success; the GETs it took.
+  const auto poll_until_done = [&](const std::string& id) {
+    int polls = 0;
+    for (std::string status; status != "Success" && polls < 500; ++polls) {
+      auto r = test::run_sync(io_, c.get_run(id));
+      EXPECT_TRUE(r);
+      status = r ? r->status : "";
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return polls;
+  };
+  const auto drawn = start_run(c);
+  const int polls = poll_until_done(drawn);
+  // Afterwards the sim's own clock says when it became terminal, on the wall clock.
+  auto runs = sim->admin("GET", "/admin/runs").second.at("runs").as_array();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].at("executionId"), json::value(drawn));
+  EXPECT_EQ(runs[0].at("status"), "Success");
+  EXPECT_TRUE(runs[0].at("taskName").is_null());
+  EXPECT_EQ(runs[0].at("polls"), polls);
+  EXPECT_EQ(runs[0].at("terminalAt").to_number<std::int64_t>() - runs[0].at("createdAt").to_number<std::int64_t>(), 400);
+
+  // Cleared at run time: new runs take the fixed phases (50 + 50 + 100 ms); bad shapes are refused.
+  EXPECT_EQ(sim->admin("POST", "/admin/durations", R"({"lognormal": {"aipose": {"median_ms": 0, "sigma": 1}}})").first,
+            400u);
+  EXPECT_EQ(sim->admin("POST", "/admin/durations", R"({"max_running": 1})").first, 400u);
+  const auto [cleared, now] = sim->admin("POST", "/admin/durations", R"({"lognormal": {}})");
+  EXPECT_EQ(cleared, 200u);
+  EXPECT_TRUE(now.at("lognormal").as_object().empty());
+  const auto fixed = start_run(c);
+  poll_until_done(fixed);
+  runs = sim->admin("GET", "/admin/runs").second.at("runs").as_array();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1].at("executionId"), json::value(fixed));
+  EXPECT_EQ(runs[1].at("terminalAt").to_number<std::int64_t>() - runs[1].at("createdAt").to_number<std::int64_t>(), 200);
+  EXPECT_EQ(runs[0].at("polls"), polls); // the first run's count stays its own
+}
+
+TEST_F(Sim, AMalformedDurationSpecStopsTheSimWithItsReason)
+{
+  const auto r = test::shell_run(std::string(WESHOP_SIM_BINARY) + " --pki-dir " + dir_.file("pki") +
+                                   " --duration-lognormal 'aipose=20000'",
+                                 dir_.file("sim.err"));
+  EXPECT_EQ(r.exit, 2);
+  EXPECT_NE(r.err.find("--duration-lognormal"), std::string::npos) << r.err;
+  const auto help = test::shell_run(std::string(WESHOP_SIM_BINARY) + " --help", dir_.file("help.err"));
+  EXPECT_NE(help.out.find("--duration-lognormal"), std::string::npos);
 }

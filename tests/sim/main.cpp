@@ -2,7 +2,8 @@
 // and the dev stack. Prints its endpoints as one JSON line, then serves until
 // SIGTERM/SIGINT.
 //
-//   weshop-sim --pki-dir DIR [--port 0] [--seed 1] [--callbacks once] ...
+//   weshop-sim --pki-dir DIR [--port 0] [--seed 1] [--callbacks once]
+//              [--duration-lognormal 'aimodel=20000:0.6' ...] ...
 //   weshop-sim make-pki DIR
 
 #include "sim_server.hpp"
@@ -28,6 +29,7 @@ using namespace weshop_sim;
 struct flags {
   sim_options o;
   std::string pki_dir, faults_json, callbacks = "once";
+  std::vector<std::string> durations;
   long pending_ms = 50, segmenting_ms = 50, running_ms = 100, callback_delay_ms = 500;
   bool exit_with_parent = false;
   std::string make_pki_dir;
@@ -51,6 +53,10 @@ void define(CLI::App& app, flags& f)
   app.add_option("--pending-ms", f.pending_ms)->capture_default_str();
   app.add_option("--segmenting-ms", f.segmenting_ms)->capture_default_str();
   app.add_option("--running-ms", f.running_ms)->capture_default_str();
+  app.add_option("--duration-lognormal", f.durations,
+                 "AGENT=MEDIAN_MS:SIGMA (repeatable; AGENT * for the agents not named): each run's total time "
+                 "drawn from a log-normal with that median, split across the phases above in their proportions")
+    ->take_all();
   app.add_option("--fail-rate", o.fail_rate, "share of runs that end Failed")->check(CLI::Range(0.0, 1.0));
   app.add_option("--callbacks", f.callbacks, "off|once|duplicate|delayed|dropped|wrong_path")->capture_default_str();
   app.add_option("--callback-delay-ms", f.callback_delay_ms)->capture_default_str();
@@ -89,6 +95,13 @@ std::string finish(flags& f)
   o.callback_delay = std::chrono::milliseconds(f.callback_delay_ms);
   o.run_timing = {std::chrono::milliseconds(f.pending_ms), std::chrono::milliseconds(f.segmenting_ms),
                   std::chrono::milliseconds(f.running_ms)};
+  for (const auto& spec : f.durations) {
+    std::string error;
+    const auto d = parse_duration_spec(spec, error);
+    if (!d)
+      return "--duration-lognormal: " + error;
+    o.durations.set(d->agent, d->duration);
+  }
   if (f.faults_json.empty())
     return {};
   const auto list = boost::json::parse(f.faults_json); // named: the loop reads into it

@@ -84,6 +84,29 @@ answer capacity(sim_state& state, verb method, std::string_view body)
   return {200, state.capacity.stats(steady::now())};
 }
 
+// GET: the fixed phases and the distributions; POST {"lognormal": {AGENT|"*": {"median_ms", "sigma"}}}
+// replaces the distributions ({}: every run on the fixed phases) for the runs created from now on.
+answer durations(sim_state& state, verb method, std::string_view body)
+{
+  if (method == verb::post) {
+    const auto parsed = parse_json_limited(body);
+    const auto* o = parsed ? parsed->if_object() : nullptr;
+    const auto* lognormal = o && o->size() == 1 ? o->if_contains("lognormal") : nullptr;
+    if (!lognormal || !lognormal->is_object())
+      return admin_error("body: {\"lognormal\": {\"AGENT or *\": {\"median_ms\": M, \"sigma\": S}}}");
+    std::string error;
+    auto chosen = run_durations::from_json(lognormal->get_object(), error);
+    if (!chosen)
+      return admin_error(error);
+    state.durations = std::move(*chosen);
+  }
+  const auto& fixed = state.run_timing();
+  return {200, json::object{{"fixed", json::object{{"pending_ms", fixed.pending.count()},
+                                                   {"segmenting_ms", fixed.segmenting.count()},
+                                                   {"running_ms", fixed.running.count()}}},
+                            {"lognormal", state.durations.to_json()}}};
+}
+
 } // namespace
 
 answer handle_admin(sim_state& state, admin_controls& controls, verb method, std::string_view path,
@@ -93,6 +116,10 @@ answer handle_admin(sim_state& state, admin_controls& controls, verb method, std
     return {200, state.stats()};
   if (path == "/admin/received" && method == verb::get)
     return {200, state.received()};
+  if (path == "/admin/runs" && method == verb::get)
+    return {200, json::object{{"runs", state.runs(steady::now())}}};
+  if (path == "/admin/durations" && (method == verb::get || method == verb::post))
+    return durations(state, method, body);
   if (path == "/admin/outage" && method == verb::post) {
     const auto parsed = parse_json_limited(body);
     const auto* on = parsed && parsed->is_object() ? parsed->as_object().if_contains("on") : nullptr;

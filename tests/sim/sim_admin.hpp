@@ -1,7 +1,8 @@
 #pragma once
 // weshop-sim's admin API (plain HTTP, loopback, for tests): stats, reset,
-// faults, capacity limits, callback mode, outage, the callback sink, the
-// callback times and the run requests received. No sockets here: sim_server passes each admin
+// faults, capacity limits, run durations, callback mode, outage, the callback
+// sink, the callback times, the run requests received and every run's
+// terminal moment and polls. No sockets here: sim_server passes each admin
 // request in and writes the answer out. Single-threaded like sim_state.
 
 #include "sim_api.hpp"

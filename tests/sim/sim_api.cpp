@@ -118,9 +118,10 @@ answer start_run(sim_state& state, std::string_view body)
 
 answer get_run(sim_state& state, std::string_view execution_id, bool unknown_status)
 {
-  const auto* run = state.find_run(execution_id);
+  auto* run = state.find_run(execution_id);
   if (!run)
     return error_answer(404, "RUN_NOT_FOUND", "no run with that executionId", false);
+  ++run->polls;
   if (state.callback_sent_us.contains(run->id))
     state.fetched_after_callback_us.try_emplace(run->id, unix_now_us());
   return {200, success_envelope(state.run_data(*run, steady::now(), unknown_status), run->id)};

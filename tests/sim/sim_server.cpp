@@ -120,6 +120,7 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
     state.set_images_base(bound.images);
     state.set_faults(options.faults);
     state.capacity.set_limits(options.capacity);
+    state.durations = options.durations;
   }
 
   void start()
@@ -389,7 +390,7 @@ struct sim_server::impl : std::enable_shared_from_this<impl> {
   {
     const auto mode = self->options.callbacks;
     const auto* run = self->state.find_run(id);
-    auto when = run->created + self->state.run_timing().total();
+    auto when = run->created + run->phases.total();
     if (mode == callback_mode::delayed)
       when += self->options.callback_delay;
     asio::steady_timer timer(self->io, when);

@@ -33,6 +33,7 @@ struct sim_options {
   std::chrono::milliseconds callback_delay{500};
   std::vector<fault> faults{};
   capacity_limits capacity{}; // --max-running, --max-rps
+  run_durations durations{};  // --duration-lognormal
 };
 
 class sim_server {

@@ -130,7 +130,10 @@ std::int64_t unix_now_us()
     .count();
 }
 
-sim_state::sim_state(std::uint64_t seed, timing t, double fail_rate) : rng_(seed), timing_(t), fail_rate_(fail_rate) {}
+sim_state::sim_state(std::uint64_t seed, timing t, double fail_rate)
+  : rng_(seed), durations_rng_(seed ^ 0x9e3779b97f4a7c15ULL), timing_(t), fail_rate_(fail_rate)
+{
+}
 
 std::optional<fault> sim_state::take_first(const std::function<bool(const fault&)>& applies)
 {
@@ -171,6 +174,8 @@ const sim_run& sim_state::create_run(std::string agent, std::string version, jso
   run.agent = std::move(agent);
   run.version = std::move(version);
   run.created = steady::now();
+  run.created_unix_ms = unix_now_us() / 1000;
+  run.phases = durations.phases_for(run.agent, timing_, durations_rng_);
   run.executed_at = now_text();
   run.callback_url = std::move(callback_url);
   if (const auto* b = params.if_contains("batchCount"); b && b->is_int64()) // checked 1-16 by sim_rules
@@ -183,7 +188,7 @@ const sim_run& sim_state::create_run(std::string agent, std::string version, jso
   run.partial = task_name.find("sim:partial") != std::string::npos;
   run.short_count = short_marker(task_name, run.batch_count);
   ++runs_created_;
-  capacity.run_started(run.created, run.created + timing_.total());
+  capacity.run_started(run.created, run.created + run.phases.total());
   ++runs_by_task_[task_name];
   ++runs_by_input_[weshopd::sha256_hex(json::serialize(input)).substr(0, 16)];
   run.input = std::move(input);
@@ -197,14 +202,20 @@ const sim_run* sim_state::find_run(std::string_view id) const
   return it == runs_.end() ? nullptr : &it->second;
 }
 
+sim_run* sim_state::find_run(std::string_view id)
+{
+  const auto it = runs_.find(id);
+  return it == runs_.end() ? nullptr : &it->second;
+}
+
 std::string sim_state::status_at(const sim_run& run, steady::time_point now) const
 {
   const auto age = now - run.created;
-  if (age < timing_.pending)
+  if (age < run.phases.pending)
     return "Pending";
-  if (age < timing_.pending + timing_.segmenting)
+  if (age < run.phases.pending + run.phases.segmenting)
     return "Segmenting";
-  if (age < timing_.total())
+  if (age < run.phases.total())
     return "Running";
   return run.will_fail ? "Failed" : "Success";
 }
@@ -217,8 +228,8 @@ int sim_state::items_due(const sim_run& run, steady::time_point now) const
   int due = 0;
   if (status == "Running" && run.partial) {
     // Item i appears at running start + (i+1)·running/(batchCount+1).
-    const auto running_for = now - (run.created + timing_.pending + timing_.segmenting);
-    const steady::duration running = timing_.running;
+    const auto running_for = now - (run.created + run.phases.pending + run.phases.segmenting);
+    const steady::duration running = run.phases.running;
     while (due < run.batch_count && running_for >= running * (due + 1) / (run.batch_count + 1))
       ++due;
   }
@@ -327,6 +338,28 @@ json::array sim_state::received() const
     out.push_back(json::object{{"executionId", r.execution_id ? json::value(*r.execution_id) : json::value(nullptr)},
                                {"status", r.status},
                                {"body", r.body}});
+  return out;
+}
+
+json::array sim_state::runs(steady::time_point now) const
+{
+  std::vector<const sim_run*> by_age;
+  for (const auto& [id, run] : runs_)
+    by_age.push_back(&run);
+  std::ranges::stable_sort(by_age, {}, &sim_run::created);
+  json::array out;
+  for (const auto* run : by_age) {
+    const auto* task = run->input.if_contains("taskName");
+    const bool terminal = now - run->created >= run->phases.total();
+    out.push_back(json::object{
+      {"executionId", run->id},
+      {"agent", run->agent},
+      {"taskName", task ? *task : json::value(nullptr)},
+      {"status", status_at(*run, now)},
+      {"createdAt", run->created_unix_ms},
+      {"terminalAt", terminal ? json::value(run->created_unix_ms + run->phases.total().count()) : json::value(nullptr)},
+      {"polls", run->polls}});
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 // runs one io_context thread).
 
 #include "sim_capacity.hpp"
+#include "sim_durations.hpp"
 
 #include <boost/json.hpp>
 
@@ -26,13 +27,6 @@ using steady = std::chrono::steady_clock;
 
 // Wall-clock Unix microseconds: when callbacks went out, for bench/.
 std::int64_t unix_now_us();
-
-struct timing {
-  std::chrono::milliseconds pending{50};
-  std::chrono::milliseconds segmenting{50};
-  std::chrono::milliseconds running{100};
-  std::chrono::milliseconds total() const { return pending + segmenting + running; }
-};
 
 enum class fault_kind {
   latency,           // wait `ms`, then answer normally
@@ -76,6 +70,9 @@ struct sim_run {
   boost::json::object params;
   std::string callback_url;
   steady::time_point created;
+  std::int64_t created_unix_ms = 0; // the same instant on the wall clock, for GET /admin/runs
+  timing phases;                    // this run's: the fixed ones, or drawn (--duration-lognormal)
+  std::uint64_t polls = 0;          // GET /openapi/agent/runs/{id} answered for it
   std::string executed_at; // "2026-04-01 10:00:00"
   bool will_fail = false;
   bool page_results = false;        // taskName has "sim:page-result": result URLs answer an HTML page
@@ -111,6 +108,7 @@ public:
   const sim_run& create_run(std::string agent, std::string version, boost::json::object input,
                             boost::json::object params, std::string callback_url);
   const sim_run* find_run(std::string_view id) const;
+  sim_run* find_run(std::string_view id);
   std::string status_at(const sim_run& run, steady::time_point now) const;
   // The run's result items at `now`: all of them at Success (with sim:short=K
   // the items past K "Failed", without an image), the ones due so far while
@@ -123,6 +121,8 @@ public:
 
   // --- capacity (--max-running, --max-rps) ---
   sim_capacity capacity;
+  // --- run durations (--duration-lognormal): applies to runs created after a change ---
+  run_durations durations;
 
   // --- statistics ---
   void count_request(std::string_view endpoint) { ++requests_[std::string(endpoint)]; }
@@ -141,6 +141,9 @@ public:
   // The last `received_kept` run requests, oldest first.
   void record_received(received_run_request r);
   boost::json::array received() const;
+  // Every run, oldest first: {executionId, agent, taskName|null, status, createdAt,
+  // terminalAt (unix ms; null until Success/Failed), polls} as of `now`.
+  boost::json::array runs(steady::time_point now) const;
   boost::json::object stats();
   void reset(); // statistics, faults and received requests; runs and uploads stay
 
@@ -151,6 +154,7 @@ private:
   std::optional<fault> take_first(const std::function<bool(const fault&)>& applies);
 
   std::mt19937_64 rng_;
+  std::mt19937_64 durations_rng_; // of its own: the same seed draws the same durations whatever else is random
   timing timing_;
   double fail_rate_;
   std::string images_base_;
