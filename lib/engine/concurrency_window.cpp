@@ -37,7 +37,7 @@ void concurrency_window::on_accepted(std::uint64_t ticket, std::size_t in_flight
   // AIMDLimit's rule: a window less than half used says nothing about capacity.
   if (static_cast<double>(in_flight) * 2 < window_)
     return;
-  window_ += slow_start() ? 1.0 : 1.0 / window_;
+  window_ += slow_start() ? 1.0 : 1.0 / (window_ * settings_.probe_rounds);
   clamp();
 }
 
@@ -49,10 +49,11 @@ bool concurrency_window::on_refused(std::uint64_t ticket, std::size_t in_flight)
     return false; // none of ours runs: not our concurrency (the pause and the budget answer it)
   const double used = std::min(window_, static_cast<double>(in_flight));
   window_ = std::max(1.0, std::floor(used * settings_.backoff));
-  // The first cut of a storm remembers where refusals began: after it, slow
-  // start climbs straight back to there.
+  // The first cut of a storm remembers where refusals began (WeShop held
+  // `used` runs of ours then): after it, slow start climbs straight back to
+  // there, and only probes past it slowly.
   if (!in_storm_)
-    threshold_ = std::max(1.0, window_);
+    threshold_ = std::max(1.0, used);
   in_storm_ = true;
   recovery_from_ = next_ticket_;
   ++cuts_;

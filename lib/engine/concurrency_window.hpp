@@ -13,9 +13,13 @@
 // would get one sample per run, seconds apart, and mistake a slow agent for
 // congestion. So:
 //   - growth: slow start (+1 per accepted run, doubling per round) up to the
-//     level of the last refusal storm, then additive (+1 per window's worth
-//     of accepted runs, about +1 per run time); only while the window is at
-//     least half used (AIMDLimit's rule), so an idle daemon does not drift up;
+//     level the last refusal storm began at (the runs WeShop held then: known
+//     good), then a slow probe past it (+1 per `probe_rounds` windows' worth
+//     of accepted runs): an account's capacity is a fixed count, and each
+//     probe past it costs a 429 and a Retry-After pause of every submit, so
+//     probing once a round (AIMD's +1 per window) idled a third of the drain
+//     benchmark's time in pauses. Only while the window is at least half used
+//     (AIMDLimit's rule), so an idle daemon does not drift up;
 //   - shrink: on a refusal, window = max(1, min(window, in flight) x 0.9):
 //     from what was really in flight, so a too-large window falls at once to
 //     the account's capacity (a refusal with nothing of ours in flight is
@@ -37,6 +41,7 @@ struct window_settings {
   std::size_t initial = 4;          // the window before anything is known
   std::size_t learn_ceiling = 1024; // the bound when max_running is 0
   double backoff = 0.9;             // the cut on a refusal
+  double probe_rounds = 32;         // windows of accepted runs per +1 past the known-good level
 };
 
 class concurrency_window {

@@ -2,6 +2,7 @@
 // per storm round, and recovery. No clock: the window moves with outcomes.
 #include "engine/concurrency_window.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 using namespace weshopd::engine;
@@ -55,12 +56,17 @@ TEST(ConcurrencyWindow, ARefusalCutsToNinetyPercentOfWhatWasInFlight)
   concurrency_window w({.initial = 64});
   EXPECT_TRUE(w.on_refused(w.begin_submit(), 20)); // the account holds ~20: 64 was far too many
   EXPECT_EQ(w.limit(), 18u);
-  EXPECT_FALSE(w.slow_start()); // from here on, additive
-  for (int i = 0; i < 18; ++i)
-    w.on_accepted(w.begin_submit(), 18);
-  EXPECT_EQ(w.limit(), 18u); // +1 per window's worth of acceptances: 18 + 18/18.x < 19
+  EXPECT_TRUE(w.slow_start()); // back to the 20 WeShop held, one per accepted run
   w.on_accepted(w.begin_submit(), 18);
-  EXPECT_EQ(w.limit(), 19u);
+  w.on_accepted(w.begin_submit(), 19);
+  EXPECT_EQ(w.limit(), 20u);
+  EXPECT_FALSE(w.slow_start()); // from here on, a slow probe
+  for (int i = 0; i < 20 * 32 - 40; ++i)
+    w.on_accepted(w.begin_submit(), 20);
+  EXPECT_EQ(w.limit(), 20u); // +1 per 32 windows' worth of acceptances
+  for (int i = 0; i < 80; ++i)
+    w.on_accepted(w.begin_submit(), 20);
+  EXPECT_EQ(w.limit(), 21u);
 }
 
 TEST(ConcurrencyWindow, TheRefusalsOfOneBurstCutOnceNotN)
@@ -123,20 +129,62 @@ TEST(ConcurrencyWindow, RecoversQuicklyAfterAStorm)
 {
   concurrency_window w({.max_running = 32, .initial = 32});
   std::size_t in_flight = 20;
-  w.on_refused(w.begin_submit(), in_flight); // the storm begins at 20 in flight: 18
+  w.on_refused(w.begin_submit(), in_flight); // the storm begins at 20 in flight: 18, known good 20
   for (in_flight = 12; in_flight > 0; in_flight -= 3)
     w.on_refused(w.begin_submit(), in_flight); // rounds of refusals while runs drain
   EXPECT_EQ(w.limit(), 2u);
   EXPECT_TRUE(w.slow_start());
-  // Accepted again: slow start straight back to where the storm began, then additive.
+  // Accepted again: slow start straight back to where the storm began, then a slow probe.
   in_flight = 0;
   for (int round = 0; round < 5 && w.slow_start(); ++round) {
     fill(w, in_flight, 1000);
     in_flight = 0;
   }
   EXPECT_FALSE(w.slow_start());
-  EXPECT_GE(w.limit(), 18u);
-  EXPECT_LE(w.limit(), 19u);
+  EXPECT_EQ(w.limit(), 20u);
+}
+
+// At a fixed capacity (16), each probe past it is a 429 and a pause of every
+// submit: after learning it, the window stays there and probes once per
+// probe_rounds rounds, not once a round.
+TEST(ConcurrencyWindow, AtAKnownCapacityItProbesRarely)
+{
+  concurrency_window w({.initial = 2, .probe_rounds = 32});
+  std::size_t in_flight = 0;
+  int refused = 0;
+  for (int round = 0; round < 50; ++round) { // learning: slow start, one storm
+    refused += fill(w, in_flight, 16);
+    in_flight = 0;
+  }
+  EXPECT_EQ(w.limit(), 16u);
+  int probes = 0;
+  for (int round = 0; round < 320; ++round) {
+    probes += fill(w, in_flight, 16);
+    in_flight = 0;
+    EXPECT_GE(w.limit(), 14u);
+  }
+  EXPECT_GE(probes, 5);  // it still probes: the capacity may have grown
+  EXPECT_LE(probes, 12); // about one per 32 rounds, not 320
+}
+
+TEST(ConcurrencyWindow, AGrownCapacityIsFoundByTheProbes)
+{
+  concurrency_window w({.initial = 2, .probe_rounds = 4});
+  std::size_t in_flight = 0;
+  for (int round = 0; round < 30; ++round) {
+    fill(w, in_flight, 8);
+    in_flight = 0;
+  }
+  EXPECT_LE(w.limit(), 9u);
+  std::size_t highest = 0; // over the last 50 rounds (a probe's cut may have just happened)
+  for (int round = 0; round < 200; ++round) { // the account now runs 12
+    fill(w, in_flight, 12);
+    in_flight = 0;
+    if (round >= 150)
+      highest = std::max(highest, w.limit());
+  }
+  EXPECT_GE(highest, 12u);
+  EXPECT_LE(highest, 13u);
 }
 
 TEST(ConcurrencyWindow, ALoweredMaximumClampsAtOnce)
