@@ -1,6 +1,7 @@
 #include "http/client.hpp"
 
 #include "http/fetch_failure.hpp"
+#include "http/no_delay.hpp"
 #include "http/origin.hpp"
 #include "http/trust_store.hpp"
 #include "http/wire_request.hpp"
@@ -259,6 +260,7 @@ struct client::impl {
     if (cec)
       co_return fetch_failure(failure_of(cec, failure_kind::connect), false, "connecting to " + o.to_string() + ": " + cec.message());
     count(&client_stats::connections_opened);
+    send_without_delay(stream->socket()); // before the handshake's and the request's first bytes
     if (!o.tls()) {
       conn->plain = std::move(stream);
       out = std::move(conn);

@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include "common/task_group.hpp"
+#include "http/no_delay.hpp"
 #include "http/request_rules.hpp"
 #include "http/response_head.hpp"
 
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <mutex>
 #include <map>
+#include <type_traits>
 
 namespace weshopd::http {
 
@@ -184,6 +186,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
           co_return;
         continue; // e.g. EMFILE: keep serving the connections we have
       }
+      if constexpr (std::is_same_v<decltype(socket), tcp::socket>)
+        send_without_delay(socket); // before its first byte (see no_delay.hpp); unix sockets have no Nagle
       auto peer = peer_of(socket);
       auto conn = std::make_shared<connection>(std::move(socket), std::move(peer));
       const bool over_cap = !self->admit(conn);
