@@ -8,7 +8,7 @@ namespace weshopd::engine {
 
 concurrency_window::concurrency_window(window_settings settings)
   : settings_(settings), window_(static_cast<double>(std::max<std::size_t>(settings.initial, 1))),
-    threshold_(std::numeric_limits<double>::infinity())
+    threshold_(std::numeric_limits<double>::infinity()), refused_at_(std::numeric_limits<double>::infinity())
 {
   clamp();
 }
@@ -37,7 +37,8 @@ void concurrency_window::on_accepted(std::uint64_t ticket, std::size_t in_flight
   // AIMDLimit's rule: a window less than half used says nothing about capacity.
   if (static_cast<double>(in_flight) * 2 < window_)
     return;
-  window_ += slow_start() ? 1.0 : 1.0 / (window_ * settings_.probe_rounds);
+  const bool probing = window_ >= refused_at_;
+  window_ += slow_start() ? 1.0 : 1.0 / (window_ * (probing ? settings_.probe_rounds : 1.0));
   clamp();
 }
 
@@ -49,11 +50,13 @@ bool concurrency_window::on_refused(std::uint64_t ticket, std::size_t in_flight)
     return false; // none of ours runs: not our concurrency (the pause and the budget answer it)
   const double used = std::min(window_, static_cast<double>(in_flight));
   window_ = std::max(1.0, std::floor(used * settings_.backoff));
-  // The first cut of a storm remembers where refusals began (WeShop held
-  // `used` runs of ours then): after it, slow start climbs straight back to
-  // there, and only probes past it slowly.
-  if (!in_storm_)
-    threshold_ = std::max(1.0, used);
+  // The first cut of a storm remembers where refusals began: after it, slow
+  // start climbs straight back to the cut, additive growth to where
+  // refusals began, and a slow probe past it.
+  if (!in_storm_) {
+    threshold_ = std::max(1.0, window_);
+    refused_at_ = used;
+  }
   in_storm_ = true;
   recovery_from_ = next_ticket_;
   ++cuts_;

@@ -13,13 +13,17 @@
 // would get one sample per run, seconds apart, and mistake a slow agent for
 // congestion. So:
 //   - growth: slow start (+1 per accepted run, doubling per round) up to the
-//     level the last refusal storm began at (the runs WeShop held then: known
-//     good), then a slow probe past it (+1 per `probe_rounds` windows' worth
-//     of accepted runs): an account's capacity is a fixed count, and each
-//     probe past it costs a 429 and a Retry-After pause of every submit, so
-//     probing once a round (AIMD's +1 per window) idled a third of the drain
-//     benchmark's time in pauses. Only while the window is at least half used
-//     (AIMDLimit's rule), so an idle daemon does not drift up;
+//     level of the last refusal storm's cut, then additive (+1 per window's
+//     worth of accepted runs) up to the runs in flight when the storm began,
+//     then a slow probe past them (+1 per `probe_rounds` windows' worth):
+//     an account's capacity is a fixed count, and each probe past it costs a
+//     429 and a Retry-After pause of every submit, so probing once a round
+//     (plain AIMD) idled a third of the drain benchmark's time in pauses.
+//     (The runs in flight are weshopd's count: a run WeShop has finished
+//     counts until weshopd sees it, so that level may be too high; its
+//     refusals then cut again, each storm from what was in flight then.)
+//     Only while the window is at least half used (AIMDLimit's rule), so an
+//     idle daemon does not drift up;
 //   - shrink: on a refusal, window = max(1, min(window, in flight) x 0.9):
 //     from what was really in flight, so a too-large window falls at once to
 //     the account's capacity (a refusal with nothing of ours in flight is
@@ -73,6 +77,7 @@ private:
   window_settings settings_;
   double window_;
   double threshold_;               // slow start below, additive above
+  double refused_at_;              // runs in flight when the last storm began: probe slowly near it
   std::uint64_t next_ticket_ = 1;
   std::uint64_t recovery_from_ = 0; // refusals of tickets below this were seen by the last cut
   bool in_storm_ = false;          // refused since the last acceptance
