@@ -19,6 +19,7 @@
 #include "engine/change_hub.hpp"
 #include "engine/job_feed.hpp"
 #include "engine/poll_queue.hpp"
+#include "engine/run_time_book.hpp"
 #include "files/local_inputs.hpp"
 #include "store/job_store.hpp"
 #include "upstream/weshop_client.hpp"
@@ -43,6 +44,10 @@ struct engine_options {
   std::shared_ptr<files::local_inputs> local_files{};
   std::chrono::milliseconds poll_initial = 1s;
   std::chrono::milliseconds poll_cap = 30s;
+  // Poll runs when they usually end (learned per agent and version,
+  // learned_poll_schedule.hpp); false: the back-off alone. Run times are
+  // learned and shown either way.
+  bool adaptive_polling = true;
   std::chrono::milliseconds retry_initial = 1s;
   std::chrono::milliseconds retry_cap = 60s; // uploads and submits retry until the job's deadline
   std::chrono::milliseconds deadline = 30min; // from creation to a terminal state
@@ -141,6 +146,10 @@ public:
 
   change_hub& changes();
   job_feed& feed(); // every transition, live
+
+  // How long runs take, by agent@version[/generateVersion], for the keys
+  // with enough runs to tell.
+  std::map<std::string, run_time_book::typical> typical_run_times() const;
 
   struct statistics {
     std::size_t polling = 0; // jobs in the poll queue
