@@ -52,8 +52,8 @@ protected:
         const auto j = daemon_->call("GET", "/v1/jobs/" + id).body;
         if (j.at("state") == "running" && !j.at("expectedFinishAt").is_null())
           seen = j;
-        return !seen.is_null() || j.at("state") != "running" && j.at("state") != "queued" &&
-                                   j.at("state") != "submitting" && j.at("state") != "uploading";
+        const bool ended = j.at("state") == "succeeded" || j.at("state") == "failed" || j.at("state") == "canceled";
+        return !seen.is_null() || ended;
       }));
       EXPECT_FALSE(seen.is_null()) << "expectedFinishAt never showed while the job ran";
       if (!seen.is_null()) {
@@ -90,16 +90,15 @@ protected:
   // GET /openapi/agent/runs/{id} the sim has answered so far.
   std::uint64_t polls()
   {
-    std::uint64_t n = 0;
-    for (const auto& [endpoint, count] : sim_->stats().at("requests").as_object())
-      if (endpoint.starts_with("GET") || endpoint.find("get") != std::string_view::npos)
-        n += count.to_number<std::uint64_t>();
-    return n;
+    const auto stats = sim_->stats();
+    const auto* n = stats.at("requests").as_object().if_contains("run");
+    return n ? n->to_number<std::uint64_t>() : 0;
   }
 
   json::value aipose_typical()
   {
-    for (const auto& a : daemon_->call("GET", "/v1/agents").body.at("agents").as_array())
+    const auto catalog = daemon_->call("GET", "/v1/agents").body;
+    for (const auto& a : catalog.at("agents").as_array())
       if (a.at("name") == "aipose" && a.at("version") == "v1.0")
         return a.at("typicalSeconds");
     return nullptr;
@@ -125,8 +124,10 @@ TEST_F(LearnedPolling, LaterRunsAreNoticedSoonAfterTheirEndAndTheEstimateOutlive
   const double learned_lag = mean_lag(later);
   std::cout << "lag today " << today_lag << " s, learned " << learned_lag << " s; polls per job today "
             << today_polls << ", learned " << learned_polls << "\n";
-  EXPECT_LT(learned_lag, 1.25); // the goal is 1 s on average; a loaded machine adds a little
-  EXPECT_LT(learned_lag, today_lag);
+  // The goal is 1 s on average; a loaded machine adds a little. (Today's lag
+  // is printed, not compared: its jittered poll at ~3 s catches some runs.)
+  EXPECT_LT(learned_lag, 1.25);
+  EXPECT_GT(learned_polls, 0.9);
   EXPECT_LE(learned_polls, today_polls + 0.5);
 
   const auto typical = aipose_typical();
@@ -136,7 +137,8 @@ TEST_F(LearnedPolling, LaterRunsAreNoticedSoonAfterTheirEndAndTheEstimateOutlive
   EXPECT_LT(p50, 8.0);
   EXPECT_GE(typical.at("p90").to_number<double>(), p50);
 
-  restart(); // a clean stop writes what was learned; the new daemon reads it
+  EXPECT_EQ(daemon_->stop(), 0);
+  restart(); // the clean stop wrote what was learned; the new daemon reads it
   const auto kept = aipose_typical();
   ASSERT_TRUE(kept.is_object()) << kept;
   EXPECT_NEAR(kept.at("p50").to_number<double>(), p50, 0.01);
@@ -148,8 +150,12 @@ TEST_F(LearnedPolling, SwitchedOffTheBackOffStaysButTheEstimateIsStillLearned)
   daemon_env_.push_back("WESHOPD_ENGINE_ADAPTIVE_POLLING=false");
   start(three_second_runs);
   wave(6);
-  const auto second = wave(6);
-  // The back-off's polls at ~1, 3, 7 s: a 3 s run is seen at ~7 s both times.
-  EXPECT_GT(mean_lag(second), 2.0);
-  EXPECT_TRUE(aipose_typical().is_object());
+  const auto from = polls();
+  wave(6);
+  // The back-off's polls (~1, 3, 7 s): two or three per 3 s run, as before.
+  const auto per_job = static_cast<double>(polls() - from) / 6.0;
+  EXPECT_GE(per_job, 1.9);
+  const auto typical = aipose_typical(); // learned and shown all the same
+  ASSERT_TRUE(typical.is_object()) << typical;
+  EXPECT_EQ(typical.at("runs"), 12);
 }
