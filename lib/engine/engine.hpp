@@ -8,8 +8,8 @@
 //   at start becomes failed/submit_outcome_unknown.
 // - Local images are uploaded once per content (SHA-256), shared across jobs.
 // - Running jobs wait in a poll queue (O(log n), no task per idle job); polls
-//   back off 1 s -> 30 s with jitter, within a global concurrency cap; a job
-//   past its deadline fails with deadline_exceeded.
+//   back off 1 s -> 30 s with jitter, or follow learned run times (see
+//   learned_poll_schedule.hpp); a global cap; past its deadline a job fails.
 // - Every state change is a compare-and-set in the store; losing one (e.g.
 //   the job was canceled meanwhile) simply ends that job's work here.
 //
