@@ -80,6 +80,7 @@ engine::engine_options engine_options(const config::settings& cfg, const engine_
   o.deadline = std::chrono::seconds(cfg.engine.deadline_seconds);
   o.poll_initial = std::chrono::milliseconds(cfg.engine.poll_initial_ms);
   o.poll_cap = std::chrono::milliseconds(cfg.engine.poll_cap_ms);
+  o.adaptive_polling = cfg.engine.adaptive_polling;
   o.max_concurrent_polls = cfg.engine.max_concurrent_polls;
   o.max_concurrent_submits = cfg.engine.max_concurrent_submits;
   o.polls_per_second = static_cast<double>(cfg.engine.polls_per_second);

@@ -32,6 +32,16 @@ export function ago(iso) {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+// A running job's expectedFinishAt as time left ("about 12 s left"); '' without one.
+export function timeLeft(iso, now = Date.now()) {
+  if (!iso) return '';
+  const s = Math.round((new Date(iso).getTime() - now) / 1000);
+  if (s <= 0) return 'finishing any moment';
+  if (s < 90) return `about ${s} s left`;
+  if (s < 5400) return `about ${Math.round(s / 60)} min left`;
+  return `about ${Math.round(s / 3600)} h left`;
+}
+
 export const terminal = new Set(['succeeded', 'failed', 'canceled']);
 export const states = ['queued', 'uploading', 'submitting', 'running', 'succeeded', 'failed', 'canceled'];
 

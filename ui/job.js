@@ -3,7 +3,7 @@
 // page follows the job's event stream, so it changes without a reload.
 
 import { api, events, imageUrl } from './api.js';
-import { h, when, terminal, stateBadge } from './dom.js';
+import { h, when, terminal, stateBadge, timeLeft } from './dom.js';
 
 const imageInputs = new Set(['originalImage', 'fashionModelImage', 'locationImage']);
 function isUrl(v) { return typeof v === 'string' && /^https?:\/\//.test(v); }
@@ -57,6 +57,8 @@ export function showJob(main, id) {
     const key = `${job.state}:${(job.results ?? []).filter((r) => r.localUrl).length}`;
     if (shown === key && view.childElementCount) {
       view.querySelector('[data-field="upstream"]').textContent = job.upstream?.status ?? '–';
+      const left = view.querySelector('[data-field="left"]');
+      if (left) left.textContent = timeLeft(job.expectedFinishAt);
       return;
     }
     shown = key;
@@ -73,6 +75,8 @@ export function showJob(main, id) {
       ['Execution id', job.upstream?.executionId ? h('span', { class: 'mono' }, job.upstream.executionId) : '–'],
       ['Created', when(job.createdAt)],
       ['Finished', job.finishedAt ? when(job.finishedAt) : '–'],
+      ...(job.state === 'running' && job.expectedFinishAt
+        ? [['Expected end', h('span', { 'data-field': 'left', title: when(job.expectedFinishAt) }, timeLeft(job.expectedFinishAt))]] : []),
       ['Attempts', job.attempts ?? 0],
       ['Cost', job.cost ? `${job.cost.actual ?? job.cost.expected} (${job.cost.imagesProduced ?? job.cost.images} images${job.cost.imagesProduced === null ? ', expected' : ''})` : '–'],
     ];

@@ -3,7 +3,7 @@
 // job's first result once weshopd has copied it.
 
 import { api, imageUrl } from './api.js';
-import { h, ago, when, states, stateBadge } from './dom.js';
+import { h, ago, when, states, stateBadge, timeLeft } from './dom.js';
 import { onJobEvent } from './live.js';
 
 const PAGE = 25;
@@ -38,7 +38,8 @@ function row(job, thumb) {
       task ? h('div', { class: 'muted' }, task) : null),
     h('td', {}, job.agent.name, h('span', { class: 'muted' }, ` ${job.agent.version}`)),
     h('td', {}, stateBadge(job.state), job.error ? h('div', { class: 'error-code' }, job.error.code) : null),
-    h('td', {}, job.upstream?.status ?? ''),
+    h('td', {}, job.upstream?.status ?? '',
+      job.state === 'running' && job.expectedFinishAt ? h('div', { class: 'muted' }, timeLeft(job.expectedFinishAt)) : null),
     h('td', { title: when(job.createdAt) }, ago(job.createdAt)),
     h('td', { title: when(job.updatedAt) }, ago(job.updatedAt)),
     h('td', { class: 'owner' }, job.token ?? '–'));

@@ -218,9 +218,29 @@ asio::awaitable<http::outgoing> local_api::cancel_job(http::incoming& req)
   co_return json_response(200, body);
 }
 
+// The catalog, each agent with how long its runs typically take here
+// (learned: null until enough runs ended), and per generateVersion when runs
+// were told one.
 asio::awaitable<http::outgoing> local_api::agents(http::incoming&)
 {
-  co_return json_response(200, weshop::catalog_to_json());
+  auto body = weshop::catalog_to_json();
+  const auto typical = engine_.typical_run_times();
+  const auto seconds = [](const engine::run_time_book::typical& t) {
+    const auto s = [](std::chrono::milliseconds d) { return static_cast<double>(d.count()) / 1000.0; };
+    return json::object{{"p50", s(t.p50)}, {"p90", s(t.p90)}, {"runs", t.runs}};
+  };
+  for (auto& a : body.as_object()["agents"].as_array()) {
+    auto& agent = a.as_object();
+    const auto key = std::string(agent["name"].as_string()) + "@" + std::string(agent["version"].as_string());
+    const auto own = typical.find(key);
+    agent["typicalSeconds"] = own == typical.end() ? json::value() : json::value(seconds(own->second));
+    json::object by_generate;
+    for (auto it = typical.lower_bound(key + "/"); it != typical.end() && it->first.starts_with(key + "/"); ++it)
+      by_generate[it->first.substr(key.size() + 1)] = seconds(it->second);
+    if (!by_generate.empty())
+      agent["typicalSecondsByGenerateVersion"] = std::move(by_generate);
+  }
+  co_return json_response(200, body);
 }
 
 asio::awaitable<http::outgoing> local_api::agent_info(http::incoming& req)

@@ -1,7 +1,9 @@
 #include "cli/job_text.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <optional>
 
 namespace weshopd::cli {
 
@@ -121,6 +123,43 @@ std::string progress_line(const json::object& job, unsigned frame)
   return line;
 }
 
+namespace {
+
+// "2026-11-24T10:00:00.123Z" as weshopd writes it; nullopt for anything else.
+std::optional<timestamp> parse_time(std::string_view text)
+{
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
+  const std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) != 7)
+    return std::nullopt;
+  const std::chrono::year_month_day day{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
+                                        std::chrono::day(static_cast<unsigned>(d))};
+  if (!day.ok())
+    return std::nullopt;
+  return timestamp{std::chrono::sys_days(day).time_since_epoch() + std::chrono::hours(h) + std::chrono::minutes(mi) +
+                   std::chrono::seconds(s) + std::chrono::milliseconds(ms)};
+}
+
+} // namespace
+
+std::string time_left(const json::object& job, timestamp now)
+{
+  const auto* at = job.if_contains("expectedFinishAt");
+  if (text_at(job, "state") != "running" || !at || !at->is_string())
+    return "";
+  const auto end = parse_time(at->get_string());
+  if (!end)
+    return "";
+  const auto s = std::chrono::round<std::chrono::seconds>(*end - now).count();
+  if (s <= 0)
+    return "finishing any moment";
+  if (s < 90)
+    return "about " + std::to_string(s) + " s left";
+  if (s < 5400)
+    return "about " + std::to_string((s + 30) / 60) + " min left";
+  return "about " + std::to_string((s + 1800) / 3600) + " h left";
+}
+
 std::string event_line(const json::object& job, std::string_view event_state)
 {
   const auto state = text_at(job, "state");
@@ -132,6 +171,8 @@ std::string event_line(const json::object& job, std::string_view event_state)
     line += " upstream=" + upstream;
   if (const auto code = error_code_of(job); !code.empty())
     line += " error=" + code;
+  if (const auto* at = job.if_contains("expectedFinishAt"); at && at->is_string() && state == "running")
+    line += " expected_end=" + std::string(at->get_string());
   return line;
 }
 

@@ -3,6 +3,8 @@
 // live progress line. Pure functions of the job JSON (DESIGN.md's job shape);
 // fields that are missing or null show as "-".
 
+#include "common/time.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <string>
@@ -21,6 +23,10 @@ std::string progress_line(const boost::json::object& job, unsigned frame);
 // `event_state` is the state the event entered; a replayed event carries the
 // job as it is now, so its details are shown only when they belong to it.
 std::string event_line(const boost::json::object& job, std::string_view event_state);
+
+// A running job's expectedFinishAt as time left at `now` ("about 12 s left",
+// "finishing any moment"); "" when it is not running or has none.
+std::string time_left(const boost::json::object& job, timestamp now);
 
 bool is_terminal_state(std::string_view state);
 

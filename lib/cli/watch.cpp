@@ -47,8 +47,11 @@ private:
   {
     if (drawn_ > 0)
       out_ << "\x1b[" << drawn_ << "F"; // to the start of the first line drawn
-    for (const auto& job : jobs_)
-      out_ << "\x1b[2K" << progress_line(job, frame_) << "\n";
+    const auto now = now_ms();
+    for (const auto& job : jobs_) {
+      const auto left = time_left(job, now);
+      out_ << "\x1b[2K" << progress_line(job, frame_) << (left.empty() ? "" : "  " + left) << "\n";
+    }
     drawn_ = jobs_.size();
     ++frame_;
     out_.flush();

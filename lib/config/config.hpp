@@ -114,6 +114,7 @@ struct settings {
     std::uint64_t deadline_seconds = 1800; // per job, unless the request sets ?deadline=
     std::uint64_t poll_initial_ms = 1000;
     std::uint64_t poll_cap_ms = 30000;
+    bool adaptive_polling = true;
     std::uint64_t max_concurrent_polls = 32;
     std::uint64_t max_concurrent_submits = 16;
     std::uint64_t polls_per_second = 50;

@@ -8,6 +8,7 @@
 
 #include "common/task_group.hpp"
 #include "engine/engine.hpp"
+#include "engine/run_time_book.hpp"
 #include "engine/scheduler.hpp"
 #include "store/async_jobs.hpp"
 
@@ -24,17 +25,19 @@ using keep_alive = std::shared_ptr<void>;
 
 struct engine_context {
   engine_context(boost::asio::any_io_executor ex, store::job_store& s, upstream::weshop_client& c, engine_options o)
-    : executor(ex), jobs(s), client(c), options(std::move(o)), sched(options), hub(ex), feed(ex)
+    : executor(ex), store(s), jobs(s), client(c), options(std::move(o)), sched(options), hub(ex), feed(ex)
   {
   }
 
   boost::asio::any_io_executor executor;
+  store::job_store& store; // for writes no one awaits (learned run times)
   store::async_jobs jobs; // the store, awaited: co_await ctx.jobs.get(id)
   upstream::weshop_client& client;
   engine_options options;
   scheduler sched; // what goes to WeShop next, and when
   change_hub hub;
   job_feed feed;
+  run_time_book run_times; // learned by the poller, shown by the API
   // The schedulers (poller, lease keeper, held jobs): cancelled at stop().
   task_group loops{"engine"};
   // Drives, polls and remote changes: take no new work at stop(), but what

@@ -11,6 +11,7 @@
 #include "engine/intake.hpp"
 #include "engine/poller.hpp"
 #include "engine/recovery.hpp"
+#include "engine/run_time_saver.hpp"
 #include "engine/transitions.hpp"
 #include "upstream/agent_info_cache.hpp"
 
@@ -53,8 +54,11 @@ engine::~engine()
 asio::awaitable<void> engine::start()
 {
   keep_alive self = impl_; // the parts' coroutines keep the engine alive (context.hpp says why)
-  co_await impl_->resume.resume_unfinished(self);
   auto& ctx = impl_->ctx;
+  co_await load_run_times(self, ctx); // before any run is followed
+  co_await impl_->resume.resume_unfinished(self);
+  auto saver = save_run_times_behind(self, ctx);
+  ctx.loops.spawn(ctx.executor, std::move(saver));
   auto scheduler = impl_->polls.run(self);
   ctx.loops.spawn(ctx.executor, std::move(scheduler));
   auto starter = impl_->jobs_in.run(self);
@@ -75,6 +79,7 @@ void engine::stop()
   ctx.loops.stop();                                // the schedulers end now
   ctx.work.stop(asio::cancellation_type::none);    // no new work; what is in flight may finish
   ctx.feed.close(); // live streams end
+  save_run_times(ctx, std::chrono::milliseconds::zero()); // what was learned since the last write
 }
 
 void engine::interrupt()
@@ -242,6 +247,11 @@ asio::awaitable<callback_verdict> engine::callback(const std::string& job_id, co
 const upstream::upstream_health& engine::upstream_health() const
 {
   return impl_->ctx.client.health();
+}
+
+std::map<std::string, run_time_book::typical> engine::typical_run_times() const
+{
+  return impl_->ctx.run_times.typical_all();
 }
 
 engine::statistics engine::stats() const

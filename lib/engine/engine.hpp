@@ -8,8 +8,8 @@
 //   at start becomes failed/submit_outcome_unknown.
 // - Local images are uploaded once per content (SHA-256), shared across jobs.
 // - Running jobs wait in a poll queue (O(log n), no task per idle job); polls
-//   back off 1 s -> 30 s with jitter, within a global concurrency cap; a job
-//   past its deadline fails with deadline_exceeded.
+//   back off 1 s -> 30 s with jitter, or follow learned run times (see
+//   learned_poll_schedule.hpp); a global cap; past its deadline a job fails.
 // - Every state change is a compare-and-set in the store; losing one (e.g.
 //   the job was canceled meanwhile) simply ends that job's work here.
 //
@@ -19,6 +19,7 @@
 #include "engine/change_hub.hpp"
 #include "engine/job_feed.hpp"
 #include "engine/poll_queue.hpp"
+#include "engine/run_time_book.hpp"
 #include "files/local_inputs.hpp"
 #include "store/job_store.hpp"
 #include "upstream/weshop_client.hpp"
@@ -43,6 +44,10 @@ struct engine_options {
   std::shared_ptr<files::local_inputs> local_files{};
   std::chrono::milliseconds poll_initial = 1s;
   std::chrono::milliseconds poll_cap = 30s;
+  // Poll runs when they usually end (learned per agent and version,
+  // learned_poll_schedule.hpp); false: the back-off alone. Run times are
+  // learned and shown either way.
+  bool adaptive_polling = true;
   std::chrono::milliseconds retry_initial = 1s;
   std::chrono::milliseconds retry_cap = 60s; // uploads and submits retry until the job's deadline
   std::chrono::milliseconds deadline = 30min; // from creation to a terminal state
@@ -144,6 +149,10 @@ public:
 
   change_hub& changes();
   job_feed& feed(); // every transition, live
+
+  // How long runs take, by agent@version[/generateVersion], for the keys
+  // with enough runs to tell.
+  std::map<std::string, run_time_book::typical> typical_run_times() const;
 
   struct statistics {
     std::size_t polling = 0; // jobs in the poll queue

@@ -322,6 +322,8 @@ asio::awaitable<result<job>> intake::record_run(const job& j, const std::string&
   p.error = std::optional<job_error>{};
   const auto due = now_ms() + (called_back ? ctx_.options.safety_poll : ctx_.options.poll_initial);
   p.next_attempt_at = due;
+  if (const auto q = ctx_.run_times.quantiles(run_time_key(j.agent, j.agent_version, j.params)))
+    p.expected_finish_at = now_ms() + q->p50; // shown while it runs
   const std::string detail = "run " + execution_id;
   auto r = co_await transition_with_retry(ctx_, j, job_state::running, p, detail);
   if (!r) {

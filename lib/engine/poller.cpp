@@ -90,6 +90,11 @@ void poller::run_started(const job& j, const std::string& execution_id, timestam
   s.execution_id = execution_id;
   s.deadline = j.deadline_at;
   s.last_status = "Pending";
+  s.run_key = run_time_key(j.agent, j.agent_version, j.params);
+  s.started = now_ms(); // (the POST's answer came just before the durable write)
+  s.unfinished_at = std::chrono::milliseconds::zero();
+  if (const auto q = ctx_.options.adaptive_polling ? ctx_.run_times.quantiles(s.run_key) : std::nullopt)
+    due = *s.started + learned_poll_delay(timing_, s.counts, std::chrono::milliseconds::zero(), q, ctx_.unit());
   if (s.hinted) // a callback came while the POST or the write was under way
     due = now_ms();
   s.hinted = false;
@@ -213,6 +218,7 @@ asio::awaitable<void> poller::poll_one(keep_alive, std::string id)
   entry->second.in_flight = false;
   const auto now = now_ms();
   if (r && weshop::is_terminal(r->state)) {
+    learn(entry->second, now);
     co_await record_end(id, *r);
     let_go(id);
     co_return;
@@ -227,7 +233,8 @@ asio::awaitable<void> poller::poll_one(keep_alive, std::string id)
   if (!r)
     count_retry("poll");
   const auto retry_after = r ? std::optional<std::chrono::seconds>{} : r.error().retry_after;
-  const auto delay = poll_delay(timing_, entry->second.counts, static_cast<bool>(r), ctx_.unit(), retry_after);
+  const auto delay = r ? answered_delay(entry->second, now)
+                       : poll_delay(timing_, entry->second.counts, false, ctx_.unit(), retry_after);
   if (r) {
     const bool kept = co_await record_progress(id, *r, now + delay);
     if (!kept) {
@@ -242,6 +249,29 @@ asio::awaitable<void> poller::poll_one(keep_alive, std::string id)
   const auto due = next_poll_due(timing_, now, delay, state.hinted, state.last_poll);
   state.hinted = false;
   schedule(id, due);
+}
+
+std::chrono::milliseconds poller::answered_delay(poll_state& s, timestamp now)
+{
+  if (s.started) // it was unfinished when this GET left
+    s.unfinished_at = std::chrono::duration_cast<std::chrono::milliseconds>(s.last_poll - *s.started);
+  const bool learned = ctx_.options.adaptive_polling && s.started;
+  const auto q = learned ? ctx_.run_times.quantiles(s.run_key) : std::nullopt;
+  if (!q)
+    return poll_delay(timing_, s.counts, true, ctx_.unit());
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.started);
+  return learned_poll_delay(timing_, s.counts, elapsed, q, ctx_.unit());
+}
+
+// The run ended after the last GET that saw it unfinished and before this
+// answer: the interval is what is known (a coarse schedule must not teach the
+// estimate its own lateness).
+void poller::learn(const poll_state& s, timestamp now)
+{
+  if (!s.started || s.run_key.empty())
+    return;
+  const auto ended_by = std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.started);
+  ctx_.run_times.observe(s.run_key, s.unfinished_at, ended_by, now);
 }
 
 asio::awaitable<void> poller::record_end(const std::string& id, const weshop::run& r)

@@ -7,6 +7,7 @@
 
 #include "engine/context.hpp"
 #include "engine/poll_queue.hpp"
+#include "engine/learned_poll_schedule.hpp"
 #include "engine/poll_timing.hpp"
 
 #include <boost/asio/system_timer.hpp>
@@ -31,6 +32,11 @@ public:
     timestamp last_poll{};
     bool in_flight = false; // a GET is on its way
     bool hinted = false;    // a callback came while it could not be acted on yet
+    // Learning its run time: only runs followed from their start here (a run
+    // taken over or resumed after a restart has no start we measured).
+    std::string run_key;              // run_time_key of its agent, version, generateVersion
+    std::optional<timestamp> started; // when its run began (the submit's answer)
+    std::chrono::milliseconds unfinished_at{0}; // after its start, the last GET that saw it unfinished
   };
 
   explicit poller(engine_context& ctx);
@@ -41,8 +47,9 @@ public:
   // A run is about to be submitted with this callback token (hash): a
   // callback arriving before the POST's answer is remembered.
   void expect_run(const job& j, const std::string& token_hash);
-  // The run exists and the job is durably running: poll it from `due`
-  // (at once if a callback came meanwhile).
+  // The run exists and the job is durably running: poll it from `due`, or
+  // when runs of its kind usually end (adaptive polling), at once if a
+  // callback came meanwhile.
   void run_started(const job& j, const std::string& execution_id, timestamp due);
   // Polls a running job from `due` (found at start, taken over, or called
   // back here while another daemon follows it).
@@ -69,6 +76,10 @@ private:
   boost::asio::awaitable<void> poll_one(keep_alive self, std::string id);
   boost::asio::awaitable<void> record_end(const std::string& id, const weshop::run& r);
   boost::asio::awaitable<bool> record_progress(const std::string& id, const weshop::run& r, timestamp next);
+  // After an answered GET: the learned schedule when it applies, else the back-off.
+  std::chrono::milliseconds answered_delay(poll_state& s, timestamp now);
+  // What a finished run teaches its key (followed from its start here).
+  void learn(const poll_state& s, timestamp now);
 
   engine_context& ctx_;
   poll_timing timing_;

@@ -63,6 +63,9 @@ struct job {
   std::int64_t batch_index = 0;
   std::optional<std::string> item_name;
   std::string priority = "normal"; // high | normal | low: its place within its token's share
+  // When its run is expected to end (the run's start + the p50 learned for its
+  // agent and version: engine/run_time_estimate.hpp); shown while it runs.
+  std::optional<timestamp> expected_finish_at;
 };
 
 // One row of the append-only audit trail: a state change.

@@ -45,6 +45,7 @@ json::object to_json(const job& j)
           {"batchIndex", j.batch_id ? json::value(j.batch_index) : json::value()},
           {"itemName", opt_text(j.item_name)},
           {"priority", j.priority},
+          {"expectedFinishAt", j.state == job_state::running ? opt_time(j.expected_finish_at) : boost::json::value()},
           {"notify", j.notify_url ? json::value(json::object{{"url", *j.notify_url},
                                                              {"events", j.notify_all ? "all" : "terminal"}})
                                   : json::value()}};

@@ -237,6 +237,13 @@ async_jobs::awaitable<std::vector<result_file>> async_jobs::result_files()
   co_return co_await read_async(s, read);
 }
 
+async_jobs::awaitable<std::vector<run_time_row>> async_jobs::run_times()
+{
+  auto& s = *store_;
+  const auto read = [&] { return s.run_times(); };
+  co_return co_await read_async(s, read);
+}
+
 async_jobs::awaitable<std::vector<job_count>> async_jobs::counts()
 {
   auto& s = *store_;

@@ -81,6 +81,7 @@ public:
   awaitable<std::vector<usage_row>> usage(std::string from, std::string to, usage_group group,
                                           std::optional<std::string> token);
   awaitable<std::int64_t> count_finished_since(job_state state, timestamp since);
+  awaitable<std::vector<run_time_row>> run_times();
 
   // At a stop, once the event loop has stopped and before it is destroyed:
   // interrupts a backup being made and waits until no store work runs on the

@@ -145,6 +145,12 @@ std::vector<job_count> counts(sql_db& db)
                   {}, [](const sql_row& r) { return job_count{r.text(0), r.text(1), r.int64(2)}; });
 }
 
+std::vector<run_time_row> run_times(sql_db& db)
+{
+  return all_rows(db, "SELECT key, histogram, updated_at FROM run_times ORDER BY key", {},
+                  [](const sql_row& r) { return run_time_row{r.text(0), r.text(1), from_unix_ms(r.int64(2))}; });
+}
+
 std::vector<job> held_jobs(sql_db& db, std::size_t limit)
 {
   return jobs(db, "WHERE " + std::string(db.dialect().held) + " AND state = 'queued' ORDER BY id LIMIT ?1",

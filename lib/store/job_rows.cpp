@@ -42,6 +42,8 @@ patch_columns columns_of(const job_patch& patch)
     c.results = boost::json::serialize(*patch.results);
   if (patch.next_attempt_at && *patch.next_attempt_at)
     c.next_attempt_at = to_unix_ms(**patch.next_attempt_at);
+  if (patch.expected_finish_at && *patch.expected_finish_at)
+    c.expected_finish_at = to_unix_ms(**patch.expected_finish_at);
   return c;
 }
 

@@ -18,7 +18,7 @@ inline constexpr std::string_view job_columns =
   " error_message, error_retryable, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
   " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all, retry_of,"
   " images, unit_price, images_actual, budget_window, token_name, held, warnings,"
-  " batch_id, batch_index, item_name, priority";
+  " batch_id, batch_index, item_name, priority, expected_finish_at";
 
 // The same for PostgreSQL, whose booleans are read as integers.
 inline constexpr std::string_view pg_job_columns =
@@ -26,7 +26,7 @@ inline constexpr std::string_view pg_job_columns =
   " error_message, error_retryable::int, idempotency_key, request_hash, attempts, next_attempt_at, deadline_at,"
   " created_at, updated_at, finished_at, last_event_id, callback_token_hash, notify_url, notify_all::int, retry_of,"
   " images, unit_price, images_actual, budget_window, token_name, held::int, warnings,"
-  " batch_id, batch_index, item_name, priority";
+  " batch_id, batch_index, item_name, priority, expected_finish_at";
 
 // What a job counts against its budget window now (the triggers of migration
 // 0007 / postgres 0005 keep budget_usage by the same rule), in SQL both take.
@@ -51,6 +51,7 @@ struct patch_columns {
   std::optional<std::string> input;
   std::optional<std::string> results;
   std::optional<std::int64_t> next_attempt_at; // (only a set time; clearing is the patch's own flag)
+  std::optional<std::int64_t> expected_finish_at; // (the same)
 };
 patch_columns columns_of(const job_patch& patch);
 
@@ -122,6 +123,7 @@ job read_job(const Row& st)
   j.batch_index = st.opt_int64(33).value_or(0);
   j.item_name = st.opt_text(34);
   j.priority = st.text(35);
+  j.expected_finish_at = opt_time(st, 36);
   return j;
 }
 

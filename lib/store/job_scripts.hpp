@@ -24,6 +24,7 @@ result<job> transition(sql_db& db, const std::string& id, job_state from, job_st
                        const std::string& detail, const write_context& c);
 result<admit_result> admit_held(sql_db& db, const std::string& id, const budget::admission& a, const write_context& c);
 result<bool> record_upload(sql_db& db, const upload_record& upload, const write_context& c);
+result<std::size_t> save_run_times(sql_db& db, const std::vector<run_time_row>& rows);
 result<delivery> record_delivery(sql_db& db, const delivery_attempt& attempt, const write_context& c);
 result<bool> record_mirror(sql_db& db, const std::string& job_id, const std::vector<result_file>& files,
                            const std::string& failure, const write_context& c);
@@ -70,6 +71,7 @@ std::vector<job> mirror_backlog(sql_db& db, std::size_t limit);
 std::optional<result_file> find_result_file(sql_db& db, std::string_view job_id, int n);
 std::vector<result_file> result_files(sql_db& db);
 std::vector<job_count> counts(sql_db& db);
+std::vector<run_time_row> run_times(sql_db& db);
 std::vector<job> held_jobs(sql_db& db, std::size_t limit);
 std::map<std::string, std::int64_t> budget_used(sql_db& db, std::string_view window);
 std::vector<usage_row> usage(sql_db& db, std::string_view from, std::string_view to, usage_group group,

@@ -62,6 +62,11 @@ result<bool> job_store::record_upload(upload_record upload)
   return wait_for<bool>([&](auto done) { async_record_upload(std::move(upload), std::move(done)); });
 }
 
+result<std::size_t> job_store::save_run_times(std::vector<run_time_row> rows)
+{
+  return wait_for<std::size_t>([&](auto done) { async_save_run_times(std::move(rows), std::move(done)); });
+}
+
 result<admit_result> job_store::admit_held(std::string id, budget::admission a)
 {
   return wait_for<admit_result>([&](auto done) { async_admit_held(std::move(id), std::move(a), std::move(done)); });

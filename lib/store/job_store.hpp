@@ -151,6 +151,7 @@ struct job_patch {
   std::optional<std::string> callback_token_hash;
   std::optional<std::int64_t> images_actual; // (on success) images WeShop produced
   bool mirror_results = false; // (on success) the result images are to be copied: see mirror_backlog()
+  std::optional<std::optional<timestamp>> expected_finish_at; // set, or clear
 };
 
 // How one delivery attempt ended.
@@ -201,6 +202,13 @@ struct purge_batch {
   bool more = false;                // more jobs are due: run another batch
   std::size_t tombstones_dropped = 0; // tombstones past their horizon, deleted
   std::size_t uploads_dropped = 0;    // upload rows no live job uses any more
+};
+
+// A learned run-time estimate (engine/run_time_estimate.hpp's text form), by key.
+struct run_time_row {
+  std::string key;       // agent@version[/generateVersion]
+  std::string histogram; // opaque here: the engine writes and reads it
+  timestamp updated_at{};
 };
 
 struct upload_record {
@@ -261,6 +269,10 @@ public:
   // (autovacuum's job, see README).
   virtual void async_reclaim_space(std::size_t max_pages, callback<std::int64_t> done) = 0;
 
+  // Learned run times (write-behind from the engine): each row replaces the
+  // one of its key; the rows written.
+  virtual void async_save_run_times(std::vector<run_time_row> rows, callback<std::size_t> done) = 0;
+
   // Blocking forms of the writes (for tools and tests; not for I/O threads).
   result<insert_result> insert(new_job j);
   result<job> transition(std::string id, job_state from, job_state to, job_patch patch = {}, std::string detail = {});
@@ -271,6 +283,7 @@ public:
   result<delivery> record_delivery(delivery_attempt attempt);
   result<purge_batch> purge_expired(timestamp finished_before, std::size_t max_jobs);
   result<std::int64_t> reclaim_space(std::size_t max_pages);
+  result<std::size_t> save_run_times(std::vector<run_time_row> rows);
 
   // Batches: all items or none, admitted together (see new_batch); and a
   // cancel of every item not yet submitted (batch_cancel_result).
@@ -320,6 +333,8 @@ public:
                                                const std::optional<std::string>& token) = 0;
   // Jobs that reached `state` (a terminal one) at or after `since` (an index: no table scan).
   virtual result<std::int64_t> count_finished_since(job_state state, timestamp since) = 0;
+  // Every learned run-time estimate, by key.
+  virtual result<std::vector<run_time_row>> run_times() = 0;
 
   // --- work distribution (several daemons on PostgreSQL; with SQLite, one
   // daemon holds everything and these are trivial) ---

@@ -175,14 +175,15 @@ std::string patch_sql(const sql_dialect& d)
          " finished_at = CASE WHEN CAST(?16 AS boolean) THEN CAST(?17 AS bigint) ELSE NULL END,"
          " callback_token_hash = CASE WHEN CAST(?22 AS boolean) THEN CAST(?23 AS text) ELSE callback_token_hash END,"
          " mirror = CASE WHEN CAST(?24 AS boolean) THEN 'pending' ELSE mirror END,"
-         " images_actual = CASE WHEN CAST(?25 AS boolean) THEN CAST(?26 AS bigint) ELSE images_actual END"
+         " images_actual = CASE WHEN CAST(?25 AS boolean) THEN CAST(?26 AS bigint) ELSE images_actual END,"
+         " expected_finish_at = CASE WHEN CAST(?27 AS boolean) THEN CAST(?28 AS bigint) ELSE expected_finish_at END"
          " WHERE id = ?18 AND state = ?19 RETURNING " + std::string(d.job_columns);
 }
 
 sql_args patch_args(const std::string& id, job_state from, job_state to, const job_patch& patch, timestamp now)
 {
   const auto& error = patch.error ? *patch.error : std::nullopt;
-  const auto [input, results, next_attempt] = columns_of(patch);
+  const auto [input, results, next_attempt, expected_finish] = columns_of(patch);
   sql_args args;
   args.add(to_string(to)).add(patch.execution_id.has_value()).add(patch.execution_id);
   args.add(patch.upstream_status.has_value()).add(patch.upstream_status).add(results.has_value()).add(results);
@@ -193,6 +194,7 @@ sql_args patch_args(const std::string& id, job_state from, job_state to, const j
   args.add(is_terminal(to)).add(to_unix_ms(now)).add(id).add(to_string(from)).add(input.has_value()).add(input);
   args.add(patch.callback_token_hash.has_value()).add(patch.callback_token_hash).add(patch.mirror_results);
   args.add(patch.images_actual.has_value()).add(patch.images_actual);
+  args.add(patch.expected_finish_at.has_value()).add(expected_finish);
   return args;
 }
 
@@ -243,6 +245,17 @@ result<bool> record_upload(sql_db& db, const upload_record& upload, const write_
   return db.run("INSERT INTO uploads (sha256, url, size, uploaded_at) VALUES (?1, ?2, ?3, ?4)"
                 " ON CONFLICT (sha256) DO NOTHING",
                 sql_args().add(upload.sha256).add(upload.url).add(upload.size).add(to_unix_ms(c.now))) > 0;
+}
+
+result<std::size_t> save_run_times(sql_db& db, const std::vector<run_time_row>& rows)
+{
+  std::size_t written = 0;
+  for (const auto& r : rows)
+    written += static_cast<std::size_t>(
+      db.run("INSERT INTO run_times (key, histogram, updated_at) VALUES (?1, ?2, ?3)"
+             " ON CONFLICT (key) DO UPDATE SET histogram = excluded.histogram, updated_at = excluded.updated_at",
+             sql_args().add(r.key).add(r.histogram).add(to_unix_ms(r.updated_at))));
+  return written;
 }
 
 result<delivery> record_delivery(sql_db& db, const delivery_attempt& attempt, const write_context& c)

@@ -65,6 +65,12 @@ void sql_job_store::async_record_upload(upload_record upload, callback<bool> don
               std::move(done));
 }
 
+void sql_job_store::async_save_run_times(std::vector<run_time_row> rows, callback<std::size_t> done)
+{
+  write<std::size_t>([rows = std::move(rows)](sql_db& db) { return scripts::save_run_times(db, rows); },
+                     std::move(done));
+}
+
 void sql_job_store::async_record_delivery(delivery_attempt attempt, callback<delivery> done)
 {
   write<delivery>(
@@ -237,6 +243,11 @@ result<std::optional<result_file>> sql_job_store::find_result_file(std::string_v
 result<std::vector<result_file>> sql_job_store::result_files()
 {
   return read<std::vector<result_file>>([&](sql_db& db) { return scripts::result_files(db); });
+}
+
+result<std::vector<run_time_row>> sql_job_store::run_times()
+{
+  return read<std::vector<run_time_row>>([&](sql_db& db) { return scripts::run_times(db); });
 }
 
 result<std::vector<job_count>> sql_job_store::counts()

@@ -32,6 +32,7 @@ public:
   void async_reclaim_space(std::size_t max_pages, callback<std::int64_t> done) final;
   void async_insert_batch(new_batch b, callback<batch_insert_result> done) final;
   void async_cancel_batch(std::string id, callback<batch_cancel_result> done) final;
+  void async_save_run_times(std::vector<run_time_row> rows, callback<std::size_t> done) final;
 
   result<job> get(std::string_view id) final;
   result<job_page> list(const list_query& query) final;
@@ -53,6 +54,7 @@ public:
   result<std::vector<result_file>> result_files() final;
   result<std::vector<job_count>> counts() final;
   result<std::int64_t> count_finished_since(job_state state, timestamp since) final;
+  result<std::vector<run_time_row>> run_times() final;
   result<std::vector<job>> held_jobs(std::size_t limit) final;
   result<std::map<std::string, std::int64_t>> budget_used(std::string_view window) final;
   result<std::vector<usage_row>> usage(std::string_view from, std::string_view to, usage_group group,

@@ -106,3 +106,18 @@ TEST(JobText, WarningsAreShownWithTheirPointer)
   EXPECT_NE(describe(job).find("warning   /params/customMaskUrl is used only when maskType is custom\n"), std::string::npos)
     << describe(job);
 }
+
+TEST(JobText, TimeLeftFromExpectedFinishAtWhileRunning)
+{
+  const auto now = weshopd::from_unix_ms(1'800'000'000'000); // 2027-01-15T08:00:00.000Z
+  const auto job = [](const char* state, const char* at) {
+    return json::parse(std::string(R"({"id":"J","state":")") + state + R"(","expectedFinishAt":)" + at + "}").as_object();
+  };
+  EXPECT_EQ(time_left(job("running", R"("2027-01-15T08:00:12.400Z")"), now), "about 12 s left");
+  EXPECT_EQ(time_left(job("running", R"("2027-01-15T08:05:00.000Z")"), now), "about 5 min left");
+  EXPECT_EQ(time_left(job("running", R"("2027-01-15T07:59:59.000Z")"), now), "finishing any moment");
+  EXPECT_EQ(time_left(job("running", "null"), now), "");
+  EXPECT_EQ(time_left(job("succeeded", R"("2027-01-15T08:00:12.400Z")"), now), "");
+  EXPECT_NE(event_line(job("running", R"("2027-01-15T08:00:12.400Z")"), "running").find("expected_end=2027-01-15T08:00:12.400Z"),
+            std::string::npos);
+}

@@ -135,7 +135,7 @@ TEST_F(Config, EveryKeyHasItsEnvironmentOverride)
   }
   // 51 + jobs.retention_days + log.level + upstream.max_running_runs, upstream.max_requests_per_second,
   // scheduler.enabled, scheduler.weights
-  EXPECT_EQ(known_keys().size(), 57u);
+  EXPECT_EQ(known_keys().size(), 58u);
 }
 
 TEST_F(Config, BadValuesAreNamedByKey)

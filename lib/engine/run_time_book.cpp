@@ -1,0 +1,52 @@
+#include "engine/run_time_book.hpp"
+
+namespace weshopd::engine {
+
+void run_time_book::load(const std::vector<store::run_time_row>& rows)
+{
+  for (const auto& row : rows)
+    if (auto e = run_time_estimate::parse(row.histogram))
+      entries_.insert_or_assign(row.key, entry{std::move(*e), false, row.updated_at, row.updated_at});
+}
+
+void run_time_book::observe(const std::string& key, std::chrono::milliseconds at_least,
+                            std::chrono::milliseconds at_most, timestamp now)
+{
+  auto& e = entries_[key];
+  e.estimate.update(at_least, at_most);
+  e.unsaved = true;
+  e.updated_at = now;
+}
+
+std::optional<run_time_quantiles> run_time_book::quantiles(const std::string& key) const
+{
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.estimate.count() < min_observations_)
+    return std::nullopt;
+  const auto& e = it->second.estimate;
+  return run_time_quantiles{*e.quantile(0.1), *e.quantile(0.5), *e.quantile(0.9), *e.quantile(0.99)};
+}
+
+std::map<std::string, run_time_book::typical> run_time_book::typical_all() const
+{
+  std::map<std::string, typical> out;
+  for (const auto& [key, e] : entries_)
+    if (const auto q = quantiles(key))
+      out.emplace(key, typical{q->p50, q->p90, e.estimate.count()});
+  return out;
+}
+
+std::vector<store::run_time_row> run_time_book::take_unsaved(timestamp now, std::chrono::milliseconds every)
+{
+  std::vector<store::run_time_row> rows;
+  for (auto& [key, e] : entries_) {
+    if (!e.unsaved || (every.count() > 0 && e.saved_at && now - *e.saved_at < every))
+      continue;
+    rows.push_back({key, e.estimate.serialize(), e.updated_at});
+    e.unsaved = false;
+    e.saved_at = now;
+  }
+  return rows;
+}
+
+} // namespace weshopd::engine

@@ -1,0 +1,57 @@
+#pragma once
+// Every kind's learned run-time estimate (run_time_estimate.hpp), by key,
+// and what is left to write to the store (write-behind: a key is written at
+// most once per interval; a crash loses at most that much learning). Pure:
+// time is a parameter. Not thread-safe: the engine's executor only.
+
+#include "engine/learned_poll_schedule.hpp"
+#include "engine/run_time_estimate.hpp"
+#include "store/job_store.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace weshopd::engine {
+
+class run_time_book {
+public:
+  explicit run_time_book(std::size_t min_observations = learned_schedule_options{}.min_observations)
+    : min_observations_(min_observations)
+  {
+  }
+
+  // What the store kept (at start); rows that do not parse are skipped.
+  void load(const std::vector<store::run_time_row>& rows);
+  // A run of `key` ended between at_least and at_most after its start.
+  void observe(const std::string& key, std::chrono::milliseconds at_least, std::chrono::milliseconds at_most,
+               timestamp now);
+
+  // The quantiles the schedule uses, once the key has seen enough runs.
+  std::optional<run_time_quantiles> quantiles(const std::string& key) const;
+  // p50 and p90 by key, for every key with enough runs (GET /v1/agents).
+  struct typical {
+    std::chrono::milliseconds p50{};
+    std::chrono::milliseconds p90{};
+    std::size_t runs = 0;
+  };
+  std::map<std::string, typical> typical_all() const;
+
+  // Keys changed since they were last written and last written at least
+  // `every` ago (all changed ones when every is zero), marked as written.
+  std::vector<store::run_time_row> take_unsaved(timestamp now, std::chrono::milliseconds every);
+
+private:
+  struct entry {
+    run_time_estimate estimate;
+    bool unsaved = false;
+    std::optional<timestamp> saved_at{};
+    timestamp updated_at{};
+  };
+  std::map<std::string, entry> entries_;
+  std::size_t min_observations_;
+};
+
+} // namespace weshopd::engine

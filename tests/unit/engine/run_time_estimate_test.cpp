@@ -1,0 +1,132 @@
+// The learned run-time estimate: updates, decay, intervals, text form. Plain values.
+#include "engine/run_time_estimate.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace weshopd::engine;
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Within the bucket's relative width (~26 %), as interpolation allows.
+void expect_near(std::optional<milliseconds> got, milliseconds want, double rel = 0.27)
+{
+  ASSERT_TRUE(got);
+  EXPECT_NEAR(static_cast<double>(got->count()), static_cast<double>(want.count()), rel * static_cast<double>(want.count()));
+}
+
+} // namespace
+
+TEST(RunTimeEstimate, NothingKnownBeforeTheFirstRun)
+{
+  const run_time_estimate e;
+  EXPECT_EQ(e.count(), 0U);
+  EXPECT_FALSE(e.quantile(0.5));
+}
+
+TEST(RunTimeEstimate, QuantilesFollowTheRunsSeen)
+{
+  run_time_estimate e;
+  for (int i = 0; i < 20; ++i)
+    e.update(20s);
+  EXPECT_EQ(e.count(), 20U);
+  expect_near(e.quantile(0.5), 20s);
+  expect_near(e.quantile(0.9), 20s);
+  // A slow tail moves p99 far more than p50.
+  e.update(400s);
+  expect_near(e.quantile(0.5), 20s);
+  EXPECT_GT(*e.quantile(0.99), 200s);
+  EXPECT_LE(*e.quantile(0.1), *e.quantile(0.5));
+  EXPECT_LE(*e.quantile(0.5), *e.quantile(0.9));
+  EXPECT_LE(*e.quantile(0.9), *e.quantile(0.99));
+}
+
+TEST(RunTimeEstimate, DecayForgetsAnOldRegime)
+{
+  run_time_estimate e;
+  for (int i = 0; i < 50; ++i)
+    e.update(60s);
+  expect_near(e.quantile(0.5), 60s);
+  for (int i = 0; i < 30; ++i) // WeShop got faster: the median follows within ~15 runs
+    e.update(10s);
+  expect_near(e.quantile(0.5), 10s);
+  EXPECT_GT(*e.quantile(0.95), 30s); // the old regime lingers in the tail a while
+  for (int i = 0; i < 50; ++i)
+    e.update(10s);
+  expect_near(e.quantile(0.95), 10s); // and then fades out
+  EXPECT_EQ(e.count(), 130U);
+}
+
+TEST(RunTimeEstimate, ExplicitDecayScalesEveryCount)
+{
+  run_time_estimate e;
+  e.update(5s);
+  const auto before = e.counts();
+  e.decay(0.5);
+  for (std::size_t i = 0; i < run_time_estimate::buckets; ++i)
+    EXPECT_DOUBLE_EQ(e.counts()[i], before[i] * 0.5);
+}
+
+TEST(RunTimeEstimate, AnIntervalSpreadsItsWeight)
+{
+  run_time_estimate e;
+  for (int i = 0; i < 10; ++i)
+    e.update(4s, 16s); // ended somewhere between the two polls
+  expect_near(e.quantile(0.5), 8s); // the geometric middle
+  EXPECT_LT(*e.quantile(0.1), 6s);
+  EXPECT_GT(*e.quantile(0.9), 12s);
+  double total = 0;
+  for (const auto c : e.counts())
+    total += c;
+  EXPECT_NEAR(total, (1 - std::pow(0.95, 10)) / 0.05, 1e-9); // each run weighs 1, decayed
+}
+
+TEST(RunTimeEstimate, TimesOutsideTheRangeCountAtItsEdges)
+{
+  run_time_estimate e;
+  e.update(200ms);
+  e.update(5h);
+  EXPECT_GE(*e.quantile(0.0), 1s);
+  EXPECT_LE(*e.quantile(1.0), 1800s);
+}
+
+TEST(RunTimeEstimate, TextRoundTrips)
+{
+  run_time_estimate e;
+  for (int i = 0; i < 7; ++i)
+    e.update(std::chrono::seconds(3 + i * 4));
+  e.update(2s, 9s);
+  const auto text = e.serialize();
+  EXPECT_TRUE(text.starts_with("h1:8:")) << text;
+  EXPECT_LT(text.size(), 200U) << text;
+  const auto back = run_time_estimate::parse(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->count(), 8U);
+  for (std::size_t i = 0; i < run_time_estimate::buckets; ++i)
+    EXPECT_NEAR(back->counts()[i], e.counts()[i], 0.0006);
+  EXPECT_EQ(back->serialize(), text);
+}
+
+TEST(RunTimeEstimate, RefusesTextThatIsNotAnEstimate)
+{
+  EXPECT_FALSE(run_time_estimate::parse(""));
+  EXPECT_FALSE(run_time_estimate::parse("h2:1:"));
+  EXPECT_FALSE(run_time_estimate::parse("h1:x:" + std::string(31, ',')));
+  EXPECT_FALSE(run_time_estimate::parse("h1:1:" + std::string(30, ',')));  // 31 counts
+  EXPECT_FALSE(run_time_estimate::parse("h1:1:" + std::string(32, ',')));  // 33 counts
+  EXPECT_FALSE(run_time_estimate::parse("h1:1:-1" + std::string(31, ',')));
+  EXPECT_FALSE(run_time_estimate::parse("h1:1:1x" + std::string(31, ',')));
+  EXPECT_TRUE(run_time_estimate::parse("h1:1:1" + std::string(31, ',')));
+}
+
+TEST(RunTimeKey, AgentVersionAndGenerateVersion)
+{
+  EXPECT_EQ(run_time_key("aimodel", "v1.0", {}), "aimodel@v1.0");
+  const auto with = boost::json::parse(R"({"generateVersion":"weshopPro","x":1})").as_object();
+  EXPECT_EQ(run_time_key("aimodel", "v1.0", with), "aimodel@v1.0/weshopPro");
+  const auto number = boost::json::parse(R"({"generateVersion":2})").as_object();
+  EXPECT_EQ(run_time_key("aimodel", "v1.0", number), "aimodel@v1.0/2");
+}
