@@ -93,6 +93,7 @@ void poller::run_started(const job& j, const std::string& execution_id, timestam
   s.run_key = run_time_key(j.agent, j.agent_version, j.params);
   s.started = now_ms(); // (the POST's answer came just before the durable write)
   s.unfinished_at = std::chrono::milliseconds::zero();
+  s.expected_finish = j.expected_finish_at;
   if (const auto q = ctx_.options.adaptive_polling ? ctx_.run_times.quantiles(s.run_key) : std::nullopt)
     due = *s.started + learned_poll_delay(timing_, s.counts, std::chrono::milliseconds::zero(), q, ctx_.unit());
   if (s.hinted) // a callback came while the POST or the write was under way
@@ -236,7 +237,8 @@ asio::awaitable<void> poller::poll_one(keep_alive, std::string id)
   const auto delay = r ? answered_delay(entry->second, now)
                        : poll_delay(timing_, entry->second.counts, false, ctx_.unit(), retry_after);
   if (r) {
-    const bool kept = co_await record_progress(id, *r, now + delay);
+    const auto expected_finish = overstayed(entry->second, now, delay);
+    const bool kept = co_await record_progress(id, *r, now + delay, expected_finish);
     if (!kept) {
       let_go(id);
       co_return;
@@ -261,6 +263,20 @@ std::chrono::milliseconds poller::answered_delay(poll_state& s, timestamp now)
     return poll_delay(timing_, s.counts, true, ctx_.unit());
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.started);
   return learned_poll_delay(timing_, s.counts, elapsed, q, ctx_.unit());
+}
+
+// A run still going past its expectedFinishAt: a later one, the median of
+// the longer runs of its kind (never before the next poll, the earliest it
+// can be seen ending). Nothing when it is not overdue (or was never expected).
+std::optional<timestamp> poller::overstayed(poll_state& s, timestamp now, std::chrono::milliseconds delay)
+{
+  if (!s.expected_finish || now < *s.expected_finish || !s.started)
+    return std::nullopt;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.started);
+  const auto end = ctx_.run_times.expected_end(s.run_key, elapsed);
+  const auto at = std::max(end ? *s.started + *end : now, now + delay);
+  s.expected_finish = at;
+  return at;
 }
 
 // The run ended after the last GET that saw it unfinished and before this
@@ -296,12 +312,14 @@ asio::awaitable<void> poller::record_end(const std::string& id, const weshop::ru
 }
 
 // A new status, or result items the run shows before its end (the guide's
-// example: Running with a Success item). They are final, and billed, only at
-// the end. False when the job is no longer running here.
-asio::awaitable<bool> poller::record_progress(const std::string& id, const weshop::run& r, timestamp next)
+// example: Running with a Success item), or a later expectedFinishAt. They
+// are final, and billed, only at the end. False when the job is no longer
+// running here.
+asio::awaitable<bool> poller::record_progress(const std::string& id, const weshop::run& r, timestamp next,
+                                             std::optional<timestamp> expected_finish)
 {
   auto& state = polling_.at(id); // the caller found it; read before any suspension
-  if (r.status == state.last_status && r.results.size() == state.last_results)
+  if (r.status == state.last_status && r.results.size() == state.last_results && !expected_finish)
     co_return true;
   state.last_status = r.status;
   state.last_results = r.results.size();
@@ -309,6 +327,8 @@ asio::awaitable<bool> poller::record_progress(const std::string& id, const wesho
   p.upstream_status = r.status;
   p.results = results_json(r);
   p.next_attempt_at = next;
+  if (expected_finish)
+    p.expected_finish_at = expected_finish;
   const std::string detail;
   const auto current = running_job(id);
   const auto moved = co_await transition_with_retry(ctx_, current, job_state::running, p, detail);

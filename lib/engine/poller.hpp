@@ -37,6 +37,7 @@ public:
     std::string run_key;              // run_time_key of its agent, version, generateVersion
     std::optional<timestamp> started; // when its run began (the submit's answer)
     std::chrono::milliseconds unfinished_at{0}; // after its start, the last GET that saw it unfinished
+    std::optional<timestamp> expected_finish;   // the job's expectedFinishAt, as last written
   };
 
   explicit poller(engine_context& ctx);
@@ -75,7 +76,9 @@ private:
   std::optional<timestamp> budget_ready(timestamp now);
   boost::asio::awaitable<void> poll_one(keep_alive self, std::string id);
   boost::asio::awaitable<void> record_end(const std::string& id, const weshop::run& r);
-  boost::asio::awaitable<bool> record_progress(const std::string& id, const weshop::run& r, timestamp next);
+  boost::asio::awaitable<bool> record_progress(const std::string& id, const weshop::run& r, timestamp next,
+                                               std::optional<timestamp> expected_finish);
+  std::optional<timestamp> overstayed(poll_state& s, timestamp now, std::chrono::milliseconds delay);
   // After an answered GET: the learned schedule when it applies, else the back-off.
   std::chrono::milliseconds answered_delay(poll_state& s, timestamp now);
   // What a finished run teaches its key (followed from its start here).

@@ -27,6 +27,15 @@ std::optional<run_time_quantiles> run_time_book::quantiles(const std::string& ke
   return run_time_quantiles{*e.quantile(0.1), *e.quantile(0.5), *e.quantile(0.9), *e.quantile(0.99)};
 }
 
+std::optional<std::chrono::milliseconds> run_time_book::expected_end(const std::string& key,
+                                                                   std::chrono::milliseconds elapsed) const
+{
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.estimate.count() < min_observations_)
+    return std::nullopt;
+  return it->second.estimate.quantile_after(0.5, elapsed);
+}
+
 std::map<std::string, run_time_book::typical> run_time_book::typical_all() const
 {
   std::map<std::string, typical> out;

@@ -31,6 +31,9 @@ public:
 
   // The quantiles the schedule uses, once the key has seen enough runs.
   std::optional<run_time_quantiles> quantiles(const std::string& key) const;
+  // When a run of `key` still going `elapsed` after its start likely ends
+  // (the median of the longer runs), once the key has seen enough runs.
+  std::optional<std::chrono::milliseconds> expected_end(const std::string& key, std::chrono::milliseconds elapsed) const;
   // p50 and p90 by key, for every key with enough runs (GET /v1/agents).
   struct typical {
     std::chrono::milliseconds p50{};

@@ -59,14 +59,40 @@ void run_time_estimate::decay(double factor)
     c *= factor;
 }
 
+double run_time_estimate::total() const
+{
+  double sum = 0;
+  for (const auto c : counts_)
+    sum += c;
+  return sum;
+}
+
 std::optional<std::chrono::milliseconds> run_time_estimate::quantile(double q) const
 {
-  double total = 0;
-  for (const auto c : counts_)
-    total += c;
-  if (count_ == 0 || total <= 0)
+  const double all = total();
+  if (count_ == 0 || all <= 0)
     return std::nullopt;
-  const double target = std::clamp(q, 0.0, 1.0) * total;
+  return at_weight(std::clamp(q, 0.0, 1.0) * all);
+}
+
+std::optional<std::chrono::milliseconds> run_time_estimate::quantile_after(double q, std::chrono::milliseconds elapsed) const
+{
+  const double all = total();
+  if (count_ == 0 || all <= 0)
+    return std::nullopt;
+  // The weight below `elapsed`, each bucket's spread evenly (in log space), as quantile() reads it.
+  const double pos = position(elapsed);
+  double before = 0;
+  for (std::size_t i = 0; i < n_buckets; ++i)
+    before += counts_[i] * std::clamp(pos - static_cast<double>(i), 0.0, 1.0);
+  const double beyond = all - before;
+  if (beyond <= all * 1e-6)
+    return std::nullopt;
+  return std::max(elapsed, at_weight(before + std::clamp(q, 0.0, 1.0) * beyond));
+}
+
+std::chrono::milliseconds run_time_estimate::at_weight(double target) const
+{
   double below = 0;
   for (std::size_t i = 0; i < n_buckets; ++i) {
     if (counts_[i] > 0 && below + counts_[i] >= target) // inside bucket i: interpolate (log space)

@@ -47,6 +47,10 @@ public:
   // The run time below which a fraction q of the (decayed) weight lies;
   // nullopt before any observation.
   std::optional<std::chrono::milliseconds> quantile(double q) const;
+  // The q-quantile of the runs that lasted longer than `elapsed`: when a run
+  // still going at `elapsed` is likely to end. nullopt when no weight lies
+  // beyond it (it outlasted everything seen) or before any observation.
+  std::optional<std::chrono::milliseconds> quantile_after(double q, std::chrono::milliseconds elapsed) const;
 
   // "h1:<count>:<c0>,<c1>,...": counts to 3 decimals, zeros empty. parse()
   // refuses anything else (nullopt).
@@ -56,6 +60,9 @@ public:
   const std::array<double, buckets>& counts() const { return counts_; }
 
 private:
+  double total() const;
+  std::chrono::milliseconds at_weight(double target) const; // where the cumulative weight reaches target
+
   std::array<double, buckets> counts_{};
   std::size_t count_ = 0;
   double decay_;

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <numeric>
+#include <optional>
 
 using namespace weshopd;
 namespace json = boost::json;
@@ -158,4 +159,39 @@ TEST_F(LearnedPolling, SwitchedOffTheBackOffStaysButTheEstimateIsStillLearned)
   const auto typical = aipose_typical(); // learned and shown all the same
   ASSERT_TRUE(typical.is_object()) << typical;
   EXPECT_EQ(typical.at("runs"), 12);
+}
+
+// Learned at ~3 s, then a run of ~9 s: its expectedFinishAt first says ~3 s
+// after its start, and once the run is seen past it, moves later (never
+// before the next poll), while the job still runs; it ends succeeded.
+TEST_F(LearnedPolling, ExpectedFinishAtMovesWhenARunOverstays)
+{
+  start(three_second_runs);
+  wave(6);
+  const auto [set, now] = sim_->admin("POST", "/admin/durations", R"({"lognormal":{"aipose":{"median_ms":9000,"sigma":0}}})");
+  ASSERT_EQ(set, 200u) << now;
+  const auto r = post_job(job_body("aipose", R"({"textDescription":"sit","batchCount":1})", "https://x.test/long.png"));
+  ASSERT_EQ(r.status, 201u) << r.text;
+  const std::string id(r.body.at("id").as_string());
+  std::optional<double> first, moved;
+  json::value j;
+  ASSERT_TRUE(test::eventually(
+    [&] {
+      j = daemon_->call("GET", "/v1/jobs/" + id).body;
+      if (j.at("state") == "running" && !j.at("expectedFinishAt").is_null()) {
+        const double at = seconds_of(j.at("expectedFinishAt"));
+        if (!first)
+          first = at;
+        else if (at > *first + 1.0)
+          moved = at;
+      }
+      return moved.has_value() || j.at("state") == "succeeded" || j.at("state") == "failed";
+    },
+    std::chrono::seconds(30)));
+  ASSERT_TRUE(first) << "expectedFinishAt never showed: " << j;
+  ASSERT_TRUE(moved) << "expectedFinishAt stayed at its first value while the run overstayed: " << j;
+  EXPECT_LT(*first - seconds_of(j.at("createdAt")), 6.0);  // the learned ~3 s
+  EXPECT_GT(*moved - seconds_of(j.at("createdAt")), 4.0);  // later than that, once overdue
+  EXPECT_TRUE(test::eventually([&] { return daemon_->call("GET", "/v1/jobs/" + id).body.at("state") == "succeeded"; },
+                               std::chrono::seconds(60)));
 }

@@ -44,6 +44,22 @@ TEST(RunTimeEstimate, QuantilesFollowTheRunsSeen)
   EXPECT_LE(*e.quantile(0.9), *e.quantile(0.99));
 }
 
+// A run still going past most of its kind: its likely end moves to the
+// longer runs' median (what expectedFinishAt shows once a run overstays).
+TEST(RunTimeEstimate, ARunThatOverstaysIsExpectedAmongTheLongerOnes)
+{
+  run_time_estimate e(1.0); // no decay: the weights are the runs
+  for (int i = 0; i < 10; ++i)
+    e.update(10s);
+  for (int i = 0; i < 10; ++i)
+    e.update(100s);
+  expect_near(e.quantile_after(0.5, 0s), *e.quantile(0.5), 0.01); // nothing elapsed: the median itself
+  expect_near(e.quantile_after(0.5, 30s), 100s);                   // past the short ones: among the long
+  EXPECT_GE(*e.quantile_after(0.5, 99s), 99s);                     // never before now
+  EXPECT_FALSE(e.quantile_after(0.5, 3000s)); // longer than anything seen: unknown
+  EXPECT_FALSE(run_time_estimate().quantile_after(0.5, 1s));
+}
+
 TEST(RunTimeEstimate, DecayForgetsAnOldRegime)
 {
   run_time_estimate e;
