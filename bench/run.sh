@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # weshopd's benchmarks (issue #7): installs what they need (wrk, nginx), builds,
 # then runs bench/run.py, which prints a table and writes bench/RESULTS.md.
-#   bash bench/run.sh            the full run (about 6 minutes on 2 cores)
+#   bash bench/run.sh            the full run (about half an hour on 2 cores; --only NAME runs one)
 #   bash bench/run.sh --quick    every benchmark at a small size (a smoke test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
