@@ -126,9 +126,8 @@ TEST_F(TokenScopes, BobCannotSeeOrActOnAlicesJob)
   EXPECT_EQ(alice_list[0].at("id"), json::value(id));
 
   // Both finish; the result copy of alice's is alice's.
-  const auto copied = [](const json::value& j) {
-    return j.at("state") != "running" && j.at("state") != "queued" && j.at("state") != "submitting" &&
-           (j.at("state") != "succeeded" || j.at("results").at(0).as_object().contains("localUrl"));
+  const auto copied = [](const json::value& j) { // ended, and a success only once its copy is there
+    return terminal(j) && (j.at("state") != "succeeded" || j.at("results").at(0).as_object().contains("localUrl"));
   };
   const auto done = poll(alice, id, copied);
   ASSERT_EQ(done.at("state"), "succeeded") << json::serialize(done);
