@@ -43,7 +43,7 @@ namespace weshopd::engine {
 struct window_settings {
   std::size_t max_running = 0;      // upstream.max_running_runs; 0: learn it
   std::size_t initial = 4;          // the window before anything is known
-  std::size_t learn_ceiling = 1024; // the bound when max_running is 0
+  std::size_t learn_ceiling = 1 << 20; // the bound when max_running is 0: none in practice (slow start finds it)
   double backoff = 0.9;             // the cut on a refusal
   double probe_rounds = 32;         // windows of accepted runs per +1 past the known-good level
 };
