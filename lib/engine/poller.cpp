@@ -153,16 +153,19 @@ asio::awaitable<void> poller::run(keep_alive self)
       co_return;
     const auto now = now_ms();
     bucket.refill(now);
-    const auto budget = budget_room(now);
+    auto budget = budget_room(now);
     for (auto& id : polls_.take_due(now, std::min(budget, poll_room(ctx_.options.max_concurrent_polls, in_flight_, bucket)))) {
-      ctx_.sched.budget.try_take(request_kind::poll, now); // (there is room: budget_room counted it)
+      if (ctx_.sched.enabled) {
+        ctx_.sched.budget.try_take(request_kind::poll, now); // (there is room: budget_room counted it)
+        --budget;
+      }
       bucket.take();
       ++in_flight_;
       auto poll = poll_one(self, id);
       if (!ctx_.work.spawn(ctx_.executor, std::move(poll)))
         --in_flight_; // stopping: the poll never starts
     }
-    const auto at = next_wake(polls_.next_due(), now, bucket, budget_ready(now));
+    const auto at = next_wake(polls_.next_due(), now, bucket, budget_ready(budget, now));
     wake_at_ = at;
     wake_.expires_at(at);
     co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -182,10 +185,11 @@ std::size_t poller::budget_room(timestamp now)
   return s.enabled ? s.budget.available(request_kind::poll, now) : std::numeric_limits<std::size_t>::max();
 }
 
-// When the budget next lets a poll start, if it is what holds due polls back.
-std::optional<timestamp> poller::budget_ready(timestamp now)
+// When the budget next lets a poll start, if it is what holds due polls back
+// (`room_left`: what budget_room gave, less the polls just started).
+std::optional<timestamp> poller::budget_ready(std::size_t room_left, timestamp now)
 {
-  if (budget_room(now) > 0)
+  if (room_left > 0)
     return std::nullopt;
   return ctx_.sched.budget.next_available(request_kind::poll, now);
 }

@@ -73,7 +73,7 @@ private:
   void schedule(const std::string& id, timestamp due);
   void let_go(const std::string& id); // its run ended here: the intake may start another
   std::size_t budget_room(timestamp now);
-  std::optional<timestamp> budget_ready(timestamp now);
+  std::optional<timestamp> budget_ready(std::size_t room_left, timestamp now);
   boost::asio::awaitable<void> poll_one(keep_alive self, std::string id);
   boost::asio::awaitable<void> record_end(const std::string& id, const weshop::run& r);
   boost::asio::awaitable<bool> record_progress(const std::string& id, const weshop::run& r, timestamp next,

@@ -18,22 +18,25 @@ void run_time_book::observe(const std::string& key, std::chrono::milliseconds at
   e.updated_at = now;
 }
 
-std::optional<run_time_quantiles> run_time_book::quantiles(const std::string& key) const
+const run_time_estimate* run_time_book::learned(const std::string& key) const
 {
   const auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.estimate.count() < min_observations_)
+  return it == entries_.end() || it->second.estimate.count() < min_observations_ ? nullptr : &it->second.estimate;
+}
+
+std::optional<run_time_quantiles> run_time_book::quantiles(const std::string& key) const
+{
+  const auto* e = learned(key);
+  if (!e)
     return std::nullopt;
-  const auto& e = it->second.estimate;
-  return run_time_quantiles{*e.quantile(0.1), *e.quantile(0.5), *e.quantile(0.9), *e.quantile(0.99)};
+  return run_time_quantiles{*e->quantile(0.1), *e->quantile(0.5), *e->quantile(0.9), *e->quantile(0.99)};
 }
 
 std::optional<std::chrono::milliseconds> run_time_book::expected_end(const std::string& key,
                                                                    std::chrono::milliseconds elapsed) const
 {
-  const auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.estimate.count() < min_observations_)
-    return std::nullopt;
-  return it->second.estimate.quantile_after(0.5, elapsed);
+  const auto* e = learned(key);
+  return e ? e->quantile_after(0.5, elapsed) : std::nullopt;
 }
 
 std::map<std::string, run_time_book::typical> run_time_book::typical_all() const

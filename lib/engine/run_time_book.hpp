@@ -47,6 +47,9 @@ public:
   std::vector<store::run_time_row> take_unsaved(timestamp now, std::chrono::milliseconds every);
 
 private:
+  // The key's estimate once it has seen enough runs, else null.
+  const run_time_estimate* learned(const std::string& key) const;
+
   struct entry {
     run_time_estimate estimate;
     bool unsaved = false;

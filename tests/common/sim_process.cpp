@@ -80,6 +80,17 @@ json::array sim_process::received()
   return admin("GET", "/admin/received").second.as_array();
 }
 
+std::vector<std::string> sim_process::accepted_tasks(const std::vector<std::string>& task_names)
+{
+  std::vector<std::string> out;
+  for (const auto& r : received())
+    if (r.at("status") == 200)
+      for (const auto& name : task_names)
+        if (r.at("body").as_string().find("\"taskName\":\"" + name + "\"") != std::string::npos)
+          out.push_back(name);
+  return out;
+}
+
 void sim_process::reset()
 {
   admin("POST", "/admin/reset");

@@ -33,6 +33,8 @@ public:
   boost::json::array sink();
   // The last 256 POST /openapi/agent/runs as received: {executionId|null, status, body}.
   boost::json::array received();
+  // Of `task_names`, those whose runs WeShop accepted, in the order it accepted them.
+  std::vector<std::string> accepted_tasks(const std::vector<std::string>& task_names);
   void reset();
 
   // A plain-HTTP request to the admin port: status and parsed body.

@@ -182,12 +182,7 @@ TEST_F(Reload, SchedulerWeightsApplyToTheNextTurns)
   std::vector<std::string> accepted;
   for (int i = 0; i < 400 && accepted.size() < tasks.size(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    accepted.clear();
-    for (const auto& r : sim_->received())
-      if (r.at("status") == 200)
-        for (const auto& t : tasks)
-          if (r.at("body").as_string().find("\"taskName\":\"" + t + "\"") != std::string::npos)
-            accepted.push_back(t);
+    accepted = sim_->accepted_tasks(tasks);
   }
   ASSERT_EQ(accepted.size(), tasks.size());
   // The first run leaves before the rest wait; of the next eight, three of
