@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 
 namespace weshopd::api {
@@ -20,6 +21,16 @@ namespace weshopd::api {
 namespace asio = boost::asio;
 namespace json = boost::json;
 namespace fs = std::filesystem;
+
+namespace {
+
+// JSON has no infinity: an unlimited rate is null.
+json::value finite_or_null(double v)
+{
+  return std::isfinite(v) ? json::value(v) : json::value(nullptr);
+}
+
+} // namespace
 
 dashboard_api::dashboard_api(engine::engine& engine, store::job_store& store, dashboard_options options)
   : engine_(engine), jobs_(store), options_(std::move(options))
@@ -57,7 +68,7 @@ asio::awaitable<http::outgoing> dashboard_api::status(http::incoming& req)
                                                  {"waiting", stats.waiting},
                                                  {"pausedUntil", opt_time(stats.paused_until)},
                                                  {"pauses", stats.pauses},
-                                                 {"requestsPerSecond", stats.request_rate}}},
+                                                 {"requestsPerSecond", finite_or_null(stats.request_rate)}}},
                       {"caller", json::object{{"token", req.principal.empty() ? json::value() : json::value(req.principal)},
                                               {"admin", req.admin}}},
                       {"upstream", json::object{{"state", trouble ? "trouble" : health.last_ok ? "ok" : "unknown"},

@@ -80,8 +80,8 @@ std::vector<setting> store_settings()
     about("Runs in flight toward WeShop at most (the account's capacity); 0: learn it from WeShop's 429s.",
           zero_or_more("upstream.max_running_runs", "must be a whole number (0: learn it)",
                        [](settings& s) -> auto& { return s.upstream.max_running_runs; })),
-    about("Requests per second toward WeShop, submits and polls together; 0: learn it (from 100/s, halved by a "
-          "429 to a poll, creeping back while none comes).",
+    about("Requests per second toward WeShop, submits and polls together; 0: learn it (no limit until WeShop "
+          "answers a poll with 429, then half the rate sent, creeping up while no 429 comes).",
           zero_or_more("upstream.max_requests_per_second", "must be a whole number (0: learn it)",
                        [](settings& s) -> auto& { return s.upstream.max_requests_per_second; })),
   };

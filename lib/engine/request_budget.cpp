@@ -21,10 +21,8 @@ double seconds_between(timestamp from, timestamp to)
 } // namespace
 
 request_budget::request_budget(budget_settings settings, timestamp now)
-  : settings_(settings), rate_(learning() ? settings.learn_start : settings.max_per_second), refilled_(now)
+  : settings_(settings), limited_(!learning()), rate_(settings.max_per_second), refilled_(now), second_began_(now)
 {
-  if (learning())
-    rate_ = std::max(rate_, settings_.learn_floor);
   tokens_ = burst();
 }
 
@@ -34,11 +32,26 @@ void request_budget::advance(timestamp now)
     return;
   const double elapsed = seconds_between(refilled_, now);
   tokens_ = std::min(burst(), tokens_ + rate_ * elapsed);
-  // A learnt rate creeps back once a second has passed without a 429.
+  // A learnt rate creeps up once a second has passed without a 429.
   const auto quiet_from = std::max(refilled_, last_429_ + 1s);
-  if (learning() && cuts_ > 0 && now > quiet_from)
-    rate_ = std::min(settings_.learn_start, rate_ + settings_.creep * seconds_between(quiet_from, now));
+  if (learning() && limited_ && now > quiet_from)
+    rate_ += settings_.creep * seconds_between(quiet_from, now);
   refilled_ = now;
+}
+
+void request_budget::count_sent(timestamp now)
+{
+  if (now - second_began_ >= 1s) {
+    sent_last_second_ = now - second_began_ < 2s ? sent_this_second_ : 0;
+    sent_this_second_ = 0;
+    second_began_ = now;
+  }
+  ++sent_this_second_;
+}
+
+double request_budget::sent_per_second() const
+{
+  return static_cast<double>(std::max(sent_this_second_, sent_last_second_));
 }
 
 double request_budget::floor_for(request_kind kind) const
@@ -52,14 +65,18 @@ double request_budget::floor_for(request_kind kind) const
 bool request_budget::try_take(request_kind kind, timestamp now)
 {
   advance(now);
-  if (tokens_ + epsilon < floor_for(kind) + 1)
+  if (limited_ && tokens_ + epsilon < floor_for(kind) + 1)
     return false;
-  tokens_ -= 1;
+  if (limited_)
+    tokens_ -= 1;
+  count_sent(now);
   return true;
 }
 
 std::size_t request_budget::available(request_kind kind, timestamp now)
 {
+  if (!limited_)
+    return std::numeric_limits<std::size_t>::max();
   advance(now);
   const double above = tokens_ + epsilon - floor_for(kind);
   return above < 1 ? 0 : static_cast<std::size_t>(above);
@@ -67,6 +84,8 @@ std::size_t request_budget::available(request_kind kind, timestamp now)
 
 timestamp request_budget::next_available(request_kind kind, timestamp now)
 {
+  if (!limited_)
+    return now;
   advance(now);
   const double missing = floor_for(kind) + 1 - tokens_;
   if (missing <= epsilon)
@@ -83,8 +102,12 @@ bool request_budget::on_rate_limited(timestamp now)
   last_429_ = std::max(last_429_, now);
   if (!learning() || same_burst)
     return false;
-  rate_ = std::max(settings_.learn_floor, rate_ * settings_.cut);
-  tokens_ = std::min(tokens_, burst());
+  // Half of what was sent (or of the rate, if less was sent): the bucket
+  // starts empty, as the burst that drew the 429 has just spent it.
+  const double sent = limited_ ? std::min(rate_, sent_per_second()) : sent_per_second();
+  rate_ = std::max(settings_.learn_floor, sent * settings_.cut);
+  tokens_ = limited_ ? std::min(tokens_, burst()) : 0;
+  limited_ = true;
   last_cut_ = now;
   ++cuts_;
   return true;

@@ -6,11 +6,14 @@
 //
 // A token bucket of `rate` requests per second with a burst of one second's
 // worth. The rate is upstream.max_requests_per_second, or, when that is 0,
-// learnt: it starts generous (`learn_start`), each 429 to a poll (a refused
-// submit may mean capacity, not rate: intake.cpp) cuts it by `cut` (at
-// most one cut per second: the 429s of one burst are one signal), and it
-// creeps back up by `creep` requests per second once a second has passed
-// without a 429, up to `learn_start` again.
+// learnt from 429s: the guide documents no limit, so there is none until
+// WeShop answers a poll with 429 (a refused submit may mean capacity, not
+// rate: intake.cpp). Then the rate becomes `cut` times the requests actually
+// sent in the last second (or of the current rate, if lower), at most one cut
+// per second (the 429s of one burst are one signal), never below
+// `learn_floor`; once a second has passed without a 429 it creeps up by
+// `creep` requests per second per second, with no ceiling: the next 429 cuts
+// it again.
 //
 // Submits are not starved by polls: polls may not take the bucket's last
 // `submit_reserve` share (at least one token, when the burst is two or
@@ -25,6 +28,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace weshopd::engine {
 
@@ -32,7 +36,6 @@ enum class request_kind { submit, poll };
 
 struct budget_settings {
   double max_per_second = 0;    // upstream.max_requests_per_second; 0: learn it
-  double learn_start = 100;     // the generous start when learning (and the ceiling)
   double learn_floor = 0.5;     // a learnt rate never goes below this
   double cut = 0.5;             // the rate kept on a 429 when learning
   double creep = 0.5;           // requests per second regained per quiet second
@@ -53,23 +56,31 @@ public:
   // True when this 429 cut it.
   bool on_rate_limited(timestamp now);
 
-  double rate() const { return rate_; }
+  // Requests per second; +infinity while learning and no 429 has come yet.
+  double rate() const { return limited_ ? rate_ : std::numeric_limits<double>::infinity(); }
   double tokens() const { return tokens_; }
   bool learning() const { return settings_.max_per_second <= 0; }
   std::uint64_t cuts() const { return cuts_; }
 
 private:
   void advance(timestamp now); // refills tokens and creeps a learnt rate
+  void count_sent(timestamp now);
+  double sent_per_second() const; // the requests taken in the last second
   double burst() const { return std::max(rate_, 1.0); }
   double floor_for(request_kind kind) const; // tokens that must stay for others
 
   budget_settings settings_;
+  bool limited_;  // false while learning and no 429 has come
   double rate_;
   double tokens_;
   timestamp refilled_;
   timestamp last_cut_{};
   timestamp last_429_{};
   std::uint64_t cuts_ = 0;
+  // Requests taken in the second that began at second_began_, and in the one before.
+  timestamp second_began_{};
+  std::uint64_t sent_this_second_ = 0;
+  std::uint64_t sent_last_second_ = 0;
 };
 
 } // namespace weshopd::engine

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 using namespace weshopd;
 using namespace weshopd::engine;
 using namespace std::chrono_literals;
@@ -82,29 +85,56 @@ TEST(RequestBudget, ASmallBucketIsNotSplit)
   EXPECT_EQ(b.next_available(request_kind::poll, t0), t0 + 1s);
 }
 
-TEST(RequestBudget, ALearntRateStartsGenerousAndIsCutOnceABurstOn429)
+TEST(RequestBudget, ALearntRateHasNoLimitUntilA429ThenHalfOfWhatWasSent)
 {
-  request_budget b({.learn_start = 40, .cut = 0.5}, t0);
+  request_budget b({.cut = 0.5}, t0);
   EXPECT_TRUE(b.learning());
-  EXPECT_DOUBLE_EQ(b.rate(), 40);
-  EXPECT_TRUE(b.on_rate_limited(t0));
+  EXPECT_TRUE(std::isinf(b.rate())); // the guide documents no limit: none is invented
+  EXPECT_EQ(drain(b, request_kind::poll, t0), 100'000);
+  EXPECT_EQ(b.available(request_kind::poll, t0), std::numeric_limits<std::size_t>::max());
+  EXPECT_EQ(b.next_available(request_kind::submit, t0), t0);
+  // Later, 60 requests in a second, and a 429: the rate becomes 30/s.
+  const auto t1 = t0 + 5s;
+  for (int i = 0; i < 60; ++i)
+    ASSERT_TRUE(b.try_take(request_kind::submit, t1 + i * 10ms));
+  EXPECT_TRUE(b.on_rate_limited(t1 + 600ms));
+  EXPECT_DOUBLE_EQ(b.rate(), 30);
+  EXPECT_FALSE(b.try_take(request_kind::submit, t1 + 600ms)); // that burst spent the bucket
   for (int i = 1; i < 10; ++i)
-    EXPECT_FALSE(b.on_rate_limited(t0 + i * 50ms)); // the rest of the same burst
-  EXPECT_DOUBLE_EQ(b.rate(), 20);
-  EXPECT_LE(b.tokens(), 20);
-  EXPECT_TRUE(b.on_rate_limited(t0 + 1s)); // a second later it is a new signal
-  EXPECT_DOUBLE_EQ(b.rate(), 10);          // no creep while 429s keep coming
+    EXPECT_FALSE(b.on_rate_limited(t1 + 600ms + i * 50ms)); // the rest of the same burst
+  EXPECT_DOUBLE_EQ(b.rate(), 30);
+  EXPECT_TRUE(b.on_rate_limited(t1 + 1600ms)); // a second later it is a new signal
+  EXPECT_DOUBLE_EQ(b.rate(), 15);              // no creep while 429s keep coming
   EXPECT_EQ(b.cuts(), 2u);
 }
 
-TEST(RequestBudget, ALearntRateCreepsBackUpToItsStartAndNeverFallsBelowTheFloor)
+TEST(RequestBudget, ACutFollowsWhatWasSentWhenThatIsBelowTheRate)
 {
-  request_budget b({.learn_start = 40, .learn_floor = 2, .cut = 0.5, .creep = 0.5}, t0);
+  request_budget b({.cut = 0.5}, t0);
+  for (int i = 0; i < 200; ++i)
+    b.try_take(request_kind::submit, t0 + i * 5ms);
+  b.on_rate_limited(t0 + 999ms);
+  EXPECT_DOUBLE_EQ(b.rate(), 100);
+  // Much later, 8 requests in a second draw a 429: the rate was far above
+  // them, so halving it would change nothing; it becomes 4/s.
+  b.try_take(request_kind::submit, t0 + 3000s);
+  for (int i = 1; i < 8; ++i)
+    b.try_take(request_kind::submit, t0 + 3000s + i * 100ms);
+  EXPECT_GT(b.rate(), 100);
+  b.on_rate_limited(t0 + 3000s + 900ms);
+  EXPECT_DOUBLE_EQ(b.rate(), 4);
+}
+
+TEST(RequestBudget, ALearntRateCreepsUpWithoutACeilingAndNeverFallsBelowTheFloor)
+{
+  request_budget b({.learn_floor = 2, .cut = 0.5, .creep = 0.5}, t0);
+  for (int i = 0; i < 40; ++i)
+    b.try_take(request_kind::submit, t0 + i * 20ms);
   for (int i = 0; i < 10; ++i)
     b.on_rate_limited(t0 + i * 1s);
   EXPECT_DOUBLE_EQ(b.rate(), 2); // the floor
   b.try_take(request_kind::poll, t0 + 9s + 21s);
   EXPECT_DOUBLE_EQ(b.rate(), 12); // +0.5 per second after the first quiet one
   b.try_take(request_kind::poll, t0 + 9s + 1000s);
-  EXPECT_DOUBLE_EQ(b.rate(), 40); // back to the start, not beyond
+  EXPECT_DOUBLE_EQ(b.rate(), 501.5); // no ceiling: the next 429 finds the limit again
 }
