@@ -48,7 +48,8 @@ void add_scheduling_metrics(metrics::registry& r, engine::engine& engine)
             [&engine] { return one(static_cast<double>(engine.stats().pauses)); });
   r.collect("weshopd_scheduler_window_cuts_total", "Times a refusal shrank the window.", "counter",
             [&engine] { return one(static_cast<double>(engine.stats().window_cuts)); });
-  r.collect("weshopd_scheduler_request_rate", "The request budget toward WeShop, per second (submits and polls).",
+  r.collect("weshopd_scheduler_request_rate",
+            "The request budget toward WeShop, per second (submits and polls); +Inf: no limit.",
             "gauge", [&engine] { return one(engine.stats().request_rate); });
 }
 
