@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -97,6 +98,31 @@ TEST_F(Scheduler, ABacklogOfPollsDrainsUnderATightBudget)
   ASSERT_EQ(post_batch(batch_body(100, "tight")).status, 201u);
   ASSERT_TRUE(wait_for([&] { return finished() == 100; })) << daemon_->call("GET", "/v1/status").text;
   EXPECT_EQ(daemon_->call("GET", "/v1/status").body.at("jobs").at("succeeded"), 100);
+}
+
+// With no configured rate there is no limit (the guide documents none) until
+// WeShop answers a poll with 429; a refused submit is the window's signal, not
+// the rate's. Every job still gets through.
+TEST_F(Scheduler, ARequestRateIsLearntOnlyFromARefusedPoll)
+{
+  start();
+  const auto rate = [&] { return daemon_->call("GET", "/v1/status").body.at("scheduler").at("requestsPerSecond"); };
+  const auto served_every_fault = [&] {
+    const auto faults = sim_->admin("GET", "/admin/faults").second.at("faults").as_array();
+    return std::all_of(faults.begin(), faults.end(), [](const auto& f) { return f.at("count") == 0; });
+  };
+  EXPECT_TRUE(rate().is_null());
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"status","status":429,"retry_after":1,"count":1}])");
+  ASSERT_EQ(post_batch(batch_body(3, "submit429")).status, 201u);
+  ASSERT_TRUE(wait_for([&] { return finished() == 3; }));
+  EXPECT_TRUE(rate().is_null()) << rate();
+  EXPECT_TRUE(served_every_fault());
+  sim_->set_faults(R"([{"endpoint":"run","kind":"status","status":429,"retry_after":1,"count":1}])");
+  ASSERT_EQ(post_batch(batch_body(3, "poll429")).status, 201u);
+  ASSERT_TRUE(wait_for([&] { return finished() == 6; }));
+  EXPECT_TRUE(rate().is_number()) << rate();
+  EXPECT_EQ(daemon_->call("GET", "/v1/status").body.at("jobs").at("succeeded"), 6);
+  EXPECT_TRUE(served_every_fault());
 }
 
 // Four submits leave at once (the window starts at 4) toward an account with
