@@ -21,7 +21,7 @@ double seconds_between(timestamp from, timestamp to)
 } // namespace
 
 request_budget::request_budget(budget_settings settings, timestamp now)
-  : settings_(settings), limited_(!learning()), rate_(settings.max_per_second), refilled_(now), second_began_(now)
+  : settings_(settings), rate_(settings.max_per_second), refilled_(now), second_began_(now)
 {
   tokens_ = burst();
 }
@@ -34,7 +34,7 @@ void request_budget::advance(timestamp now)
   tokens_ = std::min(burst(), tokens_ + rate_ * elapsed);
   // A learnt rate creeps up once a second has passed without a 429.
   const auto quiet_from = std::max(refilled_, last_429_ + 1s);
-  if (learning() && limited_ && now > quiet_from)
+  if (learning() && limited() && now > quiet_from)
     rate_ += settings_.creep * seconds_between(quiet_from, now);
   refilled_ = now;
 }
@@ -65,17 +65,18 @@ double request_budget::floor_for(request_kind kind) const
 bool request_budget::try_take(request_kind kind, timestamp now)
 {
   advance(now);
-  if (limited_ && tokens_ + epsilon < floor_for(kind) + 1)
-    return false;
-  if (limited_)
+  if (limited()) {
+    if (tokens_ + epsilon < floor_for(kind) + 1)
+      return false;
     tokens_ -= 1;
+  }
   count_sent(now);
   return true;
 }
 
 std::size_t request_budget::available(request_kind kind, timestamp now)
 {
-  if (!limited_)
+  if (!limited())
     return std::numeric_limits<std::size_t>::max();
   advance(now);
   const double above = tokens_ + epsilon - floor_for(kind);
@@ -84,7 +85,7 @@ std::size_t request_budget::available(request_kind kind, timestamp now)
 
 timestamp request_budget::next_available(request_kind kind, timestamp now)
 {
-  if (!limited_)
+  if (!limited())
     return now;
   advance(now);
   const double missing = floor_for(kind) + 1 - tokens_;
@@ -102,12 +103,11 @@ bool request_budget::on_rate_limited(timestamp now)
   last_429_ = std::max(last_429_, now);
   if (!learning() || same_burst)
     return false;
-  // Half of what was sent (or of the rate, if less was sent): the bucket
-  // starts empty, as the burst that drew the 429 has just spent it.
-  const double sent = limited_ ? std::min(rate_, sent_per_second()) : sent_per_second();
-  rate_ = std::max(settings_.learn_floor, sent * settings_.cut);
-  tokens_ = limited_ ? std::min(tokens_, burst()) : 0;
-  limited_ = true;
+  // Half of what was sent (or of the rate, if less was sent). After the
+  // first cut the bucket starts empty: the burst that drew the 429 spent it.
+  const bool first = !limited();
+  rate_ = std::max(settings_.learn_floor, std::min(rate(), sent_per_second()) * settings_.cut);
+  tokens_ = first ? 0 : std::min(tokens_, burst());
   last_cut_ = now;
   ++cuts_;
   return true;

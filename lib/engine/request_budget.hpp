@@ -57,9 +57,11 @@ public:
   bool on_rate_limited(timestamp now);
 
   // Requests per second; +infinity while learning and no 429 has come yet.
-  double rate() const { return limited_ ? rate_ : std::numeric_limits<double>::infinity(); }
+  double rate() const { return limited() ? rate_ : std::numeric_limits<double>::infinity(); }
   double tokens() const { return tokens_; }
   bool learning() const { return settings_.max_per_second <= 0; }
+  // False while learning and no 429 has cut the rate yet: no limit then.
+  bool limited() const { return !learning() || cuts_ > 0; }
   std::uint64_t cuts() const { return cuts_; }
 
 private:
@@ -70,7 +72,6 @@ private:
   double floor_for(request_kind kind) const; // tokens that must stay for others
 
   budget_settings settings_;
-  bool limited_;  // false while learning and no 429 has come
   double rate_;
   double tokens_;
   timestamp refilled_;
