@@ -42,8 +42,9 @@ public:
   // Jobs between intake and running (create() refuses beyond max_waiting_jobs).
   std::size_t waiting() const { return ctx_.sched.queue.size() + active_; }
   std::size_t active() const { return active_; } // drives under way
-  // What the window counts: drives under way and runs the poller follows.
-  std::size_t in_flight() const { return active_ + poller_.followed(); }
+  // What the window counts: drives under way and runs the poller follows,
+  // each job once (a submit is its drive's until the run is recorded).
+  std::size_t in_flight() const { return active_ + poller_.runs_followed(); }
 
 private:
   // An uploaded image's URL, or the job as it ended up when it cannot go on.

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace weshopd::engine {
 
@@ -79,7 +80,10 @@ void poller::schedule(const std::string& id, timestamp due)
 void poller::expect_run(const job& j, const std::string& token_hash)
 {
   auto& s = polling_[j.id];
+  if (!s.awaiting_run)
+    ++awaiting_runs_;
   s = poll_state{};
+  s.awaiting_run = true;
   s.deadline = j.deadline_at;
   s.token_hash = token_hash;
 }
@@ -87,6 +91,8 @@ void poller::expect_run(const job& j, const std::string& token_hash)
 void poller::run_started(const job& j, const std::string& execution_id, timestamp due)
 {
   auto& s = polling_[j.id];
+  if (std::exchange(s.awaiting_run, false))
+    --awaiting_runs_;
   s.execution_id = execution_id;
   s.deadline = j.deadline_at;
   s.last_status = "Pending";
@@ -105,6 +111,8 @@ void poller::run_started(const job& j, const std::string& execution_id, timestam
 void poller::follow_running(const job& j, timestamp due)
 {
   auto& s = polling_[j.id];
+  if (std::exchange(s.awaiting_run, false))
+    --awaiting_runs_;
   s.execution_id = j.execution_id.value_or("");
   s.deadline = j.deadline_at;
   s.last_status = j.upstream_status.value_or("");
@@ -121,7 +129,13 @@ void poller::forget(const std::string& id)
 
 void poller::let_go(const std::string& id)
 {
-  if (polling_.erase(id) && ctx_.sched.on_run_ended)
+  const auto it = polling_.find(id);
+  if (it == polling_.end())
+    return;
+  if (it->second.awaiting_run)
+    --awaiting_runs_;
+  polling_.erase(it);
+  if (ctx_.sched.on_run_ended)
     ctx_.sched.on_run_ended();
 }
 

@@ -32,6 +32,7 @@ public:
     timestamp last_poll{};
     bool in_flight = false; // a GET is on its way
     bool hinted = false;    // a callback came while it could not be acted on yet
+    bool awaiting_run = false; // expect_run: its submit's drive counts it until run_started
     // Learning its run time: only runs followed from their start here (a run
     // taken over or resumed after a restart has no start we measured).
     std::string run_key;              // run_time_key of its agent, version, generateVersion
@@ -65,8 +66,9 @@ public:
   bool hint(const std::string& id);
 
   std::size_t size() const { return polls_.size(); }
-  // Runs followed (and submits expecting a callback): what the concurrency window counts.
-  std::size_t followed() const { return polling_.size(); }
+  // Runs followed, what the concurrency window counts beside the drives:
+  // not a submit still expecting its run (its drive counts it, once).
+  std::size_t runs_followed() const { return polling_.size() - awaiting_runs_; }
   std::optional<timestamp> next_due() { return polls_.next_due(); }
 
 private:
@@ -91,6 +93,7 @@ private:
   boost::asio::system_timer wake_;
   std::optional<timestamp> wake_at_;
   std::size_t in_flight_ = 0;
+  std::size_t awaiting_runs_ = 0; // entries with awaiting_run set
 };
 
 } // namespace weshopd::engine

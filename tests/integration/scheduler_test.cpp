@@ -87,6 +87,31 @@ TEST_F(Scheduler, MaxRunningRunsIsNeverExceeded)
   EXPECT_LE(sched.at("window").as_int64(), 2);
 }
 
+// A submit under way with a callback armed is one job in flight, not two
+// (its drive, and the poller's entry that waits for its run id): with four
+// POSTs held by the sim, inFlight is 4 under a window of 4. Counted twice,
+// a window allowed half the runs it said, and a refusal's cut began from a
+// count above what was really out.
+TEST_F(Scheduler, ASubmitUnderWayCountsOnceInFlight)
+{
+  const auto listen = "127.0.0.1:" + std::to_string(test::free_port());
+  daemon_env_ = {"WESHOPD_UPSTREAM_MAX_RUNNING_RUNS=4", "WESHOPD_CALLBACKS_LISTEN=" + listen,
+                 "WESHOPD_CALLBACKS_PUBLIC_BASE_URL=http://" + listen};
+  start();
+  sim_->set_faults(R"([{"endpoint":"runs","kind":"latency","ms":5000,"count":4}])");
+  ASSERT_EQ(post_batch(batch_body(6, "once")).status, 201u);
+  ASSERT_TRUE(wait_for([&] { // all four POSTs are held by the sim
+    const auto faults = sim_->admin("GET", "/admin/faults").second.at("faults").as_array();
+    return faults.empty() || faults.at(0).at("count") == 0;
+  }));
+  const auto sched = daemon_->call("GET", "/v1/status").body.at("scheduler");
+  EXPECT_EQ(sched.at("inFlight"), 4) << sched;
+  EXPECT_EQ(sched.at("window"), 4) << sched;
+  ASSERT_TRUE(wait_for([&] { return finished() == 6; }));
+  EXPECT_EQ(daemon_->call("GET", "/v1/status").body.at("jobs").at("succeeded"), 6);
+  EXPECT_LE(capacity().at("peak_running").to_number<std::int64_t>(), 4);
+}
+
 // A tight request budget (20/s, a quarter kept for submits) and 100 runs:
 // submits take most tokens at first, so more polls fall due than there are
 // poll slots. They drain as the budget refills: none waits for a wake that
