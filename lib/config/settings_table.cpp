@@ -263,8 +263,9 @@ std::vector<setting> engine_settings()
     about("The longest wait between two polls of a run (ms).",
           number("engine.poll_cap_ms", [](settings& s) -> auto& { return s.engine.poll_cap_ms; })),
     about("Poll each run when runs of its agent and version usually end (learned from the runs this daemon "
-          "followed; sparse early, dense near the expected end, the back-off past the usual tail, never sooner "
-          "than `engine.poll_initial_ms`); false: the back-off alone. Ignored while callbacks are on.",
+          "followed: the poll times that notice their ends soonest on average at no more polls than the back-off; "
+          "sparse early, close where most runs end, the back-off past the usual tail, never sooner than "
+          "`engine.poll_initial_ms`); false: the back-off alone. Ignored while callbacks are on.",
           flag("engine.adaptive_polling", [](settings& s) -> auto& { return s.engine.adaptive_polling; })),
     about("Polls of runs in flight at once.",
           number("engine.max_concurrent_polls", [](settings& s) -> auto& { return s.engine.max_concurrent_polls; })),

@@ -100,8 +100,8 @@ void poller::run_started(const job& j, const std::string& execution_id, timestam
   s.started = now_ms(); // (the POST's answer came just before the durable write)
   s.unfinished_at = std::chrono::milliseconds::zero();
   s.expected_finish = j.expected_finish_at;
-  if (const auto q = ctx_.options.adaptive_polling ? ctx_.run_times.quantiles(s.run_key) : std::nullopt)
-    due = *s.started + learned_poll_delay(timing_, s.counts, std::chrono::milliseconds::zero(), q, ctx_.unit());
+  if (const auto* plan = plan_for(s))
+    due = *s.started + learned_poll_delay(timing_, s.counts, std::chrono::milliseconds::zero(), plan, ctx_.unit());
   if (s.hinted) // a callback came while the POST or the write was under way
     due = now_ms();
   s.hinted = false;
@@ -275,12 +275,20 @@ std::chrono::milliseconds poller::answered_delay(poll_state& s, timestamp now)
 {
   if (s.started) // it was unfinished when this GET left
     s.unfinished_at = std::chrono::duration_cast<std::chrono::milliseconds>(s.last_poll - *s.started);
-  const bool learned = ctx_.options.adaptive_polling && s.started;
-  const auto q = learned ? ctx_.run_times.quantiles(s.run_key) : std::nullopt;
-  if (!q)
+  const auto* plan = plan_for(s);
+  if (!plan)
     return poll_delay(timing_, s.counts, true, ctx_.unit());
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - *s.started);
-  return learned_poll_delay(timing_, s.counts, elapsed, q, ctx_.unit());
+  return learned_poll_delay(timing_, s.counts, elapsed, plan, ctx_.unit());
+}
+
+// The plan for a run followed from its start, when polls follow one
+// (adaptive polling on, and no callbacks: they come first).
+const poll_plan* poller::plan_for(const poll_state& s)
+{
+  if (!ctx_.options.adaptive_polling || timing_.safety_poll || !s.started)
+    return nullptr;
+  return ctx_.run_times.plan(s.run_key, timing_, now_ms());
 }
 
 // A run still going past its expectedFinishAt: a later one, the median of

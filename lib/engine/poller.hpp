@@ -81,6 +81,8 @@ private:
   boost::asio::awaitable<bool> record_progress(const std::string& id, const weshop::run& r, timestamp next,
                                                std::optional<timestamp> expected_finish);
   std::optional<timestamp> overstayed(poll_state& s, timestamp now, std::chrono::milliseconds delay);
+  // The plan its polls follow (adaptive polling, no callbacks), or null.
+  const poll_plan* plan_for(const poll_state& s);
   // After an answered GET: the learned schedule when it applies, else the back-off.
   std::chrono::milliseconds answered_delay(poll_state& s, timestamp now);
   // What a finished run teaches its key (followed from its start here).

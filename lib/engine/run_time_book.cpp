@@ -16,6 +16,7 @@ void run_time_book::observe(const std::string& key, std::chrono::milliseconds at
   e.estimate.update(at_least, at_most);
   e.unsaved = true;
   e.updated_at = now;
+  e.plan_stale = true;
 }
 
 const run_time_estimate* run_time_book::learned(const std::string& key) const
@@ -29,7 +30,21 @@ std::optional<run_time_quantiles> run_time_book::quantiles(const std::string& ke
   const auto* e = learned(key);
   if (!e)
     return std::nullopt;
-  return run_time_quantiles{*e->quantile(0.1), *e->quantile(0.5), *e->quantile(0.9), *e->quantile(0.99)};
+  return run_time_quantiles{*e->quantile(0.5), *e->quantile(0.9)};
+}
+
+const poll_plan* run_time_book::plan(const std::string& key, const poll_timing& t, timestamp now)
+{
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.estimate.count() < min_observations_)
+    return nullptr;
+  auto& e = it->second;
+  if (!e.plan || (e.plan_stale && now - e.planned_at >= replan_every)) {
+    e.plan = plan_polls(e.estimate, t);
+    e.plan_stale = false;
+    e.planned_at = now;
+  }
+  return &*e.plan;
 }
 
 std::optional<std::chrono::milliseconds> run_time_book::expected_end(const std::string& key,

@@ -29,8 +29,13 @@ public:
   void observe(const std::string& key, std::chrono::milliseconds at_least, std::chrono::milliseconds at_most,
                timestamp now);
 
-  // The quantiles the schedule uses, once the key has seen enough runs.
+  // p50 and p90, once the key has seen enough runs.
   std::optional<run_time_quantiles> quantiles(const std::string& key) const;
+  // Where to poll its runs (poll_plan.hpp), once the key has seen enough
+  // runs, else null. Planned again when the estimate has changed, at most
+  // once per replan_every (a plan is a few ms of work).
+  const poll_plan* plan(const std::string& key, const poll_timing& t, timestamp now);
+  static constexpr std::chrono::seconds replan_every{10};
   // When a run of `key` still going `elapsed` after its start likely ends
   // (the median of the longer runs), once the key has seen enough runs.
   std::optional<std::chrono::milliseconds> expected_end(const std::string& key, std::chrono::milliseconds elapsed) const;
@@ -55,6 +60,9 @@ private:
     bool unsaved = false;
     std::optional<timestamp> saved_at{};
     timestamp updated_at{};
+    std::optional<poll_plan> plan{};
+    bool plan_stale = true; // the estimate changed since the plan was made
+    timestamp planned_at{};
   };
   std::map<std::string, entry> entries_;
   std::size_t min_observations_;

@@ -80,15 +80,26 @@ std::optional<std::chrono::milliseconds> run_time_estimate::quantile_after(doubl
   const double all = total();
   if (count_ == 0 || all <= 0)
     return std::nullopt;
-  // The weight below `elapsed`, each bucket's spread evenly (in log space), as quantile() reads it.
-  const double pos = position(elapsed);
-  double before = 0;
-  for (std::size_t i = 0; i < n_buckets; ++i)
-    before += counts_[i] * std::clamp(pos - static_cast<double>(i), 0.0, 1.0);
+  const double before = weight_below(elapsed);
   const double beyond = all - before;
   if (beyond <= all * 1e-6)
     return std::nullopt;
   return std::max(elapsed, at_weight(before + std::clamp(q, 0.0, 1.0) * beyond));
+}
+
+double run_time_estimate::weight_below(std::chrono::milliseconds t) const
+{
+  const double pos = position(t);
+  double below = 0;
+  for (std::size_t i = 0; i < n_buckets; ++i)
+    below += counts_[i] * std::clamp(pos - static_cast<double>(i), 0.0, 1.0);
+  return below;
+}
+
+double run_time_estimate::share_below(std::chrono::milliseconds t) const
+{
+  const double all = total();
+  return all > 0 ? std::clamp(weight_below(t) / all, 0.0, 1.0) : 0.0;
 }
 
 std::chrono::milliseconds run_time_estimate::at_weight(double target) const

@@ -51,6 +51,9 @@ public:
   // still going at `elapsed` is likely to end. nullopt when no weight lies
   // beyond it (it outlasted everything seen) or before any observation.
   std::optional<std::chrono::milliseconds> quantile_after(double q, std::chrono::milliseconds elapsed) const;
+  // The share of the (decayed) weight below `t`, as quantile() reads it
+  // (0 before any observation).
+  double share_below(std::chrono::milliseconds t) const;
 
   // "h1:<count>:<c0>,<c1>,...": counts to 3 decimals, zeros empty. parse()
   // refuses anything else (nullopt).
@@ -61,6 +64,7 @@ public:
 
 private:
   double total() const;
+  double weight_below(std::chrono::milliseconds t) const; // each bucket's spread evenly (in log space)
   std::chrono::milliseconds at_weight(double target) const; // where the cumulative weight reaches target
 
   std::array<double, buckets> counts_{};

@@ -1,0 +1,40 @@
+#pragma once
+// When to poll a run of a learned kind: the moments after its start that
+// notice its end soonest on average, at no more polls than today's back-off
+// spends on the same runs. Pure: the estimate and the timing are parameters.
+//
+// A poll happens only while the run is unfinished, so a schedule t1 < t2 < ...
+// costs sum S(t[i-1]) polls per run (S: the share of runs still going at t,
+// S(t0 = 0) = 1), and a run ending in (t[i-1], t[i]] is noticed t[i] - end
+// late. Minimising polls + price x mean lag over schedules on a grid is a
+// shortest path, the classic optimal inspection problem (Barlow, Hunter and
+// Proschan, 1963); the price is bisected until the polls match today's
+// back-off on the same estimate. The result is sparse where few runs end
+// (early on) and dense where many do, never closer than the floor
+// (poll_timing::initial) nor further apart than the back-off's cap. It ends
+// at the runs' p99: a run that outlasts it is back on today's back-off.
+//
+// Why the mean lag and not a lag quantile: it prices every second of every
+// run's lateness alike, needs no target chosen in advance, and gives the
+// shortest path above; a quantile target makes the problem non-convex (a
+// schedule meets it or not) for no gain a user would see.
+
+#include "engine/poll_timing.hpp"
+#include "engine/run_time_estimate.hpp"
+
+#include <chrono>
+#include <vector>
+
+namespace weshopd::engine {
+
+struct poll_plan {
+  std::vector<std::chrono::milliseconds> at; // after the run's start, increasing
+  double polls = 0;                           // expected polls per run up to the plan's end
+  double todays_polls = 0;                    // today's back-off up to the same moment
+  double mean_lag_seconds = 0;                // of the runs that end before it
+};
+
+// Nothing to plan (an empty plan) before any observation.
+poll_plan plan_polls(const run_time_estimate& e, const poll_timing& t);
+
+} // namespace weshopd::engine
