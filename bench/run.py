@@ -463,6 +463,7 @@ def notification_latency_at(per_second, cfg, work, build, rows):
     sent, fetched, got = times["sent_us"], times["fetched_us"], received()
     latencies = sorted((int(got[run]) - at) / 1000 for run, at in sent.items() if run in got)
     to_fetch = sorted((fetched[run] - at) / 1000 for run, at in sent.items() if run in fetched)
+    after_fetch = sorted((int(got[run]) - at) / 1000 for run, at in fetched.items() if run in got)
     d.stop()
     p50 = statistics.median(latencies)
 
@@ -470,8 +471,9 @@ def notification_latency_at(per_second, cfg, work, build, rows):
         return values[int(len(values) * 0.99) - 1]
     p99 = p99_of(latencies)
     rows.append((f"callback -> SSE event, {per_second} jobs/s", f"p50 {p50:.2f} ms, p99 {p99:.2f} ms over {len(latencies)} jobs at {per_second}/s "
-                 f"(includes the re-fetch of the run, which comes p99 {p99_of(to_fetch):.2f} ms after the "
-                 "callback, and the durable commit)",
+                 f"(includes the re-fetch of the run, which reaches the sim p99 {p99_of(to_fetch):.2f} ms after the "
+                 f"callback, and the durable commit: the event comes p99 {p99_of(after_fetch):.2f} ms after the "
+                 "re-fetch)",
                  "goal: p99 5 ms on loopback", f"p99 at {ratio(p99, 5):.0%} of the allowance"))
 
 

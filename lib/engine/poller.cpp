@@ -288,7 +288,13 @@ const poll_plan* poller::plan_for(const poll_state& s)
 {
   if (!ctx_.options.adaptive_polling || timing_.safety_poll || !s.started)
     return nullptr;
-  return ctx_.run_times.plan(s.run_key, timing_, now_ms());
+  return ctx_.run_times.plan(s.run_key, timing_, now_ms(), [&] {
+    std::vector<std::chrono::milliseconds> going; // how long each run of the key lasted at least
+    for (const auto& [id, other] : polling_)
+      if (other.started && other.unfinished_at.count() > 0 && other.run_key == s.run_key)
+        going.push_back(other.unfinished_at);
+    return going;
+  });
 }
 
 // A run still going past its expectedFinishAt: a later one, the median of

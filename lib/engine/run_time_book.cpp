@@ -33,14 +33,15 @@ std::optional<run_time_quantiles> run_time_book::quantiles(const std::string& ke
   return run_time_quantiles{*e->quantile(0.5), *e->quantile(0.9)};
 }
 
-const poll_plan* run_time_book::plan(const std::string& key, const poll_timing& t, timestamp now)
+const poll_plan* run_time_book::plan(const std::string& key, const poll_timing& t, timestamp now,
+                                     const std::function<std::vector<std::chrono::milliseconds>()>& still_going)
 {
   const auto it = entries_.find(key);
   if (it == entries_.end() || it->second.estimate.count() < min_observations_)
     return nullptr;
   auto& e = it->second;
   if (!e.plan || (e.plan_stale && now - e.planned_at >= replan_every)) {
-    e.plan = plan_polls(e.estimate, t);
+    e.plan = plan_polls(e.estimate.with_unfinished(still_going()), t);
     e.plan_stale = false;
     e.planned_at = now;
   }

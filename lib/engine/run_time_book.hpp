@@ -9,6 +9,7 @@
 #include "store/job_store.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,9 +33,12 @@ public:
   // p50 and p90, once the key has seen enough runs.
   std::optional<run_time_quantiles> quantiles(const std::string& key) const;
   // Where to poll its runs (poll_plan.hpp), once the key has seen enough
-  // runs, else null. Planned again when the estimate has changed, at most
-  // once per replan_every (a plan is a few ms of work).
-  const poll_plan* plan(const std::string& key, const poll_timing& t, timestamp now);
+  // runs, else null: from the estimate corrected for the runs of the key
+  // still going (`still_going`: how long each has lasted at least; see
+  // run_time_estimate::with_unfinished). Planned again when the estimate
+  // has changed, at most once per replan_every (a plan is a few ms of work).
+  const poll_plan* plan(const std::string& key, const poll_timing& t, timestamp now,
+                        const std::function<std::vector<std::chrono::milliseconds>()>& still_going);
   static constexpr std::chrono::seconds replan_every{10};
   // When a run of `key` still going `elapsed` after its start likely ends
   // (the median of the longer runs), once the key has seen enough runs.

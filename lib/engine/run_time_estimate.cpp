@@ -102,6 +102,35 @@ double run_time_estimate::share_below(std::chrono::milliseconds t) const
   return all > 0 ? std::clamp(weight_below(t) / all, 0.0, 1.0) : 0.0;
 }
 
+run_time_estimate run_time_estimate::with_unfinished(const std::vector<std::chrono::milliseconds>& at_least) const
+{
+  const double ended = total();
+  if (at_least.empty() || ended <= 0)
+    return *this;
+  std::array<double, n_buckets> going_in{}; // runs still going, by the bucket they have reached
+  double longest = 0;
+  for (const auto d : at_least) {
+    const double pos = position(d);
+    going_in[std::min(static_cast<std::size_t>(pos), n_buckets - 1)] += 1;
+    longest = std::max(longest, pos);
+  }
+  // Each still-going run weighs what the latest ended run does (1): it is as recent.
+  double ended_beyond = ended, going_beyond = static_cast<double>(at_least.size());
+  double surviving = 1;
+  run_time_estimate out(*this);
+  for (std::size_t i = 0; i < n_buckets; ++i) {
+    const double at_risk = ended_beyond + going_beyond - going_in[i] / 2;
+    const double share_ending = at_risk > 0 ? std::clamp(counts_[i] / at_risk, 0.0, 1.0) : 0;
+    out.counts_[i] = surviving * share_ending;
+    surviving *= 1 - share_ending;
+    ended_beyond -= counts_[i];
+    going_beyond -= going_in[i];
+  }
+  const auto above = std::min(static_cast<std::size_t>(longest) + 1, n_buckets - 1);
+  out.counts_[above] += surviving;
+  return out;
+}
+
 std::chrono::milliseconds run_time_estimate::at_weight(double target) const
 {
   double below = 0;

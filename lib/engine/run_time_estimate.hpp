@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace weshopd::engine {
 
@@ -54,6 +55,15 @@ public:
   // The share of the (decayed) weight below `t`, as quantile() reads it
   // (0 before any observation).
   double share_below(std::chrono::milliseconds t) const;
+
+  // This estimate corrected for runs still going, each known to have lasted
+  // at least its `at_least` (Kaplan-Meier, per bucket, a run still going
+  // counting half in its own bucket: the actuarial life table). Only ended
+  // runs teach update(), and the first to end are the short ones: while many
+  // runs of a kind are still going (a fresh daemon, a new batch), the ended
+  // ones alone make the kind look faster than it is. The weight beyond every
+  // ended run goes to the bucket above the longest still going.
+  run_time_estimate with_unfinished(const std::vector<std::chrono::milliseconds>& at_least) const;
 
   // "h1:<count>:<c0>,<c1>,...": counts to 3 decimals, zeros empty. parse()
   // refuses anything else (nullopt).

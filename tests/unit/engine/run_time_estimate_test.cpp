@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
 using namespace weshopd::engine;
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
@@ -107,6 +112,36 @@ TEST(RunTimeEstimate, TimesOutsideTheRangeCountAtItsEdges)
   e.update(5h);
   EXPECT_GE(*e.quantile(0.0), 1s);
   EXPECT_LE(*e.quantile(1.0), 1800s);
+}
+
+// A fresh daemon 60 s into a stream of runs (one every 0.1 s, log-normal
+// around 20 s): the ended ones are the short ones. Counting the runs still
+// going (each lasted at least since its start) brings the median back.
+TEST(RunTimeEstimate, RunsStillGoingCorrectTheShortOnesThatEndedFirst)
+{
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> draw(std::log(20000.0), 0.6);
+  run_time_estimate ended_only(1.0);
+  std::vector<milliseconds> going, all;
+  for (int i = 0; i < 600; ++i) {
+    const milliseconds started(i * 100);
+    const milliseconds took(static_cast<milliseconds::rep>(draw(rng)));
+    all.push_back(took);
+    if (started + took <= 60s)
+      ended_only.update(took);
+    else
+      going.push_back(60s - started);
+  }
+  std::sort(all.begin(), all.end());
+  const auto truth = static_cast<double>(all[all.size() / 2].count());
+  const auto corrected = ended_only.with_unfinished(going);
+  const auto error = [&](const run_time_estimate& e) { return std::abs(static_cast<double>(e.quantile(0.5)->count()) - truth) / truth; };
+  EXPECT_GT(error(ended_only), 0.15) << error(corrected); // the bias this corrects
+  EXPECT_LT(error(corrected), 0.15);
+  EXPECT_LT(error(corrected), error(ended_only) / 2);
+  EXPECT_EQ(corrected.count(), ended_only.count());
+  // Nothing still going: the same estimate.
+  EXPECT_EQ(ended_only.with_unfinished({}).serialize(), ended_only.serialize());
 }
 
 TEST(RunTimeEstimate, TextRoundTrips)
