@@ -39,6 +39,7 @@ public:
     std::optional<timestamp> started; // when its run began (the submit's answer)
     std::chrono::milliseconds unfinished_at{0}; // after its start, the last GET that saw it unfinished
     std::optional<timestamp> expected_finish;   // the job's expectedFinishAt, as last written
+    bool planned = false; // it started on a poll plan; one started on the back-off stays on it
   };
 
   explicit poller(engine_context& ctx);
