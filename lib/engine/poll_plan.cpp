@@ -47,8 +47,7 @@ grid make_grid(const run_time_estimate& e, const poll_timing& t, milliseconds ho
 }
 
 struct path {
-  double polls = 0;
-  double lag = 0;
+  double polls = 0;               // expected per run
   std::vector<std::size_t> nodes; // the polls, in order
 };
 
@@ -56,7 +55,7 @@ struct path {
 path cheapest(const grid& g, double price)
 {
   const auto none = std::numeric_limits<std::size_t>::max();
-  std::vector<double> value(g.n + 1, 0), polls(g.n + 1, 0), lag(g.n + 1, 0);
+  std::vector<double> value(g.n + 1, 0), polls(g.n + 1, 0);
   std::vector<std::size_t> next(g.n + 1, none);
   for (std::size_t j = g.n + 1; j-- > 0;) {
     const double still_going = 1 - g.ended[j];
@@ -72,9 +71,8 @@ path cheapest(const grid& g, double price)
       continue; // too close to the horizon for another poll: the plan ends here
     value[j] = best;
     polls[j] = still_going + polls[next[j]];
-    lag[j] = g.lag(j, next[j]) + lag[next[j]];
   }
-  path p{polls[0], lag[0], {}};
+  path p{polls[0], {}};
   for (auto j = next[0]; j != none; j = next[j])
     p.nodes.push_back(j);
   return p;
@@ -123,10 +121,6 @@ poll_plan plan_polls(const run_time_estimate& e, const poll_timing& t)
   poll_plan plan;
   for (const auto j : best.nodes)
     plan.at.push_back(milliseconds(std::llround(g.at(j) * 1000)));
-  plan.polls = best.polls;
-  plan.todays_polls = budget;
-  const double noticed = best.nodes.empty() ? 0 : g.ended[best.nodes.back()];
-  plan.mean_lag_seconds = noticed > 0 ? best.lag / noticed : 0;
   return plan;
 }
 

@@ -29,9 +29,6 @@ namespace weshopd::engine {
 
 struct poll_plan {
   std::vector<std::chrono::milliseconds> at; // after the run's start, increasing
-  double polls = 0;                           // expected polls per run up to the plan's end
-  double todays_polls = 0;                    // today's back-off up to the same moment
-  double mean_lag_seconds = 0;                // of the runs that end before it
 };
 
 // Nothing to plan (an empty plan) before any observation.

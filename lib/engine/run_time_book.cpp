@@ -36,10 +36,9 @@ std::optional<run_time_quantiles> run_time_book::quantiles(const std::string& ke
 const poll_plan* run_time_book::plan(const std::string& key, const poll_timing& t, timestamp now,
                                      const std::function<std::vector<std::chrono::milliseconds>()>& still_going)
 {
-  const auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.estimate.count() < min_observations_)
+  if (!learned(key))
     return nullptr;
-  auto& e = it->second;
+  auto& e = entries_.at(key);
   if (!e.plan || (e.plan_stale && now - e.planned_at >= replan_every)) {
     e.plan = plan_polls(e.estimate.with_unfinished(still_going()), t);
     e.plan_stale = false;
