@@ -1,5 +1,8 @@
 #include "engine/run_time_book.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace weshopd::engine {
 
 void run_time_book::load(const std::vector<store::run_time_row>& rows)
@@ -12,7 +15,12 @@ void run_time_book::load(const std::vector<store::run_time_row>& rows)
 void run_time_book::observe(const std::string& key, std::chrono::milliseconds at_least,
                             std::chrono::milliseconds at_most, timestamp now)
 {
-  auto& e = entries_[key];
+  const auto [it, added] = entries_.try_emplace(key);
+  auto& e = it->second;
+  if (!added && now > e.updated_at) {
+    const auto age = std::min<std::chrono::milliseconds>(now - e.updated_at, fade_idle_cap);
+    e.estimate.decay(std::exp2(-std::chrono::duration<double>(age) / fade_half_life));
+  }
   e.estimate.update(at_least, at_most);
   e.unsaved = true;
   e.updated_at = now;

@@ -3,6 +3,16 @@
 // and what is left to write to the store (write-behind: a key is written at
 // most once per interval; a crash loses at most that much learning). Pure:
 // time is a parameter. Not thread-safe: the engine's executor only.
+//
+// Old runs fade with the time the key is in use: a run's weight halves every
+// fade_half_life, so a WeShop that got twice as fast takes over within about
+// that long. Fading with time and not per run is what keeps the estimate
+// true: within a batch the runs end in order of length at its start and its
+// end, and a per-run fade made a kind that takes 20 s look like 34 s (the
+// last runs of a batch to end are its longest). With a half-life far longer
+// than a run, the order of ending no longer matters. Idle time does not age
+// it: a gap between two runs counts as at most fade_idle_cap, so a weekend
+// off does not leave the next Monday's first few runs as the whole estimate.
 
 #include "engine/learned_poll_schedule.hpp"
 #include "engine/run_time_estimate.hpp"
@@ -40,6 +50,8 @@ public:
   const poll_plan* plan(const std::string& key, const poll_timing& t, timestamp now,
                         const std::function<std::vector<std::chrono::milliseconds>()>& still_going);
   static constexpr std::chrono::seconds replan_every{10};
+  static constexpr std::chrono::minutes fade_half_life{30};
+  static constexpr std::chrono::minutes fade_idle_cap{10};
   // When a run of `key` still going `elapsed` after its start likely ends
   // (the median of the longer runs), once the key has seen enough runs.
   std::optional<std::chrono::milliseconds> expected_end(const std::string& key, std::chrono::milliseconds elapsed) const;

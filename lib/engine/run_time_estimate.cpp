@@ -37,7 +37,6 @@ std::chrono::milliseconds at_position(double pos)
 
 void run_time_estimate::update(std::chrono::milliseconds at_least, std::chrono::milliseconds at_most)
 {
-  decay(decay_);
   if (at_most < at_least)
     std::swap(at_least, at_most);
   const double from = position(at_least);
@@ -162,7 +161,7 @@ std::string run_time_estimate::serialize() const
   return out;
 }
 
-std::optional<run_time_estimate> run_time_estimate::parse(std::string_view text, double decay)
+std::optional<run_time_estimate> run_time_estimate::parse(std::string_view text)
 {
   if (!text.starts_with("h1:"))
     return std::nullopt;
@@ -170,7 +169,7 @@ std::optional<run_time_estimate> run_time_estimate::parse(std::string_view text,
   const auto colon = text.find(':');
   if (colon == std::string_view::npos)
     return std::nullopt;
-  run_time_estimate e(decay);
+  run_time_estimate e;
   const auto n = text.substr(0, colon);
   if (std::from_chars(n.data(), n.data() + n.size(), e.count_).ptr != n.data() + n.size() || n.empty())
     return std::nullopt;

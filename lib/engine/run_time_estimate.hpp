@@ -1,14 +1,16 @@
 #pragma once
 // How long runs of one kind (agent, version, generateVersion) take, from the
-// run's start to its end: a decayed, log-spaced histogram. Pure: no clock.
+// run's start to its end: a log-spaced histogram whose counts the caller
+// fades (run_time_book fades them with time in use). Pure: no clock.
 //
 // Why this shape: run times are positive and long-tailed (seconds to tens of
 // minutes), so log-spaced buckets give the same relative precision (~26 %
 // per bucket, refined by interpolation) at every scale; 32 counts are a few
 // hundred bytes as text; quantiles are a cumulative sum; and multiplying
-// every count by a factor before each update makes old regimes fade (a new
-// WeShop release that is twice as fast takes over within ~20 runs) without
-// a clock or a window of raw samples. A t-digest or P² estimator would be
+// every count by a factor makes old regimes fade without a window of raw
+// samples. (Fading per update, as this did first, is biased: within a batch
+// the last runs to end are the long ones, so the estimate ended up mostly
+// the batch's tail; see run_time_book.) A t-digest or P² estimator would be
 // more precise but neither decays as simply nor serialises as plainly.
 //
 // An observation may be an interval: the poller only knows that a run ended
@@ -32,15 +34,12 @@ public:
   static constexpr std::size_t buckets = 32;
   static constexpr double lowest_seconds = 1;    // bucket 0 starts here (shorter runs count in it)
   static constexpr double highest_seconds = 1800; // the last bucket ends here (longer runs count in it)
-  static constexpr double default_decay = 0.95;   // per update: a run's weight halves after ~14 more
-
-  explicit run_time_estimate(double decay = default_decay) : decay_(decay) {}
 
   // A run took `observed`.
   void update(std::chrono::milliseconds observed) { update(observed, observed); }
   // A run ended somewhere in [at_least, at_most].
   void update(std::chrono::milliseconds at_least, std::chrono::milliseconds at_most);
-  // Multiplies every count by `factor` (update() does so with the decay first).
+  // Multiplies every count by `factor` (0 < factor <= 1): old runs fade.
   void decay(double factor);
 
   // Runs observed (not decayed): how much the estimate has seen.
@@ -68,7 +67,7 @@ public:
   // "h1:<count>:<c0>,<c1>,...": counts to 3 decimals, zeros empty. parse()
   // refuses anything else (nullopt).
   std::string serialize() const;
-  static std::optional<run_time_estimate> parse(std::string_view text, double decay = default_decay);
+  static std::optional<run_time_estimate> parse(std::string_view text);
 
   const std::array<double, buckets>& counts() const { return counts_; }
 
@@ -79,7 +78,6 @@ private:
 
   std::array<double, buckets> counts_{};
   std::size_t count_ = 0;
-  double decay_;
 };
 
 // The key runs are learned under: "agent@version", plus "/generateVersion"

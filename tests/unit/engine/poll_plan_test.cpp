@@ -37,7 +37,7 @@ std::vector<milliseconds> runs(std::size_t n, milliseconds median, double sigma,
 
 run_time_estimate learnt_from(const std::vector<milliseconds>& times)
 {
-  run_time_estimate e(1.0); // no decay: every run counts alike
+  run_time_estimate e; // every run counts alike
   for (const auto t : times)
     e.update(t);
   return e;

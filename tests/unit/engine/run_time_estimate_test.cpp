@@ -1,4 +1,4 @@
-// The learned run-time estimate: updates, decay, intervals, text form. Plain values.
+// The learned run-time estimate: updates, fading, intervals, text form. Plain values.
 #include "engine/run_time_estimate.hpp"
 
 #include <boost/json/parse.hpp>
@@ -53,7 +53,7 @@ TEST(RunTimeEstimate, QuantilesFollowTheRunsSeen)
 // longer runs' median (what expectedFinishAt shows once a run overstays).
 TEST(RunTimeEstimate, ARunThatOverstaysIsExpectedAmongTheLongerOnes)
 {
-  run_time_estimate e(1.0); // no decay: the weights are the runs
+  run_time_estimate e; // the weights are the runs
   for (int i = 0; i < 10; ++i)
     e.update(10s);
   for (int i = 0; i < 10; ++i)
@@ -63,22 +63,6 @@ TEST(RunTimeEstimate, ARunThatOverstaysIsExpectedAmongTheLongerOnes)
   EXPECT_GE(*e.quantile_after(0.5, 99s), 99s);                     // never before now
   EXPECT_FALSE(e.quantile_after(0.5, 3000s)); // longer than anything seen: unknown
   EXPECT_FALSE(run_time_estimate().quantile_after(0.5, 1s));
-}
-
-TEST(RunTimeEstimate, DecayForgetsAnOldRegime)
-{
-  run_time_estimate e;
-  for (int i = 0; i < 50; ++i)
-    e.update(60s);
-  expect_near(e.quantile(0.5), 60s);
-  for (int i = 0; i < 30; ++i) // WeShop got faster: the median follows within ~15 runs
-    e.update(10s);
-  expect_near(e.quantile(0.5), 10s);
-  EXPECT_GT(*e.quantile(0.95), 30s); // the old regime lingers in the tail a while
-  for (int i = 0; i < 50; ++i)
-    e.update(10s);
-  expect_near(e.quantile(0.95), 10s); // and then fades out
-  EXPECT_EQ(e.count(), 130U);
 }
 
 TEST(RunTimeEstimate, ExplicitDecayScalesEveryCount)
@@ -102,7 +86,7 @@ TEST(RunTimeEstimate, AnIntervalSpreadsItsWeight)
   double total = 0;
   for (const auto c : e.counts())
     total += c;
-  EXPECT_NEAR(total, (1 - std::pow(0.95, 10)) / 0.05, 1e-9); // each run weighs 1, decayed
+  EXPECT_NEAR(total, 10, 1e-9); // each run weighs 1
 }
 
 TEST(RunTimeEstimate, TimesOutsideTheRangeCountAtItsEdges)
@@ -121,7 +105,7 @@ TEST(RunTimeEstimate, RunsStillGoingCorrectTheShortOnesThatEndedFirst)
 {
   std::mt19937_64 rng(7);
   std::lognormal_distribution<double> draw(std::log(20000.0), 0.6);
-  run_time_estimate ended_only(1.0);
+  run_time_estimate ended_only;
   std::vector<milliseconds> going, all;
   for (int i = 0; i < 600; ++i) {
     const milliseconds started(i * 100);
