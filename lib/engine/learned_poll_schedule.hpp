@@ -2,8 +2,10 @@
 // When to poll a run next, from the plan for its kind (poll_plan.hpp). Pure:
 // elapsed time and jitter are parameters.
 //
-// - Within the plan: at its next moment after `elapsed` (+-10 % jitter of the
-//   wait), never sooner than the floor (poll_timing::initial).
+// - Within the plan: at its next moment after `elapsed` and after the moment
+//   the last poll was aimed at (+-10 % jitter of the wait: a poll that came
+//   early must not aim at its own moment again, which once polled most runs
+//   twice per moment), never sooner than the floor (poll_timing::initial).
 // - Past the plan's end (the runs' p99; it overstays): today's back-off
 //   (poll_delay), from the floor again.
 // With callbacks (safety_poll set) or no plan yet, exactly today's schedule.

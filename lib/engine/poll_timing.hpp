@@ -26,6 +26,10 @@ struct poll_timing {
 struct poll_counts {
   int rounds = 0;   // answers so far (drives the back-off)
   int failures = 0; // failed GETs in a row
+  // The plan's moment (after the run's start) the last poll was aimed at
+  // (learned_poll_schedule.hpp): a poll that jitter brought early must not
+  // aim at the same moment again.
+  std::chrono::milliseconds aimed_at{0};
 };
 
 // The delay after a poll; updates the counts. `unit` is jitter in [0, 1).
