@@ -18,9 +18,9 @@
 // run's lateness alike, needs no target chosen in advance, and gives the
 // shortest path above. A quantile target is a trade, not a gain: at the
 // same polls, pricing only lags over 3 s lowers the p99 and raises the p50
-// (#24's runs: p99 4.5 -> 3.0 s, p50 1.2 -> 1.5 s, knowing the true
-// distributions), and bench/poll_bound.py shows that no schedule meets both
-// p50 1 s and p99 3 s there.
+// (#24's runs, knowing the true distributions: p99 4.5 -> 3.0 s, p50
+// 1.2 -> 1.5 s; bench/poll_tradeoff.py), and bench/poll_bound.py shows that
+// no schedule meets both p50 1 s and p99 3 s there at today's polls.
 
 #include "engine/poll_timing.hpp"
 #include "engine/run_time_estimate.hpp"
