@@ -28,16 +28,28 @@ def lognormal_cdf(t, median, sigma):
     return 0.5 * (1 + math.erf(math.log(t / median) / (sigma * math.sqrt(2)))) if t > 0 else 0.0
 
 
-def todays_polls(median, sigma, first_s=1, cap_s=30):
-    """Expected polls of today's back-off in the model, without its jitter: first_s after the start, then
-    first_s, 2 first_s, 4 first_s ... apart up to cap_s (1, 2, 4, 8, 16, 32, 62 s ...)."""
-    polls, delay, at, previous = 0.0, first_s, first_s, 0.0
-    while previous < median * math.exp(6 * sigma):  # beyond: no run left to poll
-        polls += 1 - lognormal_cdf(previous, median, sigma)
-        previous = at
-        at += delay
+def todays_times(first_s=1, cap_s=30, until_s=600):
+    """Today's back-off without its jitter, up to the first poll at or past until_s: first_s after the start,
+    then first_s, 2 first_s, 4 first_s ... apart up to cap_s (1, 2, 4, 8, 16, 32, 62 s ...)."""
+    times, delay = [first_s], first_s
+    while times[-1] < until_s:
+        times.append(times[-1] + delay)
         delay = min(2 * delay, cap_s)
-    return polls
+    return times
+
+
+def expected_polls(times, median, sigma):
+    """The polls per run a schedule costs: poll i happens only if the run was unfinished at poll i-1."""
+    total, previous = 0.0, 0.0
+    for t in times:
+        total += 1 - lognormal_cdf(previous, median, sigma)
+        previous = t
+    return total
+
+
+def todays_polls(median, sigma):
+    """Expected polls of today's back-off in the model (past median e^(6 sigma), no run is left to poll)."""
+    return expected_polls(todays_times(until_s=median * math.exp(6 * sigma)), median, sigma)
 
 
 def _least_priced_polls(median, sigma, lag_steps, prices):

@@ -7,26 +7,10 @@ runs' p99.9) minimising polls + price x objective; the price is bisected until t
 
 import math
 
-from poll_bound import lognormal_cdf
+from poll_bound import expected_polls as polls, lognormal_cdf, todays_times
 
 STEP_S = 0.25
 KINDS = ((20, 0.6), (8, 0.6))  # bench/run.py's poll_lag: medians 20 s and 8 s, sigma 0.6
-
-
-def todays_times(first=1, cap=30, until=600):
-    out, delay = [first], first
-    while out[-1] < until:
-        out.append(out[-1] + delay)
-        delay = min(2 * delay, cap)
-    return out
-
-
-def polls(times, median, sigma):
-    previous, total = 0, 0.0
-    for t in times:
-        total += 1 - lognormal_cdf(previous, median, sigma)
-        previous = t
-    return total
 
 
 def lag_share(times, median, sigma, lag):

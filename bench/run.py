@@ -180,14 +180,18 @@ class Daemon:
         if self.proc.wait(30) != 0:  # a clean stop, and under the asan preset no sanitizer report
             raise SystemExit(f"bench: weshopd exited with {self.proc.returncode}; see {self.log}")
 
-    def ids(self):
-        ids, cursor = [], None
+    def jobs(self):
+        """Every job, page by page (GET /v1/jobs)."""
+        cursor = None
         while True:
             page = http("GET", self.api + "/v1/jobs?limit=500" + (f"&cursor={cursor}" if cursor else ""))
-            ids += [j["id"] for j in page["jobs"]]
+            yield from page["jobs"]
             cursor = page["next_cursor"]
             if not cursor:
-                return ids
+                return
+
+    def ids(self):
+        return [j["id"] for j in self.jobs()]
 
 
 def wrk(url, connections, seconds, script=None, env=None):
@@ -523,13 +527,8 @@ def poll_lag_once(cfg, work, build, adaptive, seed=24, warm=False):
     listed = {}
 
     def all_done():
-        cursor = None
-        while True:
-            page = http("GET", d.api + "/v1/jobs?limit=500" + (f"&cursor={cursor}" if cursor else ""))
-            listed.update((j["id"], j) for j in page["jobs"] if j["id"] in ids)
-            cursor = page["next_cursor"]
-            if not cursor:
-                return len(listed) == jobs and all(j["finishedAt"] for j in listed.values())
+        listed.update((j["id"], j) for j in d.jobs() if j["id"] in ids)
+        return len(listed) == jobs and all(j["finishedAt"] for j in listed.values())
     wait_for(all_done, 600, "every job to finish")
     d.stop()
     runs = {r["executionId"]: r for r in http("GET", sim.endpoints["admin"] + "/admin/runs")["runs"]}
